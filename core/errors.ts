@@ -1,0 +1,71 @@
+/**
+ * Error helpers: where an error arose (file and line inside the project), and "did you mean".
+ * @module
+ */
+import type { ErrorInfo } from "./types.ts";
+
+/** Levenshtein distance, for suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+/** The closest candidate to `name`, if one is close enough to be a likely typo. */
+export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(name.toLowerCase(), c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/**
+ * Turns anything thrown into an {@link ErrorInfo} whose file and line point into the project:
+ * the first `file://` location under `root` found in the message or the stack. `rewrite` maps
+ * internal paths (e.g. hot-reload copies) back to the user's file.
+ */
+export function errorInfo(
+  err: unknown,
+  root: string,
+  rewrite: (path: string) => string = (p) => p,
+): ErrorInfo {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const text = `${e.message}\n${e.stack ?? ""}`;
+  const info: ErrorInfo = { message: rewriteText(e.message, rewrite), stack: undefined };
+  const prefix = `file://${root.endsWith("/") ? root : root + "/"}`;
+  for (const m of text.matchAll(/file:\/\/[^\s)'"]+?:(\d+):(\d+)/g)) {
+    const url = m[0].slice(0, m[0].length - m[1].length - m[2].length - 2);
+    const path = rewrite(decodeURIComponent(url.replace(/\?.*$/, "")));
+    if (path.startsWith(prefix) && !path.includes("/node_modules/")) {
+      info.file = path.slice(prefix.length);
+      info.line = Number(m[1]);
+      info.column = Number(m[2]);
+      break;
+    }
+  }
+  info.stack = e.stack ? rewriteText(e.stack, rewrite) : undefined;
+  return info;
+}
+
+function rewriteText(text: string, rewrite: (p: string) => string): string {
+  return text.replace(/file:\/\/[^\s)'"]+?(?=:\d+:\d+|[\s)'"]|$)/g, (u) => rewrite(u));
+}
+
+/** `file:line:col` for a log line, or just the message. */
+export function formatError(info: ErrorInfo): string {
+  const where = info.file
+    ? `${info.file}${info.line ? `:${info.line}:${info.column ?? 0}` : ""}`
+    : "";
+  return where ? `${where}: ${info.message}` : info.message;
+}

@@ -1,0 +1,123 @@
+/**
+ * Owned registrations: the bookkeeping every tool that lets plugins register things shares.
+ * @module
+ */
+import type { Owner } from "./types.ts";
+
+interface Slot<T> {
+  owner: Owner;
+  items: T[];
+}
+
+/**
+ * Items (routes, subscriptions, …) recorded against the owner that registered them, per
+ * generation. A new generation's items are staged, invisible to {@link OwnedRegistry.live},
+ * until {@link OwnedRegistry.activate} makes it the live one and drops every other generation of
+ * the same owner id in the same step. That is how a reload switches at once.
+ */
+export class OwnedRegistry<T> {
+  #slots = new Map<string, Map<number, Slot<T>>>();
+  #live = new Map<string, number>();
+  #liveCache: T[] | undefined;
+  /** Grows with every change to the live set; cheap to compare for lazy rebuilds. */
+  version = 0;
+
+  /** Record `item` for `owner`. Visible at once if that generation is live, else staged. */
+  add(owner: Owner, item: T): void {
+    let gens = this.#slots.get(owner.id);
+    if (!gens) this.#slots.set(owner.id, gens = new Map());
+    let slot = gens.get(owner.generation);
+    if (!slot) gens.set(owner.generation, slot = { owner, items: [] });
+    slot.items.push(item);
+    if (this.#live.get(owner.id) === owner.generation) this.#changed();
+  }
+
+  /** Remove one item; returns whether it was there. */
+  remove(owner: Owner, item: T): boolean {
+    const slot = this.#slots.get(owner.id)?.get(owner.generation);
+    const i = slot?.items.indexOf(item) ?? -1;
+    if (!slot || i < 0) return false;
+    slot.items.splice(i, 1);
+    if (this.#live.get(owner.id) === owner.generation) this.#changed();
+    return true;
+  }
+
+  /** Make `owner.generation` live; returns the items of the generations it replaced. */
+  activate(owner: Owner): T[] {
+    const gens = this.#slots.get(owner.id);
+    const dropped: T[] = [];
+    for (const [gen, slot] of gens ?? []) {
+      if (gen !== owner.generation) {
+        dropped.push(...slot.items);
+        gens!.delete(gen);
+      }
+    }
+    this.#live.set(owner.id, owner.generation);
+    this.#changed();
+    return dropped;
+  }
+
+  /** Drop one generation of `ownerId`, or all of them; returns the dropped items. */
+  release(ownerId: string, generation?: number): T[] {
+    const gens = this.#slots.get(ownerId);
+    if (!gens) return [];
+    const dropped: T[] = [];
+    for (const [gen, slot] of gens) {
+      if (generation === undefined || gen === generation) {
+        dropped.push(...slot.items);
+        gens.delete(gen);
+      }
+    }
+    if (gens.size === 0) this.#slots.delete(ownerId);
+    const liveGen = this.#live.get(ownerId);
+    if (generation === undefined || liveGen === generation) {
+      this.#live.delete(ownerId);
+      this.#changed();
+    }
+    return dropped;
+  }
+
+  /** Every live item, in registration order of owners. */
+  live(): readonly T[] {
+    if (!this.#liveCache) {
+      const out: T[] = [];
+      for (const [id, gen] of this.#live) {
+        const slot = this.#slots.get(id)?.get(gen);
+        if (slot) out.push(...slot.items);
+      }
+      this.#liveCache = out;
+    }
+    return this.#liveCache;
+  }
+
+  /** Items of one generation (live or staged). */
+  itemsOf(ownerId: string, generation?: number): readonly T[] {
+    const gens = this.#slots.get(ownerId);
+    const gen = generation ?? this.#live.get(ownerId);
+    return (gen === undefined ? undefined : gens?.get(gen)?.items) ?? [];
+  }
+
+  /** Every (owner, item) pair, live or staged, for conflict checks. */
+  *entries(): Iterable<[Owner, T]> {
+    for (const gens of this.#slots.values()) {
+      for (const slot of gens.values()) for (const item of slot.items) yield [slot.owner, item];
+    }
+  }
+
+  /** Whether `owner` is the live generation of its id. */
+  isLive(owner: Owner): boolean {
+    return this.#live.get(owner.id) === owner.generation;
+  }
+
+  /** Number of items held, live and staged (for leak checks). */
+  get size(): number {
+    let n = 0;
+    for (const gens of this.#slots.values()) for (const s of gens.values()) n += s.items.length;
+    return n;
+  }
+
+  #changed() {
+    this.#liveCache = undefined;
+    this.version++;
+  }
+}

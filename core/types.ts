@@ -1,0 +1,163 @@
+/**
+ * The contracts between the kernel, tools and plugins.
+ *
+ * The kernel is blind: it knows tools and plugins only through these shapes, never through
+ * HTTP, SQL or business rules.
+ * @module
+ */
+
+/** How the process was started: `dev` watches and hot-reloads, `start` never does. */
+export type Mode = "dev" | "start" | "test";
+
+/**
+ * Who registered something. Every route, subscription, responder or timer a plugin makes
+ * through a tool is recorded against its owner, so that exactly that owner's registrations can
+ * be released later.
+ *
+ * `id` is stable across reloads (`<domain>/<file stem>`); `generation` grows with every load of
+ * the same file, so a reload can stage a new generation beside the live one and switch at once.
+ */
+export interface Owner {
+  /** Stable plugin id, `<domain>/<file stem>` (or `kernel`, or a tool's name). */
+  readonly id: string;
+  /** 1 for the first load, then one more per reload of the same plugin. */
+  readonly generation: number;
+  /** The plugin's domain, when the owner is a plugin. */
+  readonly domain?: string;
+  /** Path of the plugin file relative to the project root, when the owner is a plugin. */
+  readonly file?: string;
+}
+
+/** A minimal logging surface; the `logger` tool provides a richer one. */
+export interface LogSink {
+  debug(message: string, props?: Record<string, unknown>): void;
+  info(message: string, props?: Record<string, unknown>): void;
+  warn(message: string, props?: Record<string, unknown>): void;
+  error(message: string, props?: Record<string, unknown>): void;
+}
+
+/** A domain folder as the kernel found it. */
+export interface DomainInfo {
+  /** Folder name under `domains/`. */
+  readonly name: string;
+  /** Absolute path of the domain folder. */
+  readonly dir: string;
+}
+
+/** What the kernel hands a tool in `setup()`. */
+export interface ToolContext {
+  /** Absolute project root. */
+  readonly root: string;
+  /** How the process runs. */
+  readonly mode: Mode;
+  /** The status registry, readable by everyone. */
+  readonly status: StatusRegistry;
+  /** The domains found at boot (more may appear later in dev; see {@link Tool.prepareDomain}). */
+  readonly domains: readonly DomainInfo[];
+  /** Another tool by name, or `undefined` if there is none (or it failed). */
+  tool<T = unknown>(name: string): T | undefined;
+  /** A log sink for this tool. */
+  readonly log: LogSink;
+}
+
+/**
+ * A tool: infrastructure that plugins ask for by name (`http`, `db`, `event_bus`, …).
+ *
+ * A tool is a folder under `tools/` whose `mod.ts` default-exports a `Tool` instance (or a class
+ * with a no-argument constructor). Every hook is optional and may be sync or async.
+ */
+export interface Tool {
+  /** The name plugins use to ask for this tool (a constructor parameter name). */
+  readonly name: string;
+  /** One line saying what the tool is for (used in AI_CONTEXT.md and the status page). */
+  readonly description?: string;
+  /** Other tools this one uses; they are set up first. */
+  readonly dependsOn?: readonly string[];
+  /** Set up: open connections, read config. A throw marks this tool failed, and only it. */
+  setup?(ctx: ToolContext): void | Promise<void>;
+  /**
+   * Called before a domain's plugins are loaded (at boot, and when a new domain appears in dev),
+   * e.g. to apply its migrations. A throw fails that domain's plugins alone.
+   */
+  prepareDomain?(domain: DomainInfo): void | Promise<void>;
+  /** What a plugin receives when it asks for this tool. Defaults to the tool itself. */
+  forOwner?(owner: Owner): unknown;
+  /**
+   * Make `owner.generation` the live one for `owner.id`: its registrations take effect and those
+   * of every other generation of the same id are released. Called once the plugin booted.
+   * Must be synchronous so that all tools switch in the same tick.
+   */
+  activate?(owner: Owner): void;
+  /**
+   * Release registrations of `ownerId`: of one generation (a failed boot, or an old version after
+   * the switch), or of all generations when `generation` is omitted (the plugin was unloaded).
+   */
+  release?(ownerId: string, generation?: number): void;
+  /** Wait (bounded) until work that an owner's generation took has finished. */
+  drain?(ownerId: string, generation: number, timeoutMs: number): Promise<void>;
+  /** Extra status about one owner (e.g. its routes), merged into its status entry. */
+  describeOwner?(ownerId: string): Record<string, unknown> | undefined;
+  /** Extra status about the tool itself. */
+  describe?(): Record<string, unknown>;
+  /** Called once every plugin of the initial boot has booted. */
+  onBootComplete?(): void | Promise<void>;
+  /**
+   * Stop taking new work (close listeners, stop deliveries) and wait, at most `timeoutMs`, for
+   * work in flight. Called on every tool at shutdown, before any plugin shuts down.
+   */
+  quiesce?(timeoutMs: number): Promise<void>;
+  /** Close connections; called after every plugin has shut down. */
+  shutdown?(): void | Promise<void>;
+}
+
+/** What the status registry records about an error. */
+export interface ErrorInfo {
+  message: string;
+  /** Project-relative file where the error arose, when known. */
+  file?: string;
+  line?: number;
+  column?: number;
+  stack?: string;
+}
+
+/** Lifecycle state of a tool or plugin. */
+export type State =
+  | "loading"
+  | "ready"
+  | "failed"
+  /** A reload failed: the previous version keeps serving; `error` says why. */
+  | "stale"
+  | "stopped";
+
+/** One row of the status registry. */
+export interface StatusEntry {
+  kind: "tool" | "plugin";
+  /** Tool name, or plugin id `<domain>/<file stem>`. */
+  id: string;
+  state: State;
+  error?: ErrorInfo;
+  /** Project-relative path of the tool's entry or the plugin file. */
+  file?: string;
+  domain?: string;
+  /** Tools a plugin declared (by constructor parameter name). */
+  tools?: string[];
+  /** Events a plugin declared it publishes (`static publishes`). */
+  publishes?: string[];
+  /** Generation now serving (plugins). */
+  generation?: number;
+  /** Successful reloads since boot (plugins). */
+  reloads?: number;
+  /** Milliseconds the last load or setup took. */
+  loadMs?: number;
+  /** Time the entry last changed (ms since epoch). */
+  updatedAt: number;
+}
+
+/** Read access to the status of every tool and plugin. */
+export interface StatusRegistry {
+  /** Every entry, tools first, in a stable order. */
+  list(): StatusEntry[];
+  get(kind: "tool" | "plugin", id: string): StatusEntry | undefined;
+  /** Process-wide facts: mode, boot time, reloads, heap. */
+  summary(): Record<string, unknown>;
+}
