@@ -1,0 +1,57 @@
+/**
+ * The `db` tool: SQL for plugins, SQLite embedded by default (file `DB_PATH`, default
+ * `data/app.db`; `:memory:` in test mode), PostgreSQL when `DB_DRIVER=postgres` or a
+ * `DATABASE_URL` is set. Plugins ask for it by naming a constructor parameter `db`.
+ *
+ * - Placeholders are written `$1`, `$2`, … on every engine; values are always bound.
+ * - Each domain's `migrations/NNN_name.sql` run once, in order, before its plugins load.
+ *   A file may say `-- depends: <domain>/<file>` to run after another domain's migration.
+ * - Failures are {@link DbError}s with an engine-neutral `kind` (`unique_violation`, …).
+ *
+ * @example
+ * ```ts
+ * import { BasePlugin } from "@core";
+ * import { type DbTool, isDbError } from "@tools/db/mod.ts";
+ *
+ * export default class AddTag extends BasePlugin {
+ *   constructor(private db: DbTool) {
+ *     super();
+ *   }
+ *   async add(name: string) {
+ *     try {
+ *       const { lastInsertRowid } = await this.db.execute(
+ *         "INSERT INTO tags (name) VALUES ($1)",
+ *         [name],
+ *       );
+ *       return { id: Number(lastInsertRowid) };
+ *     } catch (e) {
+ *       if (isDbError(e, "unique_violation")) return { error: `tag ${name} exists` };
+ *       throw e;
+ *     }
+ *   }
+ * }
+ * ```
+ * @module
+ */
+import { DbToolService } from "./tool.ts";
+
+export type { DbTool } from "./database.ts";
+export { Database } from "./database.ts";
+export { DbError, type DbErrorInit, type DbErrorKind, isDbError } from "./errors.ts";
+export { type AppliedMigration, type Drift, MigrationError } from "./migrations.ts";
+export { toSqlitePlaceholders } from "./placeholders.ts";
+export { SqliteDriver, type SqliteOptions } from "./sqlite_driver.ts";
+export { type DbToolOptions, DbToolService } from "./tool.ts";
+export type {
+  Driver,
+  ExecResult,
+  Params,
+  Row,
+  SchemaColumn,
+  SchemaTable,
+  SqlValue,
+} from "./types.ts";
+
+/** The tool instance the kernel loads. */
+const db: DbToolService = new DbToolService();
+export default db;

@@ -1,0 +1,123 @@
+/**
+ * The `db` tool: opens the configured engine, applies each domain's migrations, and hands
+ * plugins a {@link DbTool}.
+ * @module
+ */
+import type { DomainInfo, LogSink, Owner, Tool, ToolContext } from "../../core/types.ts";
+import { Database, type DbTool } from "./database.ts";
+import { Migrator } from "./migrations.ts";
+import { SqliteDriver } from "./sqlite_driver.ts";
+import type { Driver } from "./types.ts";
+
+/** Options that override the environment (mainly for tests and embedding). */
+export interface DbToolOptions {
+  /** SQLite file (relative to the project root) or `:memory:`; overrides `DB_PATH`. */
+  path?: string;
+  /** Build the driver yourself (e.g. a PostgreSQL driver); overrides everything else. */
+  driver?: (ctx: ToolContext) => Driver | Promise<Driver>;
+  /** Milliseconds to wait for a lock held by another process. Default 5000. */
+  busyTimeoutMs?: number;
+  /** Prepared statements kept per connection. Default 500. */
+  cacheSize?: number;
+}
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAbsolute(p: string): boolean {
+  return p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p);
+}
+
+/** The `db` tool. Plugins receive its {@link DbTool} API by naming a parameter `db`. */
+export class DbToolService implements Tool {
+  readonly name = "db";
+  readonly description =
+    "SQL database (SQLite embedded by default): query/queryOne/execute/executeMany/transaction " +
+    "with $1 placeholders, per-domain migrations, typed DbError kinds";
+  readonly #options: DbToolOptions;
+  #db: Database | undefined;
+  #migrator: Migrator | undefined;
+  #log: LogSink | undefined;
+  #shutdown = false;
+
+  constructor(options: DbToolOptions = {}) {
+    this.#options = options;
+  }
+
+  /** The API (throws until `setup` ran). */
+  get api(): DbTool {
+    if (!this.#db) throw new Error("db tool is not set up");
+    return this.#db;
+  }
+
+  async setup(ctx: ToolContext): Promise<void> {
+    this.#log = ctx.log;
+    const driver = await this.#openDriver(ctx);
+    this.#db = new Database(driver);
+    this.#migrator = new Migrator(this.#db, ctx.log, ctx.root, ctx.domains);
+    try {
+      await this.#migrator.init();
+    } catch (e) {
+      await this.#db.close();
+      throw e;
+    }
+    ctx.log.info(`db: ${driver.kind} at ${driver.location}`);
+  }
+
+  async #openDriver(ctx: ToolContext): Promise<Driver> {
+    const o = this.#options;
+    if (o.driver) return await o.driver(ctx);
+    const wanted = env("DB_DRIVER");
+    const url = env("DATABASE_URL");
+    if (wanted === "postgres" || (!wanted && url && /^postgres(ql)?:/.test(url))) {
+      const { PostgresDriver } = await import("./postgres_driver.ts");
+      return await PostgresDriver.connect({ url: url ?? "postgres://127.0.0.1:5432/postgres" });
+    }
+    if (wanted && wanted !== "sqlite") throw new Error(`db: unknown DB_DRIVER "${wanted}"`);
+    let path = o.path ?? env("DB_PATH") ?? (ctx.mode === "test" ? ":memory:" : "data/app.db");
+    if (path !== ":memory:" && !path.startsWith("file:")) {
+      if (!isAbsolute(path)) path = `${ctx.root.replace(/\/+$/, "")}/${path}`;
+      const dir = path.slice(0, path.lastIndexOf("/"));
+      if (dir) await Deno.mkdir(dir, { recursive: true });
+    }
+    return new SqliteDriver({ path, busyTimeoutMs: o.busyTimeoutMs, cacheSize: o.cacheSize });
+  }
+
+  /** Apply the domain's pending migrations; a failure names the file and fails that domain. */
+  async prepareDomain(domain: DomainInfo): Promise<void> {
+    if (!this.#migrator) throw new Error("db tool is not set up");
+    await this.#migrator.prepareDomain(domain);
+  }
+
+  forOwner(_owner: Owner): DbTool {
+    return this.api;
+  }
+
+  describe(): Record<string, unknown> {
+    const d = this.#db?.driver;
+    return {
+      driver: d?.kind,
+      path: d?.location,
+      migrations: this.#migrator?.applied().map(({ domain, name, appliedAt }) => ({
+        domain,
+        name,
+        appliedAt,
+      })) ?? [],
+      drift: this.#migrator?.drift() ?? [],
+      ...d?.stats?.(),
+    };
+  }
+
+  /** Wait (bounded) for a running transaction, checkpoint the WAL and close. */
+  async shutdown(): Promise<void> {
+    if (this.#shutdown) return;
+    this.#shutdown = true;
+    await this.#db?.close(5000);
+    this.#log?.debug("db: closed");
+  }
+}
