@@ -1,0 +1,38 @@
+/**
+ * The bus's one error type.
+ * @module
+ */
+
+/** What went wrong, machine-readable. */
+export type BusErrorCode =
+  | "timeout"
+  | "no_responder"
+  | "responder_conflict"
+  | "responder_error"
+  | "invalid_name"
+  | "closed";
+
+/**
+ * An error raised by the event bus; check `code` rather than the message.
+ *
+ * @example
+ * ```ts
+ * import { BusError } from "@tools/event_bus/mod.ts";
+ * try {
+ *   await bus.request("stock.level", { sku: "A1" }, { timeout: 500 });
+ * } catch (e) {
+ *   if (e instanceof BusError && e.code === "no_responder") {
+ *     // nobody answers stock.level right now
+ *   }
+ * }
+ * ```
+ */
+export class BusError extends Error {
+  override name = "BusError";
+  /** What went wrong. */
+  readonly code: BusErrorCode;
+  constructor(code: BusErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}

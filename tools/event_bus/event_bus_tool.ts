@@ -1,0 +1,603 @@
+/**
+ * The event bus tool: owned subscriptions and responders, asynchronous isolated delivery,
+ * retries with backoff, dead letters, competing-consumer groups, request–response.
+ * @module
+ */
+import { OwnedRegistry } from "../../core/owned.ts";
+import type { LogSink, Owner, Tool, ToolContext } from "../../core/types.ts";
+import { frozenCopy, isShareable } from "./copy.ts";
+import { BusError } from "./errors.ts";
+import { assertName, compilePattern, type Matcher } from "./pattern.ts";
+import { type EventCounters, EventStats } from "./stats.ts";
+import { type BusTransport, InProcessTransport } from "./transport.ts";
+import type {
+  DeadLetter,
+  Envelope,
+  EventBus,
+  EventHandler,
+  PublishOptions,
+  RequestHandler,
+  RequestOptions,
+  SubscribeOptions,
+} from "./types.ts";
+
+interface Subscription {
+  readonly owner: Owner;
+  readonly key: string;
+  readonly pattern: string;
+  readonly match: Matcher;
+  readonly handler: EventHandler;
+  readonly retries: number;
+  readonly backoffMs: number;
+  readonly group: string | undefined;
+  readonly timeoutMs: number | undefined;
+  active: boolean;
+}
+
+interface Responder {
+  readonly owner: Owner;
+  readonly key: string;
+  readonly name: string;
+  readonly handler: RequestHandler;
+  active: boolean;
+}
+
+/** Who receives an event name: every solo subscription, and one per group. */
+interface Plan {
+  readonly solo: readonly Subscription[];
+  readonly groups: readonly { readonly name: string; readonly subs: readonly Subscription[] }[];
+}
+
+const EMPTY_PLAN: Plan = { solo: [], groups: [] };
+const MAX_PLANS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT = 5000;
+const DEFAULT_BACKOFF = 100;
+const DLQ_PREFIX = "_dlq.";
+const SELF = "event_bus";
+type Timer = ReturnType<typeof setTimeout>;
+
+/** Options of {@link EventBusTool}. */
+export interface EventBusOptions {
+  /** The carrier of envelopes; default: {@link InProcessTransport}. */
+  transport?: BusTransport;
+}
+
+const consoleLog: LogSink = {
+  debug: () => {},
+  info: (m, p) => console.info(`[event_bus] ${m}`, p ?? ""),
+  warn: (m, p) => console.warn(`[event_bus] ${m}`, p ?? ""),
+  error: (m, p) => console.error(`[event_bus] ${m}`, p ?? ""),
+};
+
+const keyOf = (owner: Owner) => `${owner.id}#${owner.generation}`;
+const errInfo = (e: unknown) =>
+  e instanceof Error ? { name: e.name, message: e.message } : { name: "Error", message: String(e) };
+// deno-lint-ignore no-explicit-any
+const isThenable = (v: any): v is PromiseLike<unknown> =>
+  v !== null && (typeof v === "object" || typeof v === "function") && typeof v.then === "function";
+
+/**
+ * The `event_bus` tool. Plugins receive an {@link EventBus} bound to them (see `forOwner`).
+ *
+ * Delivery is at-most-once per subscription and in-process by default: events are not stored;
+ * a process that stops loses what is still queued (see `quiesce`).
+ */
+export class EventBusTool implements Tool {
+  readonly name = "event_bus";
+  readonly description =
+    "Pub/sub with wildcards, retries, dead letters and groups; request/response between plugins";
+
+  #log: LogSink = consoleLog;
+  #transport: BusTransport;
+  #subs = new OwnedRegistry<Subscription>();
+  #responders = new OwnedRegistry<Responder>();
+  #plans = new Map<string, Plan>();
+  #plansVersion = -1;
+  #responderMap = new Map<string, Responder>();
+  #responderVersion = -1;
+  #roundRobin = new Map<string, number>();
+  #stats = new EventStats();
+  #publishedBy = new Map<string, Set<string>>();
+  #liveGen = new Map<string, number>();
+  #inflight = 0;
+  #inflightByKey = new Map<string, number>();
+  #timers = new Set<Timer>();
+  #pendingRequests = new Set<(e: BusError) => void>();
+  #state: "open" | "draining" | "closed" = "open";
+  #dropped = 0;
+  #seq = 0;
+  readonly #idPrefix = Array.from(
+    crypto.getRandomValues(new Uint8Array(4)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+
+  constructor(options: EventBusOptions = {}) {
+    this.#transport = options.transport ?? new InProcessTransport();
+    this.#transport.open(this.#deliver);
+  }
+
+  /** Read the log sink and the driver choice (`EVENT_BUS_DRIVER`, default `in_process`). */
+  setup(ctx: ToolContext): void {
+    this.#log = ctx.log;
+    let driver: string | undefined;
+    try {
+      driver = Deno.env.get("EVENT_BUS_DRIVER");
+    } catch { /* no env permission: default driver */ }
+    if (driver && !["in_process", "memory", this.#transport.kind].includes(driver)) {
+      throw new Error(
+        `EVENT_BUS_DRIVER=${driver} is not available; known drivers: in_process`,
+      );
+    }
+  }
+
+  /** The {@link EventBus} a plugin receives; everything it registers is owned by `owner`. */
+  forOwner(owner: Owner): EventBus {
+    return {
+      publish: (name, payload, options) => this.#publish(owner, name, payload, options),
+      subscribe: (pattern, handler, options) =>
+        this.#subscribe(owner, pattern, handler as EventHandler, options),
+      request: (name, payload, options) => this.#request(owner, name, payload, options),
+      respond: (name, handler) => this.#respond(owner, name, handler as RequestHandler),
+    };
+  }
+
+  /** Switch `owner.id` to `owner.generation`: its staged registrations go live, older ones go. */
+  activate(owner: Owner): void {
+    this.#liveGen.set(owner.id, owner.generation);
+    for (const s of this.#subs.activate(owner)) s.active = false;
+    for (const r of this.#responders.activate(owner)) r.active = false;
+  }
+
+  /** Remove the registrations of one generation of `ownerId`, or of all of them. */
+  release(ownerId: string, generation?: number): void {
+    for (const s of this.#subs.release(ownerId, generation)) s.active = false;
+    for (const r of this.#responders.release(ownerId, generation)) r.active = false;
+    if (generation === undefined) {
+      this.#liveGen.delete(ownerId);
+      this.#publishedBy.delete(ownerId);
+    }
+  }
+
+  /** Wait (bounded) until the async handlers of one owner generation have settled. */
+  async drain(ownerId: string, generation: number, timeoutMs: number): Promise<void> {
+    const key = `${ownerId}#${generation}`;
+    await this.#waitUntil(() => !this.#inflightByKey.get(key), timeoutMs);
+  }
+
+  /** What one plugin subscribes to, responds to and has published. */
+  describeOwner(ownerId: string): Record<string, unknown> | undefined {
+    const subs = this.#subs.itemsOf(ownerId);
+    const responds = this.#responders.itemsOf(ownerId).map((r) => r.name);
+    const publishes = [...this.#publishedBy.get(ownerId) ?? []];
+    if (subs.length === 0 && responds.length === 0 && publishes.length === 0) return undefined;
+    return {
+      subscribes: subs.map((s) => s.group ? `${s.pattern} (group ${s.group})` : s.pattern),
+      responds,
+      publishes,
+    };
+  }
+
+  /** Counters per event name, live subscriptions and responders, queue and in-flight sizes. */
+  describe(): Record<string, unknown> {
+    const events: Record<string, unknown> = {};
+    for (const name of this.#stats.names()) {
+      const { publishers, ...counts } = this.#stats.of(name);
+      const plan = name === "(other)" ? EMPTY_PLAN : this.#plan(name);
+      const subscribers = new Set<string>();
+      for (const s of plan.solo) subscribers.add(s.owner.id);
+      for (const g of plan.groups) for (const s of g.subs) subscribers.add(s.owner.id);
+      events[name] = { ...counts, publishers: [...publishers], subscribers: [...subscribers] };
+    }
+    const responders: Record<string, string> = {};
+    for (const r of this.#responders.live()) responders[r.name] = r.owner.id;
+    return {
+      driver: this.#transport.kind,
+      state: this.#state,
+      queued: this.#transport.pending,
+      inFlight: this.#inflight,
+      dropped: this.#dropped,
+      events,
+      subscriptions: this.#subs.live().map((s) => ({
+        owner: s.owner.id,
+        pattern: s.pattern,
+        ...(s.group ? { group: s.group } : {}),
+      })),
+      responders,
+    };
+  }
+
+  /**
+   * Keep accepting publishes while waiting (at most `timeoutMs`) for queued events, running
+   * async handlers and pending retries; then stop: later publishes are dropped (and counted,
+   * with one warning), later requests fail with `closed`.
+   */
+  async quiesce(timeoutMs: number): Promise<void> {
+    if (this.#state !== "open") return;
+    this.#state = "draining";
+    await this.#waitUntil(() => this.#transport.pending === 0 && this.#inflight === 0, timeoutMs);
+    this.#state = "closed";
+  }
+
+  /** Cancel retry and timeout timers, fail pending requests with `closed`, close the transport. */
+  async shutdown(): Promise<void> {
+    this.#state = "closed";
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    for (const cancel of [...this.#pendingRequests]) {
+      cancel(new BusError("closed", "the event bus shut down"));
+    }
+    this.#pendingRequests.clear();
+    await this.#transport.close();
+  }
+
+  // ---- publish / deliver -----------------------------------------------------------------
+
+  #publish(owner: Owner, name: string, payload: unknown, options?: PublishOptions): void {
+    assertName(name);
+    if (this.#state === "closed") return this.#drop(owner, name);
+    const copy = frozenCopy(payload);
+    const c = this.#stats.of(name);
+    c.published++;
+    c.publishers.add(owner.id);
+    this.#recordPublisher(owner.id, name);
+    this.#transport.send(this.#envelope(name, copy, owner.id, options?.correlationId));
+  }
+
+  #envelope(name: string, payload: unknown, source: string, correlationId?: string): Envelope {
+    const id = `${this.#idPrefix}-${(++this.#seq).toString(36)}`;
+    return Object.freeze({
+      id,
+      name,
+      payload,
+      time: Date.now(),
+      source,
+      correlationId: correlationId ?? id,
+    });
+  }
+
+  #recordPublisher(ownerId: string, name: string) {
+    let names = this.#publishedBy.get(ownerId);
+    if (!names) this.#publishedBy.set(ownerId, names = new Set());
+    if (names.size < 200) names.add(name);
+  }
+
+  #drop(owner: Owner, name: string) {
+    if (this.#dropped++ === 0) {
+      this.#log.warn("event published after the bus closed; dropped", {
+        plugin: owner.id,
+        event: name,
+      });
+    }
+  }
+
+  #deliver = (env: Envelope): void => {
+    const plan = this.#plan(env.name);
+    if (plan === EMPTY_PLAN) return;
+    const c = this.#stats.of(env.name);
+    const shared = isShareable(env.payload);
+    for (let i = 0; i < plan.solo.length; i++) this.#attempt(plan.solo[i], env, shared, 1, c);
+    for (const g of plan.groups) {
+      const n = this.#roundRobin.get(g.name) ?? 0;
+      this.#roundRobin.set(g.name, n + 1 >= Number.MAX_SAFE_INTEGER ? 0 : n + 1);
+      this.#attempt(g.subs[n % g.subs.length], env, shared, 1, c);
+    }
+  };
+
+  #plan(name: string): Plan {
+    if (this.#plansVersion !== this.#subs.version) {
+      this.#plans.clear();
+      this.#plansVersion = this.#subs.version;
+    }
+    let plan = this.#plans.get(name);
+    if (plan) return plan;
+    const solo: Subscription[] = [];
+    const groups = new Map<string, Subscription[]>();
+    for (const s of this.#subs.live()) {
+      if (!s.match(name)) continue;
+      if (s.group === undefined) solo.push(s);
+      else {
+        const g = groups.get(s.group);
+        if (g) g.push(s);
+        else groups.set(s.group, [s]);
+      }
+    }
+    plan = solo.length === 0 && groups.size === 0
+      ? EMPTY_PLAN
+      : { solo, groups: [...groups].map(([name, subs]) => ({ name, subs })) };
+    if (this.#plans.size >= MAX_PLANS) this.#plans.clear();
+    this.#plans.set(name, plan);
+    return plan;
+  }
+
+  #attempt(
+    sub: Subscription,
+    env: Envelope,
+    shared: boolean,
+    attempt: number,
+    c: EventCounters,
+  ): void {
+    if (!sub.active) return;
+    const event = shared ? env : Object.freeze({ ...env, payload: structuredClone(env.payload) });
+    let result: unknown;
+    try {
+      result = sub.handler(event);
+    } catch (e) {
+      this.#failed(sub, env, shared, attempt, c, e);
+      return;
+    }
+    if (!isThenable(result)) {
+      c.delivered++;
+      return;
+    }
+    this.#begin(sub.key);
+    let done = false;
+    let timer: Timer | undefined;
+    const finish = (ok: boolean, err?: unknown) => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        this.#timers.delete(timer);
+      }
+      this.#end(sub.key);
+      if (ok) c.delivered++;
+      else this.#failed(sub, env, shared, attempt, c, err);
+    };
+    if (sub.timeoutMs !== undefined) {
+      const ms = sub.timeoutMs;
+      timer = setTimeout(() => {
+        this.#timers.delete(timer!);
+        timer = undefined;
+        finish(false, new BusError("timeout", `handler did not settle within ${ms} ms`));
+      }, ms);
+      this.#timers.add(timer);
+    }
+    result.then(() => finish(true), (e) => finish(false, e));
+  }
+
+  #failed(
+    sub: Subscription,
+    env: Envelope,
+    shared: boolean,
+    attempt: number,
+    c: EventCounters,
+    err: unknown,
+  ): void {
+    c.errors++;
+    const final = attempt > sub.retries;
+    this.#log.error(`subscriber ${sub.owner.id} failed on "${env.name}": ${errInfo(err).message}`, {
+      plugin: sub.owner.id,
+      event: env.name,
+      eventId: env.id,
+      pattern: sub.pattern,
+      attempt,
+      final,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
+    if (!final && this.#state !== "closed") {
+      this.#begin(sub.key);
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        this.#end(sub.key);
+        this.#attempt(sub, env, shared, attempt + 1, c);
+      }, sub.backoffMs * 2 ** (attempt - 1));
+      this.#timers.add(timer);
+      return;
+    }
+    c.failed++;
+    if (env.name.startsWith(DLQ_PREFIX) || this.#state === "closed") return;
+    c.deadLettered++;
+    const letter: DeadLetter = {
+      event: env,
+      subscriber: sub.owner.id,
+      pattern: sub.pattern,
+      ...(sub.group ? { group: sub.group } : {}),
+      error: errInfo(err),
+      attempts: attempt,
+    };
+    const name = DLQ_PREFIX + env.name;
+    const dc = this.#stats.of(name);
+    dc.published++;
+    dc.publishers.add(SELF);
+    this.#transport.send(this.#envelope(name, frozenCopy(letter), SELF, env.correlationId));
+  }
+
+  #begin(key: string) {
+    this.#inflight++;
+    this.#inflightByKey.set(key, (this.#inflightByKey.get(key) ?? 0) + 1);
+  }
+
+  #end(key: string) {
+    this.#inflight--;
+    const n = (this.#inflightByKey.get(key) ?? 1) - 1;
+    if (n <= 0) this.#inflightByKey.delete(key);
+    else this.#inflightByKey.set(key, n);
+  }
+
+  // ---- subscribe / respond ---------------------------------------------------------------
+
+  /** A registration from a generation older than the live one would never be released. */
+  #stale(owner: Owner, what: string): boolean {
+    const live = this.#liveGen.get(owner.id);
+    if (live === undefined || owner.generation >= live) return false;
+    this.#log.warn(`ignored ${what} from a replaced generation of ${owner.id}`, {
+      plugin: owner.id,
+      generation: owner.generation,
+      live,
+    });
+    return true;
+  }
+
+  #subscribe(
+    owner: Owner,
+    pattern: string,
+    handler: EventHandler,
+    options: SubscribeOptions = {},
+  ): () => void {
+    const match = compilePattern(pattern);
+    if (typeof handler !== "function") {
+      throw new TypeError(`subscribe("${pattern}"): handler must be a function`);
+    }
+    if (this.#stale(owner, `subscribe("${pattern}")`)) return () => {};
+    const sub: Subscription = {
+      owner,
+      key: keyOf(owner),
+      pattern,
+      match,
+      handler,
+      retries: Math.max(0, Math.floor(options.retries ?? 0)),
+      backoffMs: Math.max(0, options.backoffMs ?? DEFAULT_BACKOFF),
+      group: options.group || undefined,
+      timeoutMs: options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : undefined,
+      active: true,
+    };
+    this.#subs.add(owner, sub);
+    return () => {
+      sub.active = false;
+      this.#subs.remove(owner, sub);
+    };
+  }
+
+  #respond(owner: Owner, name: string, handler: RequestHandler): () => void {
+    assertName(name);
+    if (typeof handler !== "function") {
+      throw new TypeError(`respond("${name}"): handler must be a function`);
+    }
+    if (this.#stale(owner, `respond("${name}")`)) return () => {};
+    for (const [o, r] of this.#responders.entries()) {
+      if (r.name !== name) continue;
+      if (o.id !== owner.id) {
+        throw new BusError(
+          "responder_conflict",
+          `"${name}" already has a responder, ${o.id}; ${owner.id} cannot respond to it too`,
+        );
+      }
+      if (o.generation === owner.generation) {
+        throw new BusError("responder_conflict", `${owner.id} already responds to "${name}"`);
+      }
+    }
+    const r: Responder = { owner, key: keyOf(owner), name, handler, active: true };
+    this.#responders.add(owner, r);
+    return () => {
+      r.active = false;
+      this.#responders.remove(owner, r);
+    };
+  }
+
+  #responder(name: string): Responder | undefined {
+    if (this.#responderVersion !== this.#responders.version) {
+      this.#responderMap.clear();
+      for (const r of this.#responders.live()) this.#responderMap.set(r.name, r);
+      this.#responderVersion = this.#responders.version;
+    }
+    return this.#responderMap.get(name);
+  }
+
+  // ---- request ---------------------------------------------------------------------------
+
+  #request<R>(
+    owner: Owner,
+    name: string,
+    payload: unknown,
+    options: RequestOptions = {},
+  ): Promise<R> {
+    try {
+      assertName(name);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.#state === "closed") {
+      return Promise.reject(new BusError("closed", `request "${name}": the event bus is closed`));
+    }
+    const c = this.#stats.of(name);
+    c.requests++;
+    c.publishers.add(owner.id);
+    const r = this.#responder(name);
+    if (!r) {
+      return Promise.reject(new BusError("no_responder", `no plugin responds to "${name}"`));
+    }
+    let result: unknown;
+    try {
+      const env = this.#envelope(name, frozenCopy(payload), owner.id, options.correlationId);
+      result = r.handler(env);
+    } catch (e) {
+      return Promise.reject(this.#responderError(r, name, e, c));
+    }
+    if (!isThenable(result)) {
+      c.delivered++;
+      try {
+        return Promise.resolve(frozenCopy(result) as R);
+      } catch (e) {
+        return Promise.reject(this.#responderError(r, name, e, c));
+      }
+    }
+    const timeout = options.timeout ?? DEFAULT_REQUEST_TIMEOUT;
+    this.#begin(r.key);
+    return new Promise<R>((resolve, reject) => {
+      let done = false;
+      const finish = () => {
+        done = true;
+        clearTimeout(timer);
+        this.#timers.delete(timer);
+        this.#pendingRequests.delete(cancel);
+        this.#end(r.key);
+      };
+      const cancel = (e: BusError) => {
+        if (done) return;
+        finish();
+        reject(e);
+      };
+      const timer = setTimeout(() => {
+        if (done) return;
+        c.timeouts++;
+        cancel(
+          new BusError("timeout", `no answer to "${name}" from ${r.owner.id} within ${timeout} ms`),
+        );
+      }, timeout);
+      this.#timers.add(timer);
+      this.#pendingRequests.add(cancel);
+      result.then((value) => {
+        if (done) return;
+        finish();
+        try {
+          c.delivered++;
+          resolve(frozenCopy(value) as R);
+        } catch (e) {
+          reject(this.#responderError(r, name, e, c));
+        }
+      }, (e) => {
+        if (done) return;
+        finish();
+        reject(this.#responderError(r, name, e, c));
+      });
+    });
+  }
+
+  #responderError(r: Responder, name: string, e: unknown, c: EventCounters): BusError {
+    c.errors++;
+    const { message } = errInfo(e);
+    this.#log.warn(`responder ${r.owner.id} failed on "${name}": ${message}`, {
+      plugin: r.owner.id,
+      event: name,
+      error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+    });
+    return new BusError(
+      "responder_error",
+      `responder ${r.owner.id} of "${name}" failed: ${message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  async #waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (!done()) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      await new Promise((r) => setTimeout(r, Math.min(5, left)));
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The transport behind the bus: how a published envelope reaches the bus instances that fan it
+ * out to their local subscribers.
+ *
+ * Retries, dead letters, groups within a process, counters and ownership stay in the bus; a
+ * transport only carries envelopes. The in-process transport (the default) hands each envelope
+ * back to the same bus asynchronously. A networked transport (NATS JetStream, Redis Streams)
+ * would publish the envelope to the broker and call `deliver` for every envelope it receives.
+ * @module
+ */
+import type { Envelope } from "./types.ts";
+
+/** Called by a transport for each envelope this bus instance should fan out. */
+export type Deliver = (envelope: Envelope) => void;
+
+/** A carrier of envelopes between publishers and bus instances. */
+export interface BusTransport {
+  /** Driver name for the status page, e.g. `in_process`. */
+  readonly kind: string;
+  /** Start carrying; `deliver` receives every envelope for this instance. */
+  open(deliver: Deliver): void | Promise<void>;
+  /** Hand over one envelope. Must not block and must not call `deliver` synchronously. */
+  send(envelope: Envelope): void;
+  /** Envelopes accepted but not yet delivered (used to drain at shutdown). */
+  readonly pending: number;
+  /** Stop: drop what is queued, clear timers, close connections. Safe to call twice. */
+  close(): void | Promise<void>;
+}
+
+/** How the in-process transport schedules a delivery batch. */
+export type Scheduler = "microtask" | "timeout";
+
+/**
+ * Delivers in the same process, batched: the first `send` after a flush schedules one flush
+ * that delivers everything queued by then.
+ *
+ * Flushes run as microtasks (fast: no timer, no event-loop turn; measured in bench_bus.ts).
+ * So that a chain of handlers publishing to each other cannot starve I/O, every 256th flush is
+ * scheduled with `setTimeout(0)` instead, which lets the event loop turn.
+ */
+export class InProcessTransport implements BusTransport {
+  readonly kind = "in_process";
+  #queue: Envelope[] = [];
+  #deliver: Deliver | undefined;
+  #scheduled = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #flushes = 0;
+  #closed = false;
+  readonly #scheduler: Scheduler;
+
+  constructor(scheduler: Scheduler = "microtask") {
+    this.#scheduler = scheduler;
+  }
+
+  open(deliver: Deliver): void {
+    this.#deliver = deliver;
+    this.#closed = false;
+  }
+
+  send(envelope: Envelope): void {
+    if (this.#closed) return;
+    this.#queue.push(envelope);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    if (this.#scheduler === "timeout" || (++this.#flushes & 255) === 0) {
+      this.#timer = setTimeout(this.#flush, 0);
+    } else {
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue = [];
+    this.#scheduled = false;
+  }
+
+  #flush = (): void => {
+    this.#timer = undefined;
+    this.#scheduled = false;
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
+    const deliver = this.#deliver;
+    if (!deliver) return;
+    for (let i = 0; i < batch.length; i++) deliver(batch[i]);
+  };
+}

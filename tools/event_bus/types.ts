@@ -1,0 +1,152 @@
+/**
+ * The shapes a plugin sees when it uses the event bus.
+ * @module
+ */
+
+/**
+ * One event as a subscriber (or responder) receives it.
+ *
+ * The envelope and its payload are **read-only**: the bus copies the payload once when it is
+ * published (so later changes by the publisher are not seen) and deep-freezes that copy, which
+ * every subscriber then shares. Writing to it throws a `TypeError` (plugin modules are strict).
+ * Payloads that cannot be frozen (a `Map`, `Date`, typed array, …) are instead
+ * `structuredClone`d once per subscriber, so each gets a private, writable copy.
+ */
+export interface Envelope<T = unknown> {
+  /** Unique id of this event (unique within the process, sortable by publish order). */
+  readonly id: string;
+  /** Event name, e.g. `product.created`. */
+  readonly name: string;
+  /** The published data (a frozen copy; see above). */
+  readonly payload: T;
+  /** Publish time, ms since epoch. */
+  readonly time: number;
+  /** Owner id of the publisher (`<domain>/<plugin>`, or `event_bus` for dead letters). */
+  readonly source: string;
+  /** Ties related events together; the event's own `id` unless the publisher passed one. */
+  readonly correlationId: string;
+}
+
+/** A subscriber: may be async; a throw or a rejection counts as a failed delivery. */
+export type EventHandler<T = unknown> = (event: Envelope<T>) => void | Promise<void>;
+
+/** A responder: its return value (copied) is the requester's answer. */
+export type RequestHandler<T = unknown, R = unknown> = (request: Envelope<T>) => R | Promise<R>;
+
+/** Options of {@link EventBus.publish}. */
+export interface PublishOptions {
+  /** Carry a correlation id forward, e.g. `{ correlationId: event.correlationId }`. */
+  correlationId?: string;
+}
+
+/** Options of {@link EventBus.subscribe}. */
+export interface SubscribeOptions {
+  /** Extra attempts after a failure (default 0). Attempt `n` waits `backoffMs * 2^(n-1)` ms. */
+  retries?: number;
+  /** Base delay of the exponential backoff between attempts, ms (default 100). */
+  backoffMs?: number;
+  /**
+   * Competing consumers: of all live subscriptions that share a group name and match an event,
+   * exactly one (round robin) receives it. Subscriptions without a group each get a copy.
+   */
+  group?: string;
+  /**
+   * An async handler that has not settled after this many ms counts as a failed attempt (and is
+   * retried / dead-lettered). JavaScript cannot cancel it: it keeps running, its late result is
+   * ignored. Default: no timeout.
+   */
+  timeoutMs?: number;
+}
+
+/** Options of {@link EventBus.request}. */
+export interface RequestOptions {
+  /** Give up after this many ms with a `BusError` of code `timeout` (default 5000). */
+  timeout?: number;
+  /** Carry a correlation id forward. */
+  correlationId?: string;
+}
+
+/** Payload of a dead-letter event `_dlq.<name>`. */
+export interface DeadLetter<T = unknown> {
+  /** The envelope that could not be handled. */
+  event: Envelope<T>;
+  /** Owner id of the subscriber that failed. */
+  subscriber: string;
+  /** The pattern it subscribed with. */
+  pattern: string;
+  /** Its group, if any. */
+  group?: string;
+  /** The last error. */
+  error: { name: string; message: string };
+  /** Attempts made (1 + retries). */
+  attempts: number;
+}
+
+/**
+ * The event bus as a plugin sees it: declare a constructor parameter named `event_bus` (the
+ * tool's name) and the kernel injects this, bound to your plugin.
+ *
+ * Names are dot-separated segments (`product.created`). Patterns may use `*` for exactly one
+ * segment (`product.*`, `*.created`) and `**` (alias `#`) for zero or more segments
+ * (`product.**`, `**.failed`, `**`).
+ *
+ * Everything registered here belongs to the plugin: a reload swaps its subscriptions and
+ * responders at once, an unload removes them. No cleanup code is needed.
+ *
+ * @example
+ * ```ts
+ * import { BasePlugin } from "@core";
+ * import type { EventBus } from "@tools/event_bus/mod.ts";
+ *
+ * export default class NotifyOnProduct extends BasePlugin {
+ *   static override publishes = ["mail.queued"];
+ *   constructor(private event_bus: EventBus) {
+ *     super();
+ *   }
+ *   override onBoot() {
+ *     this.event_bus.subscribe<{ id: number }>("product.created", async (event) => {
+ *       // …send a mail…
+ *       this.event_bus.publish("mail.queued", { product: event.payload.id }, {
+ *         correlationId: event.correlationId,
+ *       });
+ *     }, { retries: 3, backoffMs: 200 });
+ *     this.event_bus.respond("product.count", () => 42);
+ *   }
+ * }
+ * ```
+ */
+export interface EventBus {
+  /**
+   * Publish an event. Returns at once; subscribers run asynchronously (in a later microtask),
+   * each isolated from the others and from the publisher.
+   * @throws {BusError} `invalid_name` for an empty segment or a wildcard in `name`.
+   * @throws {DOMException} `DataCloneError` if the payload cannot be copied (e.g. a function).
+   */
+  publish<T = unknown>(name: string, payload?: T, options?: PublishOptions): void;
+  /**
+   * Subscribe to an exact name or a pattern. Returns a function that unsubscribes (optional:
+   * the plugin's subscriptions are released with it anyway).
+   */
+  subscribe<T = unknown>(
+    pattern: string,
+    handler: EventHandler<T>,
+    options?: SubscribeOptions,
+  ): () => void;
+  /**
+   * Ask the single responder of `name` and wait for its answer.
+   * @throws {BusError} `no_responder` at once if nobody responds to `name`; `timeout` after
+   * `options.timeout` ms (default 5000); `responder_error` if the responder threw; `closed`
+   * after shutdown.
+   */
+  request<R = unknown, T = unknown>(
+    name: string,
+    payload?: T,
+    options?: RequestOptions,
+  ): Promise<R>;
+  /**
+   * Answer requests for `name` (exact name, no wildcards). One responder per name: another
+   * plugin responding to the same name throws `responder_conflict`. Returns a function that
+   * stops responding.
+   */
+  respond<T = unknown, R = unknown>(name: string, handler: RequestHandler<T, R>): () => void;
+}
