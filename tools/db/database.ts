@@ -257,8 +257,10 @@ export class Database implements DbTool {
 
   describeSchema(): Promise<SchemaTable[]> {
     const tx = this.#current();
-    if (tx !== undefined || !this.#gate.locked) return settle(() => this.#driver.describeSchema());
-    return this.#queued(() => this.#driver.describeSchema());
+    const p = tx !== undefined || !this.#gate.locked
+      ? settle(() => this.#driver.describeSchema())
+      : this.#queued(() => this.#driver.describeSchema());
+    return p.then((tables) => tables.filter((t) => !t.name.startsWith("_microcore_")));
   }
 
   /** Run a parameterless script (DDL) in its own transaction. Used by migrations. */
