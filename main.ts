@@ -5,22 +5,41 @@
  */
 import { Kernel, type Mode } from "./core/mod.ts";
 import { reportBoot } from "./core/boot_report.ts";
+import { HotReloader, originalPath } from "./core/hot_reload.ts";
+import { RESTART_CODE, supervise } from "./core/supervisor.ts";
 
 const mode: Mode = Deno.args[0] === "dev" ? "dev" : "start";
 const root = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
+const env = (key: string) => Deno.env.get(key);
 
-const kernel = new Kernel({ root, mode });
+// In dev, this process only supervises; the app runs in a child it can restart.
+if (mode === "dev" && !Deno.args.includes("--child")) await supervise(root, import.meta.url);
+
+const kernel = new Kernel({ root, mode, rewritePath: originalPath });
 await kernel.boot();
 reportBoot(kernel.status.list(), kernel.status.summary().bootMs as number, kernel.log);
 
+const reloader = mode === "dev"
+  ? new HotReloader(kernel, {
+    maxReloads: Number(env("HOT_RELOAD_MAX_RELOADS") ?? 1000),
+    heapBudgetMb: Number(env("HOT_RELOAD_HEAP_MB") ?? 512),
+    onRestart: () => stop("restart", RESTART_CODE),
+  })
+  : undefined;
+if (reloader) await reloader.start();
+else kernel.log.info("hot reload off (start mode)");
+
 let stopping = false;
-async function stop(signal: string) {
+async function stop(why: string, code = 0) {
   if (stopping) return;
   stopping = true;
-  kernel.log.info(`${signal} received: shutting down`);
+  kernel.log.info(`${why}: shutting down`);
   const t = performance.now();
-  await kernel.shutdown(Number(Deno.env.get("SHUTDOWN_TIMEOUT_MS") ?? 10_000));
+  await reloader?.stop();
+  await kernel.shutdown(Number(env("SHUTDOWN_TIMEOUT_MS") ?? 10_000));
   console.log(`[kernel] stopped cleanly in ${Math.round(performance.now() - t)} ms`);
-  Deno.exit(0);
+  Deno.exit(code);
 }
-for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => stop(sig));
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(sig, () => stop(`${sig} received`));
+}

@@ -1,0 +1,247 @@
+/**
+ * Hot reload in dev: watch the tree, group a save's burst of events per path, then look at the
+ * files as they are now: reload what exists, unload what is still gone, reload every plugin
+ * whose import graph holds a changed model or helper, apply new migrations, and ask for a
+ * process restart when `core/`, `tools/` or `deno.json` change.
+ * @module
+ */
+import { isPluginPath, type PluginSource } from "./discovery.ts";
+import { formatError } from "./errors.ts";
+import type { Kernel, LoadResult } from "./kernel.ts";
+import { ModuleGraph, originalPath } from "./module_graph.ts";
+
+/** Options of the dev reloader. */
+export interface HotReloadOptions {
+  /** Quiet time that ends a burst of events (ms). Default 8. */
+  quietMs?: number;
+  /** Longest a burst is held before it is processed anyway (ms). Default 60. */
+  maxWaitMs?: number;
+  /** Restart the process after this many reloads (V8 never frees old modules). Default 1000. */
+  maxReloads?: number;
+  /** Restart the process when the heap has grown this much since boot (MiB). Default 512. */
+  heapBudgetMb?: number;
+  /** Called when the process should restart (core/tools/deno.json changed, budget spent). */
+  onRestart(reason: string): void;
+  /** Called after a batch changed anything (e.g. to regenerate AI_CONTEXT.md). */
+  onChanged?(): void | Promise<void>;
+}
+
+const CODE = /\.(ts|tsx|js|jsx|mts|mjs|json)$/;
+const IGNORED = /(^|\/)(\.[^/]*|[^/]*~|[^/]*\.sw[a-z]|4913|node_modules)(\/|$)/;
+
+/** Watches `domains/`, `core/`, `tools/` and `deno.json`, and reloads plugins in place. */
+export class HotReloader {
+  readonly graph: ModuleGraph;
+  #kernel: Kernel;
+  #opts: HotReloadOptions;
+  #watchers: Deno.FsWatcher[] = [];
+  #pending = new Set<string>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #firstAt = 0;
+  #running: Promise<void> = Promise.resolve();
+  #heapAtBoot = Deno.memoryUsage().heapUsed;
+  #restarting = false;
+  /** The copy URL each plugin file is served from, to skip saves that changed nothing. */
+  #served = new Map<string, string>();
+
+  constructor(kernel: Kernel, opts: HotReloadOptions) {
+    this.#kernel = kernel;
+    this.#opts = opts;
+    this.graph = new ModuleGraph(kernel.root);
+  }
+
+  /** Starts watching. The import graphs of the loaded plugins are recorded first. */
+  async start(): Promise<void> {
+    const root = this.#kernel.root;
+    await this.graph.reset();
+    await Deno.mkdir(`${root}/domains`, { recursive: true });
+    const files = this.#kernel.status.list().flatMap((e) =>
+      e.kind === "plugin" && e.file ? [e.file] : []
+    );
+    await this.graph.track(files).catch(() => {});
+    const dirs = ["domains", "core", "tools"].map((d) => `${root}/${d}`);
+    this.#watch(Deno.watchFs(dirs.filter(existsSync), { recursive: true }));
+    this.#watch(Deno.watchFs(root, { recursive: false }));
+    this.#kernel.log.info(`hot reload: watching domains/ (core/, tools/, deno.json restart)`);
+  }
+
+  /** Stops watching; waits for a batch in progress. */
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    for (const w of this.#watchers) {
+      try {
+        w.close();
+      } catch { /* already closed */ }
+    }
+    this.#watchers = [];
+    await this.#running;
+  }
+
+  /** Processes paths as if the watcher had reported them (also used by tests). */
+  process(paths: Iterable<string>): Promise<void> {
+    const rels = [...paths].map((p) => this.#rel(p)).filter((r): r is string => r !== undefined);
+    this.#running = this.#running.then(() => this.#batch(new Set(rels)));
+    return this.#running;
+  }
+
+  #watch(w: Deno.FsWatcher): void {
+    this.#watchers.push(w);
+    (async () => {
+      for await (const ev of w) {
+        for (const p of ev.paths) this.#pending.add(p);
+        this.#schedule();
+      }
+    })().catch((err) => this.#kernel.log.error(`watcher stopped: ${err}`));
+  }
+
+  #schedule(): void {
+    const now = performance.now();
+    if (!this.#timer) this.#firstAt = now;
+    clearTimeout(this.#timer);
+    const quiet = this.#opts.quietMs ?? 8;
+    const wait = Math.min(quiet, Math.max(0, this.#firstAt + (this.#opts.maxWaitMs ?? 60) - now));
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const paths = [...this.#pending];
+      this.#pending.clear();
+      this.process(paths);
+    }, wait);
+  }
+
+  #rel(path: string): string | undefined {
+    const root = this.#kernel.root + "/";
+    if (!path.startsWith(root)) return undefined;
+    const rel = path.slice(root.length);
+    if (IGNORED.test(rel) || rel.startsWith("data/") || rel.startsWith("dist/")) return undefined;
+    if (rel === "deno.json" || rel === "deno.jsonc") return rel;
+    if (!rel.startsWith("domains/") && !rel.startsWith("core/") && !rel.startsWith("tools/")) {
+      return undefined;
+    }
+    return rel;
+  }
+
+  async #batch(rels: Set<string>): Promise<void> {
+    if (rels.size === 0 || this.#restarting) return;
+    const t0 = performance.now();
+    const k = this.#kernel;
+    const restartBy = [...rels].find((r) =>
+      r === "deno.json" || r === "deno.jsonc" ||
+      ((r.startsWith("core/") || r.startsWith("tools/")) && CODE.test(r) && !r.endsWith("_test.ts"))
+    );
+    if (restartBy) return this.#restart(`${restartBy} changed`);
+
+    const load = new Set<string>();
+    const unload = new Set<string>();
+    const domains = new Set<string>();
+    const migrated = new Set<string>();
+    for (const rel of rels) {
+      const parts = rel.split("/");
+      if (parts[0] !== "domains" || !parts[1]) continue;
+      domains.add(parts[1]);
+      if (isPluginPath(rel)) load.add(rel);
+      else if (parts[2] === "migrations" && rel.endsWith(".sql")) migrated.add(parts[1]);
+      else if (CODE.test(rel)) { for (const p of this.graph.dependants(rel)) load.add(p); }
+    }
+    for (const d of domains) {
+      const dir = `${k.root}/domains/${d}`;
+      const known = k.status.list().filter((e) => e.kind === "plugin" && e.domain === d);
+      if (!existsSync(dir)) {
+        for (const e of known) unload.add(e.file!);
+        continue;
+      }
+      const isNew = !k.hasDomain(d);
+      if (isNew || migrated.has(d)) {
+        const err = await k.prepareDomain({ name: d, dir });
+        if (!err) {
+          k.log.info(`${isNew ? "new domain" : "migrations of"} ${d} prepared`);
+          for (const e of known) if (e.state === "failed") load.add(e.file!);
+        }
+      }
+      const onDisk = new Set(await pluginFiles(k.root, d));
+      for (const f of onDisk) if (!known.some((e) => e.file === f)) load.add(f);
+      for (const e of known) if (!onDisk.has(e.file!)) unload.add(e.file!);
+    }
+    for (const rel of load) if (!existsSync(`${k.root}/${rel}`)) unload.add(rel);
+    for (const rel of unload) load.delete(rel);
+
+    const done: string[] = [];
+    for (const rel of [...unload].sort()) {
+      const id = k.status.list().find((e) => e.kind === "plugin" && e.file === rel)?.id;
+      this.graph.forget(rel);
+      this.#served.delete(rel);
+      if (id && await k.unloadPlugin(id)) done.push(`unloaded ${id}`);
+    }
+    for (const rel of [...load].sort()) {
+      const url = await this.graph.versionedUrl(rel).catch((err) => err as Error);
+      const id = rel.replace(/^domains\/([^/]+)\/plugins\/([^/]+)\.\w+$/, "$1/$2");
+      // A save that changed nothing in the plugin's graph (a touch, a duplicate event).
+      if (url === this.#served.get(rel) && k.status.get("plugin", id)?.state === "ready") continue;
+      const r = await k.loadPlugin(this.#source(rel, url));
+      done.push(this.#describe(r));
+      if (r.ok && typeof url === "string") this.#served.set(rel, url);
+      if (r.ok) k.countReload();
+    }
+    if (!done.length) return;
+    const ms = (performance.now() - t0).toFixed(1);
+    k.log.info(`${[...rels].sort().join(", ")} changed → ${done.join("; ")} (${ms} ms)`);
+    await this.#opts.onChanged?.();
+    this.#checkBudget();
+  }
+
+  #source(rel: string, url: string | Error): PluginSource {
+    const m = /^domains\/([^/]+)\/plugins\/([^/]+)\.\w+$/.exec(rel)!;
+    return {
+      id: `${m[1]}/${m[2]}`,
+      domain: m[1],
+      file: rel,
+      load: () => typeof url === "string" ? import(url) : Promise.reject(url),
+    };
+  }
+
+  #describe(r: LoadResult): string {
+    if (r.ok) return `reloaded ${r.id} (generation ${r.generation})`;
+    const keeps = r.generation ? `, generation ${r.generation} keeps serving` : "";
+    return `${r.id} failed${keeps}: ${formatError(r.error!)}`;
+  }
+
+  #checkBudget(): void {
+    const reloads = Number(this.#kernel.status.summary().reloads ?? 0);
+    const grownMb = (Deno.memoryUsage().heapUsed - this.#heapAtBoot) / 2 ** 20;
+    this.#kernel.status.setFacts({ heapGrowthMb: Math.round(grownMb) });
+    if (reloads >= (this.#opts.maxReloads ?? 1000)) {
+      this.#restart(`reload budget spent (${reloads} reloads; old modules are never freed by V8)`);
+    } else if (grownMb >= (this.#opts.heapBudgetMb ?? 512)) {
+      this.#restart(`heap budget spent (+${Math.round(grownMb)} MiB since boot)`);
+    }
+  }
+
+  #restart(reason: string): void {
+    if (this.#restarting) return;
+    this.#restarting = true;
+    this.#kernel.log.warn(`restarting the process: ${reason}`);
+    this.#opts.onRestart(reason);
+  }
+}
+
+/** Maps hot-reload copy paths in messages back to the user's files. */
+export { originalPath };
+
+async function pluginFiles(root: string, domain: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(`${root}/domains/${domain}/plugins`)) {
+      const rel = `domains/${domain}/plugins/${e.name}`;
+      if (e.isFile && isPluginPath(rel)) out.push(rel);
+    }
+  } catch { /* no plugins folder (yet) */ }
+  return out;
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

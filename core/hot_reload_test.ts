@@ -1,0 +1,133 @@
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { Kernel } from "./kernel.ts";
+import { HotReloader } from "./hot_reload.ts";
+import { originalPath } from "./module_graph.ts";
+import { recordingTool, tempProject } from "./testdata/project.ts";
+import type { LogSink } from "./types.ts";
+
+const quiet: LogSink = { debug() {}, info() {}, warn() {}, error() {} };
+type Reg = { reg: { live(): readonly string[]; size: number } };
+
+/** A plugin that registers `label` plus whatever its model exports. */
+const pluginWithModel = (label: string) => `
+import { suffix } from "../models/model.ts";
+export default class {
+  constructor(reg) { this.reg = reg; }
+  onBoot() { this.reg.add(${JSON.stringify(label)} + suffix); }
+}
+`;
+
+async function setup(files: Record<string, string>) {
+  const p = await tempProject({ "tools/reg/mod.ts": recordingTool("reg"), ...files });
+  const k = new Kernel({ root: p.root, mode: "dev", log: quiet, rewritePath: originalPath });
+  await k.boot();
+  const restarts: string[] = [];
+  const hr = new HotReloader(k, { onRestart: (r) => restarts.push(r) });
+  await hr.start();
+  const live = () => [...(k.tools.get("reg") as unknown as Reg).reg.live()].sort();
+  return {
+    p,
+    k,
+    hr,
+    live,
+    restarts,
+    async [Symbol.asyncDispose]() {
+      await hr.stop();
+      await k.shutdown();
+      await p[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("hot reload: drop, edit, break, fix and delete a plugin", async () => {
+  await using t = await setup({
+    "domains/d/models/model.ts": `export const suffix = "-m1";`,
+    "domains/d/plugins/a.ts": pluginWithModel("a1"),
+  });
+  const { p, k, hr, live } = t;
+  deepEqual(live(), ["a1-m1"]);
+
+  await p.write("domains/d/plugins/b.ts", pluginWithModel("b1"));
+  await hr.process([`${p.root}/domains/d/plugins/b.ts`]);
+  deepEqual(live(), ["a1-m1", "b1-m1"], "a dropped file is loaded");
+
+  await p.write("domains/d/plugins/a.ts", pluginWithModel("a2"));
+  await hr.process([`${p.root}/domains/d/plugins/a.ts`]);
+  deepEqual(live(), ["a2-m1", "b1-m1"], "an edit is live");
+
+  await p.write("domains/d/models/model.ts", `export const suffix = "-m2";`);
+  await hr.process([`${p.root}/domains/d/models/model.ts`]);
+  deepEqual(live(), ["a2-m2", "b1-m2"], "an edited model reloads every dependant with new code");
+
+  await p.write("domains/d/plugins/a.ts", "export default class {\n  onBoot() {\n");
+  await hr.process([`${p.root}/domains/d/plugins/a.ts`]);
+  deepEqual(live(), ["a2-m2", "b1-m2"], "a syntax error leaves the old version serving");
+  const st = k.status.get("plugin", "d/a")!;
+  equal(st.state, "stale");
+  equal(st.error?.file, "domains/d/plugins/a.ts", "the error names the user's file, not the copy");
+
+  await p.write("domains/d/plugins/a.ts", pluginWithModel("a3"));
+  await hr.process([`${p.root}/domains/d/plugins/a.ts`]);
+  deepEqual(live(), ["a3-m2", "b1-m2"], "fixing the file recovers it");
+  equal(k.status.get("plugin", "d/a")!.state, "ready");
+
+  await p.remove("domains/d/plugins/a.ts");
+  await hr.process([`${p.root}/domains/d/plugins/a.ts`]);
+  deepEqual(live(), ["b1-m2"], "a deleted plugin is unloaded");
+  equal(k.status.get("plugin", "d/a"), undefined);
+});
+
+Deno.test("hot reload: a rename is an unload plus a load; a new domain loads", async () => {
+  await using t = await setup({ "domains/d/plugins/a.ts": pluginWithModel("a") });
+  const { p, k, hr, live } = t;
+  await p.write("domains/d/models/model.ts", `export const suffix = "";`);
+  await Deno.rename(`${p.root}/domains/d/plugins/a.ts`, `${p.root}/domains/d/plugins/z.ts`);
+  await hr.process([`${p.root}/domains/d/plugins/a.ts`, `${p.root}/domains/d/plugins/z.ts`]);
+  deepEqual(k.pluginIds(), ["d/z"]);
+  deepEqual(live(), ["a"]);
+
+  await p.write("domains/e/models/model.ts", `export const suffix = "!";`);
+  await p.write("domains/e/plugins/x.ts", pluginWithModel("x"));
+  await hr.process([`${p.root}/domains/e`]);
+  deepEqual(live(), ["a", "x!"]);
+});
+
+Deno.test("hot reload: core/, tools/ and deno.json changes ask for a restart", async () => {
+  await using t = await setup({ "domains/d/plugins/a.ts": pluginWithModel("a") });
+  await t.hr.process([`${t.p.root}/tools/reg/mod.ts`]);
+  match(t.restarts[0], /tools\/reg\/mod\.ts changed/);
+});
+
+Deno.test("hot reload: ten reloads of a plugin leave one registration", async () => {
+  await using t = await setup({
+    "domains/d/models/model.ts": `export const suffix = "";`,
+    "domains/d/plugins/a.ts": pluginWithModel("v0"),
+  });
+  for (let i = 1; i <= 10; i++) {
+    await t.p.write("domains/d/plugins/a.ts", pluginWithModel(`v${i}`));
+    await t.hr.process([`${t.p.root}/domains/d/plugins/a.ts`]);
+  }
+  await new Promise((r) => setTimeout(r, 10));
+  deepEqual(t.live(), ["v10"]);
+  equal((t.k.tools.get("reg") as unknown as Reg).reg.size, 1);
+  equal(t.k.status.get("plugin", "d/a")!.generation, 11);
+});
+
+Deno.test("hot reload: the real watcher picks up editor-style saves (temp file + rename)", async () => {
+  await using t = await setup({
+    "domains/d/models/model.ts": `export const suffix = "";`,
+    "domains/d/plugins/a.ts": pluginWithModel("v0"),
+  });
+  const waitFor = async (want: string) => {
+    for (let i = 0; i < 200 && !t.live().includes(want); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    ok(t.live().includes(want), `expected ${want}, live: ${t.live()}`);
+  };
+  for (let i = 1; i <= 3; i++) {
+    const tmp = `${t.p.root}/domains/d/plugins/.a.ts.tmp${i}`;
+    await Deno.writeTextFile(tmp, pluginWithModel(`v${i}`));
+    await Deno.rename(tmp, `${t.p.root}/domains/d/plugins/a.ts`);
+    await waitFor(`v${i}`);
+  }
+});

@@ -1,0 +1,168 @@
+/**
+ * Fresh module URLs for hot reload.
+ *
+ * V8 never evicts a module, and re-importing `plugin.ts?v=2` re-fetches only the plugin itself:
+ * the models and helpers it imports stay stale. So a reload imports a *versioned copy* of the
+ * plugin's local import graph: each file under `domains/` is copied once per distinct content
+ * to `.microcore/hmr/<same path>.<hash>.ts`, with its relative imports rewritten to the copies
+ * of its dependencies (and to absolute URLs for anything outside `domains/`). The hash covers the
+ * file and, recursively, its local dependencies, so an edited model gives every plugin that
+ * imports it a new URL while unchanged files keep theirs (and are not loaded twice).
+ * Lines are not moved, so errors point at the same line of the user's file.
+ * @module
+ */
+import { fileUrl } from "./discovery.ts";
+
+/** The specifier of every static import/export and literal dynamic import, with its offsets. */
+const IMPORT_RE =
+  /(?:^|[;\n}])\s*(?:import|export)\s*(?:type\s+)?(?:[\w*${}\s,]+?\s*from\s*)?(["'])([^"'\n]+)\1|\bimport\s*\(\s*(["'])([^"'\n]+)\3\s*\)/g;
+
+interface Spec {
+  spec: string;
+  start: number;
+  end: number;
+}
+
+/** Relative specifiers in `source`, with the offsets of the text between the quotes. */
+export function scanImports(source: string): Spec[] {
+  const out: Spec[] = [];
+  for (const m of source.matchAll(IMPORT_RE)) {
+    const spec = m[2] ?? m[4];
+    if (!spec.startsWith("./") && !spec.startsWith("../")) continue;
+    const end = m.index! + m[0].lastIndexOf(spec) + spec.length;
+    out.push({ spec, start: end - spec.length, end });
+  }
+  return out;
+}
+
+interface Node {
+  /** Project-relative path. */
+  rel: string;
+  source: string;
+  /** Resolved project-relative paths of relative imports. */
+  deps: { at: Spec; rel: string }[];
+}
+
+const HMR_DIR = ".microcore/hmr";
+
+/** Maps a path (or URL) of a hot-reload copy back to the user's file. */
+export function originalPath(path: string): string {
+  return path.replace(/\.microcore\/hmr\/(.+?)\.[0-9a-f]{12}(\.[a-z]+)/g, "$1$2");
+}
+
+/** Builds versioned copies of plugins' import graphs and tracks who imports what. */
+export class ModuleGraph {
+  readonly root: string;
+  /** plugin file → the local files of its graph (itself included). */
+  #graphs = new Map<string, Set<string>>();
+  #written = new Set<string>();
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Removes earlier sessions' copies. */
+  async reset(): Promise<void> {
+    await Deno.remove(`${this.root}/${HMR_DIR}`, { recursive: true }).catch(() => {});
+    this.#written.clear();
+  }
+
+  /** Records the local import graph of plugin files (as loaded from their original files). */
+  async track(pluginFiles: string[]): Promise<void> {
+    for (const rel of pluginFiles) {
+      const nodes = new Map<string, Node>();
+      await this.#collect(rel, nodes);
+      this.#graphs.set(rel, new Set(nodes.keys()));
+    }
+  }
+
+  /** Forgets a deleted plugin. */
+  forget(pluginFile: string): void {
+    this.#graphs.delete(pluginFile);
+  }
+
+  /** Plugin files whose import graph contains `rel` (a plugin contains itself). */
+  dependants(rel: string): string[] {
+    const out: string[] = [];
+    for (const [plugin, files] of this.#graphs) if (files.has(rel)) out.push(plugin);
+    return out.sort();
+  }
+
+  /**
+   * A URL for `pluginRel` whose whole local graph reflects the files as they are now on disk.
+   * Throws (like an import would) when a local import points at a missing file.
+   */
+  async versionedUrl(pluginRel: string): Promise<string> {
+    const nodes = new Map<string, Node>();
+    await this.#collect(pluginRel, nodes);
+    this.#graphs.set(pluginRel, new Set(nodes.keys()));
+    const hashes = new Map<string, string>();
+    const copyOf = async (rel: string, stack: Set<string>): Promise<string> => {
+      const known = hashes.get(rel);
+      if (known) return known;
+      const node = nodes.get(rel)!;
+      stack.add(rel);
+      const depCopies: string[] = [];
+      for (const d of node.deps) {
+        // Outside domains/ (tools, core): the one shared original. An import cycle inside a
+        // domain: the original file too (rare; that edge stays stale).
+        const shared = !d.rel.startsWith("domains/") || stack.has(d.rel);
+        depCopies.push(shared ? fileUrl(this.root, d.rel) : await copyOf(d.rel, stack));
+      }
+      stack.delete(rel);
+      const hash = await digest(node.source + "\0" + depCopies.join("\0"));
+      const copyRel = versioned(rel, hash);
+      if (!this.#written.has(copyRel)) {
+        await this.#write(copyRel, rewrite(node.source, node.deps, depCopies));
+      }
+      const url = fileUrl(this.root, copyRel);
+      hashes.set(rel, url);
+      return url;
+    };
+    return await copyOf(pluginRel, new Set());
+  }
+
+  async #write(copyRel: string, text: string): Promise<void> {
+    const path = `${this.root}/${copyRel}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(path, text);
+    this.#written.add(copyRel);
+  }
+
+  /** Reads `rel` and, recursively, the local files it imports. */
+  async #collect(rel: string, nodes: Map<string, Node>): Promise<void> {
+    if (nodes.has(rel)) return;
+    const source = await Deno.readTextFile(`${this.root}/${rel}`);
+    const deps = scanImports(source).map((at) => ({
+      at,
+      rel: new URL(at.spec, `file:///${rel}`).pathname.slice(1),
+    }));
+    const node: Node = { rel, source, deps: [] };
+    nodes.set(rel, node);
+    for (const d of deps) {
+      node.deps.push(d);
+      if (d.rel.startsWith("domains/")) await this.#collect(d.rel, nodes);
+    }
+  }
+}
+
+/** Rewrites each relative import: local ones to their copies, others to absolute URLs. */
+function rewrite(source: string, deps: Node["deps"], depCopies: string[]): string {
+  let out = "";
+  let pos = 0;
+  deps.forEach((d, i) => {
+    out += source.slice(pos, d.at.start) + depCopies[i];
+    pos = d.at.end;
+  });
+  return out + source.slice(pos);
+}
+
+function versioned(rel: string, hash: string): string {
+  const dot = rel.lastIndexOf(".");
+  return `${HMR_DIR}/${rel.slice(0, dot)}.${hash}${rel.slice(dot)}`;
+}
+
+async function digest(text: string): Promise<string> {
+  const buf = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(buf, 0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
