@@ -1,0 +1,142 @@
+/**
+ * The per-request handler context and turning a handler's result into a Response.
+ * @module
+ */
+import type { CookieOptions, HttpContext } from "./types.ts";
+
+const JSON_CT = "application/json; charset=utf-8";
+
+/** The {@link HttpContext} implementation: small, with lazily made parts. */
+export class RequestContext implements HttpContext {
+  /** Status set by the handler, 0 when none. */
+  status = 0;
+  /** Extra response headers, when the handler set any. */
+  extra: [string, string][] | undefined;
+  #cookies: Map<string, string> | undefined;
+
+  constructor(
+    readonly request: Request,
+    readonly params: Readonly<Record<string, string>>,
+    readonly query: Readonly<Record<string, string | string[]>>,
+    readonly requestId: string,
+    readonly signal: AbortSignal = request.signal,
+  ) {}
+
+  get headers(): Headers {
+    return this.request.headers;
+  }
+
+  setStatus(status: number): void {
+    if (!Number.isInteger(status) || status < 100 || status > 599) {
+      throw new RangeError(`Invalid HTTP status ${status}`);
+    }
+    this.status = status;
+  }
+
+  setHeader(name: string, value: string): void {
+    const lower = name.toLowerCase();
+    const list = this.extra ??= [];
+    const i = list.findIndex(([n]) => n === lower);
+    if (i >= 0) list[i] = [lower, value];
+    else list.push([lower, value]);
+  }
+
+  setCookie(name: string, value: string, o: CookieOptions = {}): void {
+    let c = `${encodeURIComponent(name)}=${encodeURIComponent(value)}; Path=${o.path ?? "/"}`;
+    if (o.maxAge !== undefined) c += `; Max-Age=${Math.floor(o.maxAge)}`;
+    if (o.expires) c += `; Expires=${o.expires.toUTCString()}`;
+    if (o.domain) c += `; Domain=${o.domain}`;
+    if (o.httpOnly ?? true) c += "; HttpOnly";
+    if (o.secure ?? true) c += "; Secure";
+    c += `; SameSite=${o.sameSite ?? "Lax"}`;
+    (this.extra ??= []).push(["set-cookie", c]);
+  }
+
+  getCookie(name: string): string | undefined {
+    if (!this.#cookies) {
+      this.#cookies = new Map();
+      for (const part of (this.request.headers.get("cookie") ?? "").split(";")) {
+        const i = part.indexOf("=");
+        if (i < 0) continue;
+        const k = part.slice(0, i).trim();
+        const v = part.slice(i + 1).trim();
+        try {
+          this.#cookies.set(decodeURIComponent(k), decodeURIComponent(v));
+        } catch {
+          this.#cookies.set(k, v);
+        }
+      }
+    }
+    return this.#cookies.get(name);
+  }
+
+  redirect(location: string, status: 301 | 302 | 303 | 307 | 308 = 302): Response {
+    return new Response(null, { status, headers: { location } });
+  }
+}
+
+/**
+ * Turn a handler's return value into a Response.
+ *
+ * Status: `ctx.status` when set; else 400 for an object with `success: false`; else 200
+ * (204 for `undefined`/`null`).
+ */
+export function toResponse(result: unknown, ctx: RequestContext): Response {
+  if (result instanceof Response) {
+    if (ctx.extra) return withHeaders(result, ctx.extra);
+    return result;
+  }
+  let body: BodyInit | null;
+  let type: string | undefined;
+  let status = ctx.status;
+  if (result === undefined || result === null) {
+    body = null;
+    status ||= 204;
+  } else if (typeof result === "string") {
+    body = result;
+    type = "text/plain; charset=utf-8";
+  } else if (result instanceof Uint8Array) {
+    body = result as Uint8Array<ArrayBuffer>;
+    type = "application/octet-stream";
+  } else {
+    body = JSON.stringify(result);
+    type = JSON_CT;
+    if (!status) {
+      status = (result as { success?: unknown }).success === false ? 400 : 200;
+    }
+  }
+  if (!ctx.extra) {
+    return new Response(body, {
+      status: status || 200,
+      headers: type
+        ? { "content-type": type, "x-request-id": ctx.requestId }
+        : { "x-request-id": ctx.requestId },
+    });
+  }
+  const headers = new Headers();
+  if (type) headers.set("content-type", type);
+  headers.set("x-request-id", ctx.requestId);
+  for (const [k, v] of ctx.extra) {
+    if (k === "set-cookie") headers.append(k, v);
+    else headers.set(k, v);
+  }
+  return new Response(body, { status: status || 200, headers });
+}
+
+/** Add headers to a response, copying it when its headers are immutable. */
+export function withHeaders(res: Response, extra: [string, string][]): Response {
+  try {
+    for (const [k, v] of extra) {
+      if (k === "set-cookie") res.headers.append(k, v);
+      else res.headers.set(k, v);
+    }
+    return res;
+  } catch {
+    const copy = new Response(res.body, res);
+    for (const [k, v] of extra) {
+      if (k === "set-cookie") copy.headers.append(k, v);
+      else copy.headers.set(k, v);
+    }
+    return copy;
+  }
+}

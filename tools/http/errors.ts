@@ -1,0 +1,85 @@
+/**
+ * Errors and how they become responses.
+ * @module
+ */
+
+/**
+ * Throw (or return) this from a handler to answer with any status and the usual envelope
+ * `{ success: false, error: message, details? }`.
+ *
+ * @example
+ * ```ts
+ * import { HttpError } from "@tools/http/mod.ts";
+ * throw new HttpError(403, "Not your order", { orderId: 7 });
+ * ```
+ */
+export class HttpError extends Error {
+  override name = "HttpError";
+  constructor(
+    /** HTTP status to send. */
+    readonly status: number,
+    message: string,
+    /** Extra JSON sent as `details`. */
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Status for errors that carry a `kind` (from the db tool, by duck typing). */
+const KIND_STATUS: Record<string, number> = {
+  unique_violation: 409,
+  foreign_key_violation: 409,
+  not_null_violation: 400,
+  check_violation: 400,
+  not_found: 404,
+};
+
+/** An error turned into what the client may see. `status >= 500` means "log the stack". */
+export interface ErrorReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Map any thrown value to a status and a client-safe envelope. */
+export function errorReply(err: unknown, requestId: string): ErrorReply {
+  if (err instanceof HttpError) {
+    const body: Record<string, unknown> = { success: false, error: err.message };
+    if (err.details !== undefined) body.details = err.details;
+    if (err.status >= 500) body.requestId = requestId;
+    return { status: err.status, body };
+  }
+  if (err && typeof err === "object") {
+    const kind = (err as { kind?: unknown }).kind;
+    const status = typeof kind === "string" ? KIND_STATUS[kind] : undefined;
+    if (status) {
+      const message = (err as { message?: unknown }).message;
+      return {
+        status,
+        body: {
+          success: false,
+          error: typeof message === "string" && message ? message : kind,
+          details: { kind },
+        },
+      };
+    }
+  }
+  return {
+    status: 500,
+    body: { success: false, error: "Internal server error", requestId },
+  };
+}
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+
+/** A JSON error response in the envelope. */
+export function errorResponse(
+  status: number,
+  error: string,
+  extra?: Record<string, unknown>,
+): Response {
+  return new Response(JSON.stringify({ success: false, error, ...extra }), {
+    status,
+    headers: JSON_HEADERS,
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The `http` tool: routes, validation, OpenAPI, docs, SSE, WebSocket and static files for
+ * plugins, each registration owned by the plugin that made it.
+ *
+ * Plugins ask for it by naming a constructor parameter `http` and get an {@link HttpTool}.
+ *
+ * Configuration (env): `HOST` (0.0.0.0), `PORT` (8000; 0 = any free port), `HTTP_BODY_LIMIT`
+ * (bytes, default 1 MiB), `CORS_ORIGINS` (`*` or a comma list; unset = no CORS),
+ * `CORS_CREDENTIALS` (`true` to allow credentials; not with `*`).
+ *
+ * @example
+ * ```ts
+ * import { BasePlugin } from "@core";
+ * import { HttpError, type HttpTool } from "@tools/http/mod.ts";
+ *
+ * export default class GetProduct extends BasePlugin {
+ *   constructor(private http: HttpTool) {
+ *     super();
+ *   }
+ *   override onBoot() {
+ *     this.http.addEndpoint("/products/:id", "GET", (data) => {
+ *       if (data.id !== "1") throw new HttpError(404, "No such product");
+ *       return { success: true, data: { id: 1, name: "Tea" } };
+ *     });
+ *   }
+ * }
+ * ```
+ * @module
+ */
+import { HttpToolImpl } from "./tool.ts";
+
+export { HttpToolImpl, type ListenOptions } from "./tool.ts";
+export { HttpError } from "./errors.ts";
+export type { CorsOptions } from "./cors.ts";
+export type { FieldIssue } from "./validation.ts";
+export type {
+  CookieOptions,
+  EndpointOptions,
+  Envelope,
+  Handler,
+  HandlerData,
+  HandlerResult,
+  HttpContext,
+  HttpMethod,
+  HttpTool,
+  MethodName,
+  PathParams,
+  RouteInfo,
+  SseEvent,
+  SseHandler,
+  SseOptions,
+  StaticOptions,
+  WebSocketHandlers,
+} from "./types.ts";
+
+/** The tool instance the kernel loads. */
+export default new HttpToolImpl();

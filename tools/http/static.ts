@@ -1,0 +1,112 @@
+/**
+ * Serving a folder of files, safely: no `..` (plain or encoded), no dotfiles, no symlink escape.
+ * @module
+ */
+import { errorResponse } from "./errors.ts";
+import type { StaticOptions } from "./types.ts";
+
+const TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  htm: "text/html; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  mjs: "text/javascript; charset=utf-8",
+  json: "application/json; charset=utf-8",
+  map: "application/json; charset=utf-8",
+  txt: "text/plain; charset=utf-8",
+  md: "text/markdown; charset=utf-8",
+  xml: "application/xml",
+  svg: "image/svg+xml",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+  avif: "image/avif",
+  ico: "image/x-icon",
+  woff: "font/woff",
+  woff2: "font/woff2",
+  ttf: "font/ttf",
+  otf: "font/otf",
+  wasm: "application/wasm",
+  pdf: "application/pdf",
+  mp4: "video/mp4",
+  webm: "video/webm",
+  mp3: "audio/mpeg",
+  ogg: "audio/ogg",
+  webmanifest: "application/manifest+json",
+};
+
+/** Content type for a file name. */
+export function contentType(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return TYPES[name.slice(dot + 1).toLowerCase()] ?? "application/octet-stream";
+}
+
+/**
+ * The safe relative segments of `rest` (the URL path after the mount prefix), or null when the
+ * path must not be served: `.`/`..` or any dot-segment, encoded slashes, backslashes, NUL.
+ */
+export function safeSegments(rest: string): string[] | null {
+  const out: string[] = [];
+  for (const raw of rest.split("/")) {
+    if (raw === "") continue;
+    let seg: string;
+    try {
+      seg = decodeURIComponent(raw);
+    } catch {
+      return null;
+    }
+    if (seg.startsWith(".") || /[\\/\0]/.test(seg)) return null;
+    out.push(seg);
+  }
+  return out;
+}
+
+function notFound(): Response {
+  return errorResponse(404, "Not found");
+}
+
+/** A request handler serving `root` under `prefix` (a Hono path without the `/*`). */
+export function staticHandler(
+  prefix: string,
+  root: string,
+  options: StaticOptions = {},
+): (req: Request, path: string) => Promise<Response> {
+  const index = options.index ?? true;
+  const cacheControl = options.cacheControl ?? "public, max-age=300";
+  let realRoot: string | undefined;
+  return async (req, path) => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return errorResponse(405, "Method not allowed");
+    }
+    const segs = safeSegments(path.slice(prefix === "/" ? 0 : prefix.length));
+    if (!segs) return notFound();
+    try {
+      realRoot ??= await Deno.realPath(root);
+      let file = segs.length ? `${realRoot}/${segs.join("/")}` : realRoot;
+      let info = await Deno.stat(file);
+      if (info.isDirectory) {
+        if (!index) return notFound();
+        file += "/index.html";
+        info = await Deno.stat(file);
+      }
+      const real = await Deno.realPath(file);
+      if (!real.startsWith(realRoot + "/") || !info.isFile) return notFound();
+      const headers = {
+        "content-type": contentType(real),
+        "content-length": String(info.size),
+        "cache-control": cacheControl,
+        ...(info.mtime ? { "last-modified": info.mtime.toUTCString() } : {}),
+      };
+      if (req.method === "HEAD") return new Response(null, { headers });
+      const f = await Deno.open(real, { read: true });
+      return new Response(f.readable, { headers });
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+        return notFound();
+      }
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,549 @@
+/**
+ * The `http` tool: one `Deno.serve` listener, a route table rebuilt lazily from owned routes.
+ * @module
+ */
+import { OwnedRegistry } from "@core/owned.ts";
+import type { LogSink, Mode, Owner, Tool, ToolContext } from "@core/types.ts";
+import { RequestContext, toResponse, withHeaders } from "./context.ts";
+import { Cors, type CorsOptions, corsFromEnv } from "./cors.ts";
+import { docsAsset, docsPage } from "./docs_assets.ts";
+import { errorReply, errorResponse, HttpError } from "./errors.ts";
+import { buildOpenApi } from "./openapi.ts";
+import {
+  docPath,
+  GenState,
+  honoPath,
+  type RouteDef,
+  routeKey,
+  type RunFn,
+  RouteTable,
+} from "./route_table.ts";
+import { sseResponse } from "./sse.ts";
+import { staticHandler } from "./static.ts";
+import type {
+  EndpointOptions,
+  Handler,
+  HttpMethod,
+  HttpTool,
+  MethodName,
+  RouteInfo,
+  Schema,
+  SseHandler,
+  SseOptions,
+  StaticOptions,
+  WebSocketHandlers,
+} from "./types.ts";
+import { check, type FieldIssue, parseQuery, readBody, validationError } from "./validation.ts";
+import { upgrade } from "./ws.ts";
+
+const METHODS = new Set<string>(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ALL"]);
+const NO_BODY = new Set<string>(["GET", "HEAD", "OPTIONS"]);
+const EMPTY_QUERY: Record<string, string | string[]> = Object.freeze({}) as Record<
+  string,
+  string
+>;
+const SELF: Owner = { id: "http", generation: 1, file: "tools/http/mod.ts" };
+const SILENT: LogSink = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Options of {@link HttpToolImpl.listen}. */
+export interface ListenOptions {
+  hostname?: string;
+  /** 0 picks a free port. */
+  port?: number;
+}
+
+function envGet(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+function where(o: Owner): string {
+  return o.file ?? o.id;
+}
+
+/** The tool instance; plugins see only {@link HttpTool} through `forOwner`. */
+export class HttpToolImpl implements Tool {
+  readonly name = "http";
+  readonly description =
+    "HTTP server: owned routes with Zod validation, OpenAPI at /openapi.json, docs at /docs, SSE, WebSocket, static files";
+
+  #routes = new OwnedRegistry<RouteDef>();
+  #table = new RouteTable([], -1);
+  #gens = new Map<string, GenState>();
+  #log: LogSink = SILENT;
+  #mode: Mode = "test";
+  #root = Deno.cwd();
+  #bodyLimit = 1024 * 1024;
+  #cors: Cors | undefined;
+  #server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  #url: string | undefined;
+  #accepting = true;
+  #inflight = new GenState("*");
+  #openapi: { version: number; doc: Record<string, unknown> } | undefined;
+  #title = "MicroCoreOS API";
+
+  constructor() {
+    this.#builtins();
+  }
+
+  /** Read configuration (HOST, PORT, HTTP_BODY_LIMIT, CORS_ORIGINS, CORS_CREDENTIALS). */
+  setup(ctx: ToolContext): void {
+    this.#log = ctx.log;
+    this.#mode = ctx.mode;
+    this.#root = ctx.root;
+    const limit = envGet("HTTP_BODY_LIMIT");
+    if (limit) {
+      const n = Number(limit);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`HTTP_BODY_LIMIT must be > 0: ${limit}`);
+      this.#bodyLimit = n;
+    }
+    const cors = corsFromEnv(envGet("CORS_ORIGINS"), envGet("CORS_CREDENTIALS"));
+    if (cors) this.#cors = new Cors(cors);
+    const title = envGet("APP_NAME");
+    if (title) this.#title = title;
+  }
+
+  /** The max body size in bytes (HTTP_BODY_LIMIT). */
+  set bodyLimit(n: number) {
+    this.#bodyLimit = n;
+  }
+
+  /** Configure CORS (replaces CORS_ORIGINS); `undefined` turns it off. */
+  cors(options: CorsOptions | undefined): void {
+    this.#cors = options ? new Cors(options) : undefined;
+  }
+
+  /** Start listening (in `start`/`dev` mode; tests call {@link listen} themselves). */
+  async onBootComplete(): Promise<void> {
+    if (this.#mode === "test" || this.#server) return;
+    const port = Number(envGet("PORT") ?? 8000);
+    await this.listen({ hostname: envGet("HOST") ?? "0.0.0.0", port });
+  }
+
+  /** Open the listener; returns its URL. Logs `listening on http://HOST:PORT`. */
+  listen(options: ListenOptions = {}): Promise<string> {
+    if (this.#server) return Promise.resolve(this.#url!);
+    const hostname = options.hostname ?? "0.0.0.0";
+    this.#accepting = true;
+    const server = Deno.serve(
+      { hostname, port: options.port ?? 8000, onListen() {} },
+      (req) => this.#dispatch(req),
+    );
+    this.#server = server;
+    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+    this.#url = `http://${host}:${server.addr.port}`;
+    this.#log.info(`listening on ${this.#url}`, { url: this.#url });
+    return Promise.resolve(this.#url);
+  }
+
+  /** The listener's URL, once listening. */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  /** Handle a request in-process (no socket): what the listener does for each request. */
+  fetch(request: Request): Promise<Response> {
+    return this.#dispatch(request);
+  }
+
+  /** The per-plugin API. */
+  forOwner(owner: Owner): HttpTool {
+    return new OwnerApi(this, owner);
+  }
+
+  activate(owner: Owner): void {
+    this.#closeStreams(this.#routes.activate(owner));
+  }
+
+  release(ownerId: string, generation?: number): void {
+    const dropped = this.#routes.release(ownerId, generation);
+    this.#closeStreams(dropped);
+    for (const [key, g] of this.#gens) {
+      if (key.startsWith(ownerId + "#") && (generation === undefined || key === `${ownerId}#${generation}`)) {
+        g.released = true;
+        g.closeAll();
+        if (g.inflight === 0) this.#gens.delete(key);
+      }
+    }
+  }
+
+  async drain(ownerId: string, generation: number, timeoutMs: number): Promise<void> {
+    const g = this.#gens.get(`${ownerId}#${generation}`);
+    if (!g || g.inflight === 0) return;
+    await bounded(g.idle(), timeoutMs);
+    if (g.released && g.inflight === 0) this.#gens.delete(g.key);
+  }
+
+  describeOwner(ownerId: string): Record<string, unknown> | undefined {
+    const items = this.#routes.itemsOf(ownerId);
+    if (!items.length) return undefined;
+    const routes: RouteInfo[] = items.map((r) => ({
+      method: r.method,
+      path: r.kind === "static" ? r.docPath : r.docPath,
+      summary: r.summary,
+      kind: r.kind as RouteInfo["kind"],
+    }));
+    return { routes };
+  }
+
+  describe(): Record<string, unknown> {
+    const routes = this.#routes.live().filter((r) => r.kind !== "builtin").length;
+    return { listening: this.#url ?? null, routes, inflight: this.#inflight.inflight };
+  }
+
+  /** Stop accepting, close streams and sockets, wait (bounded) for requests in flight. */
+  async quiesce(timeoutMs: number): Promise<void> {
+    this.#accepting = false;
+    for (const g of this.#gens.values()) g.closeAll();
+    const deadline = Date.now() + timeoutMs;
+    const server = this.#server;
+    if (server) {
+      await bounded(server.shutdown(), timeoutMs);
+    }
+    await bounded(this.#inflight.idle(), Math.max(0, deadline - Date.now()));
+  }
+
+  async shutdown(): Promise<void> {
+    this.#accepting = false;
+    const server = this.#server;
+    if (server) await bounded(server.shutdown(), 1000);
+  }
+
+  // ---- registration (called through OwnerApi) ----
+
+  /** @internal */
+  register(owner: Owner, def: Omit<RouteDef, "owner" | "gen" | "key" | "docPath">): void {
+    const key = routeKey(def.method, def.path);
+    for (const [o, r] of this.#routes.entries()) {
+      if (r.key !== key) continue;
+      if (o.id !== owner.id) {
+        throw new Error(
+          `Route ${def.method} ${def.path} of ${where(owner)} conflicts with ${r.method} ${r.path} ` +
+            `already registered by ${where(o)}`,
+        );
+      }
+      if (o.generation === owner.generation) {
+        throw new Error(`Route ${def.method} ${def.path} registered twice by ${where(owner)}`);
+      }
+    }
+    const route: RouteDef = {
+      ...def,
+      owner,
+      gen: this.forGen(owner),
+      key,
+      docPath: def.kind === "static" ? def.path.replace(/\/\*$/, "") || "/" : docPath(def.path),
+    };
+    this.#routes.add(owner, route);
+  }
+
+  /** @internal */
+  get bodyLimitBytes(): number {
+    return this.#bodyLimit;
+  }
+
+  /** @internal */
+  get root(): string {
+    return this.#root;
+  }
+
+  /** @internal */
+  logError(owner: Owner, requestId: string, err: unknown, what: string): void {
+    this.#log.error(`${what} failed in ${owner.id}: ${(err as Error)?.message ?? err}`, {
+      plugin: owner.id,
+      file: owner.file,
+      requestId,
+      stack: (err as Error)?.stack,
+    });
+  }
+
+  /** @internal In-flight and stream bookkeeping of one owner generation. */
+  forGen(owner: Owner): GenState {
+    const key = `${owner.id}#${owner.generation}`;
+    let g = this.#gens.get(key);
+    if (!g) this.#gens.set(key, g = new GenState(key));
+    return g;
+  }
+
+  #closeStreams(dropped: RouteDef[]): void {
+    const seen = new Set<GenState>();
+    for (const r of dropped) {
+      if (seen.has(r.gen)) continue;
+      seen.add(r.gen);
+      r.gen.released = true;
+      r.gen.closeAll();
+      if (r.gen.inflight === 0) this.#gens.delete(r.gen.key);
+    }
+  }
+
+  // ---- the hot path ----
+
+  async #dispatch(req: Request): Promise<Response> {
+    const t0 = performance.now();
+    const url = req.url;
+    const start = url.indexOf("/", url.indexOf("://") + 3);
+    const q = url.indexOf("?", start);
+    const path = start < 0 ? "/" : q < 0 ? url.slice(start) : url.slice(start, q);
+    const search = q < 0 ? "" : url.slice(q + 1);
+    const method = req.method;
+    let requestId = req.headers.get("x-request-id");
+    if (!requestId || requestId.length > 128) requestId = crypto.randomUUID();
+
+    if (this.#routes.version !== this.#table.version) {
+      this.#table = new RouteTable(this.#routes.live(), this.#routes.version);
+    }
+    const table = this.#table;
+    const cors = this.#cors;
+    const origin = cors ? req.headers.get("origin") : null;
+
+    let res: Response;
+    let plugin = "-";
+    if (!this.#accepting) {
+      res = errorResponse(503, "Server is shutting down");
+    } else if (
+      origin && method === "OPTIONS" && req.headers.has("access-control-request-method")
+    ) {
+      res = cors!.preflight(req, origin);
+    } else {
+      const m = table.match(method, path);
+      if (!m) {
+        const allow = table.allowed(path);
+        res = allow.length
+          ? errorResponse(405, `Method ${method} not allowed on ${path}`)
+          : errorResponse(404, `No route for ${method} ${path}`);
+        if (allow.length) res.headers.set("allow", allow.join(", "));
+      } else {
+        const route = m.route;
+        plugin = route.owner.id;
+        const gen = route.gen;
+        gen.inflight++;
+        this.#inflight.inflight++;
+        try {
+          res = await route.run(req, m.params, search, path, requestId);
+        } catch (err) {
+          const reply = errorReply(err, requestId);
+          if (reply.status >= 500) this.logError(route.owner, requestId, err, `${method} ${path}`);
+          res = new Response(JSON.stringify(reply.body), {
+            status: reply.status,
+            headers: { "content-type": "application/json; charset=utf-8" },
+          });
+        } finally {
+          gen.done();
+          this.#inflight.done();
+          if (gen.released && gen.inflight === 0) this.#gens.delete(gen.key);
+        }
+        if (method === "HEAD" && res.body && route.kind !== "static") {
+          res = new Response(null, res);
+        }
+      }
+    }
+    if (res.status !== 101) {
+      if (res.headers.get("x-request-id") !== requestId) {
+        res = withHeaders(res, [["x-request-id", requestId]]);
+      }
+      if (origin) res = cors!.apply(res, origin);
+    }
+    const status = res.status;
+    const ms = Math.round((performance.now() - t0) * 100) / 100;
+    const line = `${method} ${path} ${status} ${ms}ms`;
+    const props = { method, path, status, ms, plugin, requestId };
+    if (status >= 500) this.#log.warn(line, props);
+    else if (status >= 400) this.#log.info(line, props);
+    else this.#log.debug(line, props);
+    return res;
+  }
+
+  // ---- built-in routes: /openapi.json, /docs ----
+
+  #builtins(): void {
+    const json = (body: unknown) =>
+      new Response(JSON.stringify(body), {
+        headers: { "content-type": "application/json; charset=utf-8" },
+      });
+    const add = (path: string, run: RunFn) =>
+      this.register(SELF, { kind: "builtin", method: "GET", path, run });
+    add("/openapi.json", () => json(this.openapi()));
+    add("/docs", () =>
+      new Response(docsPage(this.#title), {
+        headers: { "content-type": "text/html; charset=utf-8" },
+      }));
+    add("/docs/:asset", async (_req, params) => {
+      const a = await docsAsset(params.asset);
+      if (!a) return errorResponse(404, "Not found");
+      return new Response(a.body, {
+        headers: { "content-type": a.type, "cache-control": "public, max-age=86400" },
+      });
+    });
+    this.#routes.activate(SELF);
+  }
+
+  /** The OpenAPI 3.1 document of every live route (cached per route-set version). */
+  openapi(): Record<string, unknown> {
+    const v = this.#routes.version;
+    if (this.#openapi?.version !== v) {
+      this.#openapi = {
+        version: v,
+        doc: buildOpenApi(this.#routes.live(), { title: this.#title, version: "1.0.0" }),
+      };
+    }
+    return this.#openapi.doc;
+  }
+}
+
+function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p.then(() => {}, () => {}),
+    new Promise<void>((r) => timer = setTimeout(r, ms)),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function normMethod(method: string): HttpMethod {
+  const m = method.toUpperCase();
+  if (!METHODS.has(m)) throw new Error(`Unknown HTTP method "${method}"`);
+  return m as HttpMethod;
+}
+
+/** What `forOwner` returns: registration bound to one owner. */
+class OwnerApi implements HttpTool {
+  constructor(readonly tool: HttpToolImpl, readonly owner: Owner) {}
+
+  addEndpoint(
+    path: string,
+    method: MethodName,
+    // deno-lint-ignore no-explicit-any
+    handler: Handler<any>,
+    options: EndpointOptions<Schema | undefined, Schema | undefined, Schema | undefined> = {},
+  ): void {
+    if (typeof handler !== "function") throw new TypeError("addEndpoint: handler must be a function");
+    const m = normMethod(method);
+    const tool = this.tool;
+    const { body, query, params: pSchema, rawBody } = options;
+    const readsBody = !rawBody && !NO_BODY.has(m);
+    const validates = !!(body || query || pSchema);
+    const run: RunFn = async (req, params, search, _path, requestId) => {
+      const q = search ? parseQuery(search) : EMPTY_QUERY;
+      let b: Record<string, unknown> | undefined;
+      if (readsBody && req.body) b = await readBody(req, tool.bodyLimitBytes);
+      let data: Record<string, unknown>;
+      if (validates) {
+        const issues: FieldIssue[] = [];
+        const qv = query ? check(query, q, "query", issues) : q;
+        const pv = pSchema ? check(pSchema, params, "params", issues) : params;
+        const bv = body ? check(body, b ?? {}, "body", issues) : b;
+        if (issues.length) throw validationError(issues);
+        data = Object.assign({}, qv, pv, bv);
+      } else {
+        data = Object.assign({}, q, params, b);
+      }
+      const ctx = new RequestContext(req, params, q, requestId);
+      return toResponse(await handler(data, ctx), ctx);
+    };
+    tool.register(this.owner, {
+      kind: "endpoint",
+      method: m,
+      path: honoPath(path),
+      run,
+      summary: options.summary,
+      description: options.description,
+      tags: options.tags,
+      body,
+      query,
+      params: pSchema,
+      response: options.response,
+    });
+  }
+
+  addSse(
+    path: string,
+    // deno-lint-ignore no-explicit-any
+    handler: SseHandler<any>,
+    options: SseOptions<Schema | undefined> = {},
+  ): void {
+    const tool = this.tool;
+    const owner = this.owner;
+    const query = options.query;
+    const heartbeatMs = options.heartbeatMs ?? 15000;
+    const gen = tool.forGen(owner);
+    const run: RunFn = async (req, params, search, _path, requestId) => {
+      const q = search ? parseQuery(search) : EMPTY_QUERY;
+      let qv: unknown = q;
+      if (query) {
+        const issues: FieldIssue[] = [];
+        qv = check(query, q, "query", issues);
+        if (issues.length) throw validationError(issues);
+      }
+      const abort = new AbortController();
+      req.signal.addEventListener("abort", () => abort.abort(), { once: true });
+      const ctx = new RequestContext(req, params, q, requestId, abort.signal);
+      const source = await handler(Object.assign({}, qv, params), ctx);
+      const { response, close } = sseResponse(source, abort, {
+        heartbeatMs,
+        requestId,
+        onClose: () => gen.closers.delete(close),
+        onError: (e) => tool.logError(owner, requestId, e, `SSE ${path}`),
+      });
+      gen.closers.add(close);
+      return response;
+    };
+    tool.register(owner, {
+      kind: "sse",
+      method: "GET",
+      path: honoPath(path),
+      run,
+      summary: options.summary,
+      description: options.description,
+      tags: options.tags,
+      query,
+    });
+  }
+
+  addWebSocket(
+    path: string,
+    // deno-lint-ignore no-explicit-any
+    handlers: WebSocketHandlers<any>,
+    options: { summary?: string; description?: string; tags?: string[] } = {},
+  ): void {
+    const tool = this.tool;
+    const owner = this.owner;
+    const gen = tool.forGen(owner);
+    const run: RunFn = (req, params, search, _path, requestId) => {
+      const q = search ? parseQuery(search) : EMPTY_QUERY;
+      const ctx = new RequestContext(req, params, q, requestId);
+      return upgrade(req, handlers, Object.assign({}, q, params), ctx, (close) => {
+        gen.closers.add(close);
+        return () => gen.closers.delete(close);
+      }, (e) => tool.logError(owner, requestId, e, `WebSocket ${path}`));
+    };
+    tool.register(owner, {
+      kind: "ws",
+      method: "GET",
+      path: honoPath(path),
+      run,
+      summary: options.summary,
+      description: options.description,
+      tags: options.tags,
+    });
+  }
+
+  serveStatic(urlPrefix: string, dir: string, options?: StaticOptions): void {
+    const prefix = honoPath(urlPrefix);
+    const root = dir.startsWith("/") ? dir : `${this.tool.root}/${dir}`;
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(root);
+    } catch {
+      throw new Error(`serveStatic: directory not found: ${root}`);
+    }
+    if (!info.isDirectory) throw new Error(`serveStatic: not a directory: ${root}`);
+    const serve = staticHandler(prefix, root, options);
+    const run: RunFn = (req, _params, _search, path) => serve(req, path);
+    const path = prefix === "/" ? "/*" : `${prefix}/*`;
+    this.tool.register(this.owner, { kind: "static", method: "GET", path, run });
+    if (prefix !== "/") {
+      this.tool.register(this.owner, { kind: "static", method: "GET", path: prefix, run });
+    }
+  }
+}

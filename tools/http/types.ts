@@ -1,0 +1,274 @@
+/**
+ * The plugin-facing types of the `http` tool.
+ * @module
+ */
+import type { z } from "zod";
+
+/** HTTP methods a route can answer. `ALL` answers every method. */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" | "ALL";
+
+/** Method names as plugins may write them (any case). */
+export type MethodName = HttpMethod | Lowercase<HttpMethod>;
+
+/** Any Zod 4 schema. */
+export type Schema = z.ZodType;
+
+/** Options of a cookie set with {@link HttpContext.setCookie}. */
+export interface CookieOptions {
+  /** Seconds until the cookie expires. */
+  maxAge?: number;
+  expires?: Date;
+  /** Defaults to `/`. */
+  path?: string;
+  domain?: string;
+  /** Defaults to `true`. */
+  httpOnly?: boolean;
+  /** Defaults to `true`. */
+  secure?: boolean;
+  /** Defaults to `Lax`. */
+  sameSite?: "Strict" | "Lax" | "None";
+}
+
+/**
+ * What a handler receives beside its `data`: the raw request and ways to shape the response.
+ *
+ * @example
+ * ```ts
+ * http.addEndpoint("/login", "POST", (data, ctx) => {
+ *   ctx.setCookie("session", "abc", { maxAge: 3600 });
+ *   ctx.setStatus(201);
+ *   return { success: true };
+ * });
+ * ```
+ */
+export interface HttpContext {
+  /** The raw request. Its body has already been read unless the route set `rawBody`. */
+  readonly request: Request;
+  /** Request headers. */
+  readonly headers: Headers;
+  /** Path parameters (decoded strings). */
+  readonly params: Readonly<Record<string, string>>;
+  /** Query parameters; a repeated key gives an array. */
+  readonly query: Readonly<Record<string, string | string[]>>;
+  /** This request's id (incoming `x-request-id`, or a new UUID); also sent back as a header. */
+  readonly requestId: string;
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+  /** Set the response status (wins over every default). */
+  setStatus(status: number): void;
+  /** Set (replace) a response header. */
+  setHeader(name: string, value: string): void;
+  /** Add a `Set-Cookie` header. Defaults: `Path=/; HttpOnly; Secure; SameSite=Lax`. */
+  setCookie(name: string, value: string, options?: CookieOptions): void;
+  /** Read a request cookie. */
+  getCookie(name: string): string | undefined;
+  /** A redirect response to return from the handler (default 302). */
+  redirect(location: string, status?: 301 | 302 | 303 | 307 | 308): Response;
+}
+
+/** Path parameters named in a path template (`/users/:id` or `/users/{id}`). */
+export type PathParams<P extends string> = string extends P ? Record<string, string>
+  : P extends `${infer Head}/${infer Tail}` ? ParamOf<Head> & PathParams<Tail>
+  : ParamOf<P>;
+
+type ParamOf<S extends string> = S extends `:${infer N}{${string}}` ? { [K in N]: string }
+  : S extends `:${infer N}?` ? { [K in N]?: string }
+  : S extends `:${infer N}` ? { [K in N]: string }
+  : S extends `{${infer N}}` ? { [K in N]: string }
+  // deno-lint-ignore ban-types
+  : {};
+
+type Out<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
+
+/**
+ * The `data` a handler receives: query, then path params, then body, merged (later wins).
+ * Each part is typed by its schema when one is given; without any schema the body is free-form.
+ */
+export type HandlerData<Path extends string, B, Q, P> =
+  & Out<Q, Record<string, unknown>>
+  & Out<P, PathParams<Path>>
+  & Out<B, Record<string, unknown>>;
+
+/** The response envelope the tool uses for its own errors and that handlers are asked to use. */
+export interface Envelope<T = unknown> {
+  success: boolean;
+  data?: T;
+  error?: string;
+  details?: unknown;
+  [key: string]: unknown;
+}
+
+/** What a handler may return. */
+export type HandlerResult =
+  | Response
+  | Record<string, unknown>
+  | unknown[]
+  | string
+  | Uint8Array
+  | null
+  | undefined
+  | void;
+
+/** A route handler. */
+export type Handler<D> = (data: D, ctx: HttpContext) => HandlerResult | Promise<HandlerResult>;
+
+/** Options of {@link HttpTool.addEndpoint}. */
+export interface EndpointOptions<B = undefined, Q = undefined, P = undefined> {
+  /** Schema of the JSON/form body. A failing body gives 400 and the handler is not called. */
+  body?: B;
+  /** Schema of the query parameters (strings: use `z.coerce` for numbers). */
+  query?: Q;
+  /** Schema of the path parameters. */
+  params?: P;
+  /** Schema of a successful response (documentation only). */
+  response?: Schema;
+  /** OpenAPI tags. */
+  tags?: string[];
+  summary?: string;
+  description?: string;
+  /** Leave the body unread so the handler can read `ctx.request` itself (webhooks, uploads). */
+  rawBody?: boolean;
+}
+
+/** One Server-Sent Event. A plain string or object is sent as `data`. */
+export interface SseEvent {
+  data: unknown;
+  event?: string;
+  id?: string;
+  /** Reconnection time hint in ms. */
+  retry?: number;
+}
+
+/** An SSE handler: returns (or is) an async iterable of events; its `finally` runs on close. */
+export type SseHandler<D> = (
+  data: D,
+  ctx: HttpContext,
+) => AsyncIterable<SseEvent | string> | Promise<AsyncIterable<SseEvent | string>>;
+
+/** Options of {@link HttpTool.addSse}. */
+export interface SseOptions<Q = undefined> {
+  query?: Q;
+  tags?: string[];
+  summary?: string;
+  description?: string;
+  /** Milliseconds between keep-alive comments (default 15000, 0 = none). */
+  heartbeatMs?: number;
+}
+
+/** Callbacks of a WebSocket endpoint. A throw in one is logged; the socket is closed (1011). */
+export interface WebSocketHandlers<D = Record<string, unknown>> {
+  /** The socket is open. `data` holds the query and path params of the upgrade request. */
+  onOpen?(socket: WebSocket, data: D, ctx: HttpContext): void | Promise<void>;
+  onMessage?(socket: WebSocket, message: string | ArrayBuffer | Blob, data: D): void | Promise<void>;
+  onClose?(socket: WebSocket, code: number, reason: string): void | Promise<void>;
+}
+
+/** Options of {@link HttpTool.serveStatic}. */
+export interface StaticOptions {
+  /** Serve `index.html` for a directory (default true). */
+  index?: boolean;
+  /** `Cache-Control` header value (default `public, max-age=300`). */
+  cacheControl?: string;
+}
+
+/** A live route as shown by `describeOwner`. */
+export interface RouteInfo {
+  method: string;
+  path: string;
+  summary?: string;
+  kind: "endpoint" | "sse" | "ws" | "static";
+}
+
+/**
+ * What a plugin receives when it asks for `http`: routes it registers are owned by it and go
+ * away when it is unloaded or reloaded.
+ *
+ * @example
+ * ```ts
+ * import { BasePlugin } from "@core";
+ * import type { HttpTool } from "@tools/http/mod.ts";
+ * import { z } from "zod";
+ *
+ * export default class CreateProduct extends BasePlugin {
+ *   constructor(private http: HttpTool) {
+ *     super();
+ *   }
+ *   override onBoot() {
+ *     this.http.addEndpoint("/products", "POST", (data) => {
+ *       return { success: true, data: { name: data.name, price: data.price } };
+ *     }, { body: z.object({ name: z.string(), price: z.number() }), tags: ["products"] });
+ *   }
+ * }
+ * ```
+ */
+export interface HttpTool {
+  /**
+   * Register a route. Path params are written `:id` (Hono) or `{id}` (OpenAPI); both work.
+   *
+   * The handler gets `data` — query params, path params and the JSON or form body merged into
+   * one object (later wins), validated and typed by the schemas in `options` — and an
+   * {@link HttpContext}.
+   *
+   * Responses: a `Response` is sent as is; a string as `text/plain`; `undefined`/`null` as 204;
+   * anything else as JSON. Status: whatever `ctx.setStatus` set, else **400 when the result is
+   * an object with `success: false`**, else 200. Throw {@link HttpError} for any 4xx; an error
+   * with a `kind` (`unique_violation`, `not_found`, …) maps to 409/400/404; anything else is a
+   * 500 `{ success: false, error: "Internal server error", requestId }` (the stack is logged).
+   *
+   * @throws if another plugin already owns the same method and path (both files are named).
+   */
+  addEndpoint<
+    const Path extends string,
+    B extends Schema | undefined = undefined,
+    Q extends Schema | undefined = undefined,
+    P extends Schema | undefined = undefined,
+  >(
+    path: Path,
+    method: MethodName,
+    handler: Handler<HandlerData<Path, B, Q, P>>,
+    options?: EndpointOptions<B, Q, P>,
+  ): void;
+
+  /**
+   * Register a Server-Sent Events endpoint (GET). The handler returns an async iterable; every
+   * value becomes one event. The stream ends when the iterable ends, the client leaves or the
+   * plugin is released (the iterator's `finally` runs in every case).
+   *
+   * @example
+   * ```ts
+   * http.addSse("/ticks", async function* () {
+   *   for (let i = 0; i < 3; i++) yield { event: "tick", data: { i } };
+   * });
+   * ```
+   */
+  addSse<const Path extends string, Q extends Schema | undefined = undefined>(
+    path: Path,
+    handler: SseHandler<HandlerData<Path, undefined, Q, undefined>>,
+    options?: SseOptions<Q>,
+  ): void;
+
+  /**
+   * Register a WebSocket endpoint. Open sockets are closed (1001) when the plugin is released.
+   *
+   * @example
+   * ```ts
+   * http.addWebSocket("/echo", { onMessage: (ws, msg) => ws.send(msg) });
+   * ```
+   */
+  addWebSocket<const Path extends string>(
+    path: Path,
+    handlers: WebSocketHandlers<HandlerData<Path, undefined, undefined, undefined>>,
+    options?: { summary?: string; description?: string; tags?: string[] },
+  ): void;
+
+  /**
+   * Serve the files of `dir` (relative to the project root, or absolute) under `urlPrefix`.
+   * Dotfiles and anything outside `dir` (`..`, encoded or not) are 404.
+   *
+   * @example
+   * ```ts
+   * http.serveStatic("/assets", "domains/web/public");
+   * ```
+   */
+  serveStatic(urlPrefix: string, dir: string, options?: StaticOptions): void;
+}

@@ -1,0 +1,133 @@
+/**
+ * Reading request input (query, body) within limits, and checking it against Zod schemas.
+ * @module
+ */
+import type { z } from "zod";
+import { HttpError } from "./errors.ts";
+
+/** One bad field, as the client sees it. */
+export interface FieldIssue {
+  /** Which part of the request: `body`, `query` or `params`. */
+  in: "body" | "query" | "params";
+  /** Dotted path of the field (`items.0.price`), empty for the whole part. */
+  field: string;
+  /** Why it is wrong. */
+  message: string;
+}
+
+/** Parse a query string (without `?`). A repeated key gives an array. */
+export function parseQuery(search: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  if (!search) return out;
+  for (const [k, v] of new URLSearchParams(search)) {
+    const prev = out[k];
+    if (prev === undefined) out[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[k] = [prev, v];
+  }
+  return out;
+}
+
+/** Read the body as bytes, refusing (413) more than `limit` bytes whatever the headers say. */
+export async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) {
+    throw new HttpError(413, `Request body larger than ${limit} bytes`);
+  }
+  if (!req.body) return new Uint8Array(0);
+  if (declared !== null) return new Uint8Array(await req.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new HttpError(413, `Request body larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return all;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Read and parse the body: JSON (`application/json`, `+json`), urlencoded or multipart form.
+ * No body gives `undefined`. Throws {@link HttpError} 400 (malformed JSON, not an object),
+ * 413 (too large) or 415 (another content type).
+ */
+export async function readBody(
+  req: Request,
+  limit: number,
+): Promise<Record<string, unknown> | undefined> {
+  if (!req.body) return undefined;
+  const type = req.headers.get("content-type") ?? "";
+  if (type.includes("json")) {
+    const bytes = await readLimited(req, limit);
+    if (bytes.byteLength === 0) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(decoder.decode(bytes));
+    } catch {
+      throw new HttpError(400, "Malformed JSON body");
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new HttpError(400, "JSON body must be an object");
+    }
+    return value as Record<string, unknown>;
+  }
+  if (type.startsWith("application/x-www-form-urlencoded")) {
+    const bytes = await readLimited(req, limit);
+    return parseQuery(decoder.decode(bytes));
+  }
+  if (type.startsWith("multipart/form-data")) {
+    const bytes = await readLimited(req, limit);
+    const form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": type } }).formData();
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of form) {
+      const prev = out[k];
+      if (prev === undefined) out[k] = v;
+      else if (Array.isArray(prev)) prev.push(v);
+      else out[k] = [prev, v];
+    }
+    return out;
+  }
+  // An empty body with any (or no) content type is no body at all.
+  const bytes = await readLimited(req, limit);
+  if (bytes.byteLength === 0) return undefined;
+  throw new HttpError(
+    415,
+    `Unsupported content type "${type || "(none)"}": send application/json or a form`,
+  );
+}
+
+/** Validate `value` against `schema`, pushing each issue into `issues`; returns the output. */
+export function check(
+  schema: z.ZodType,
+  value: unknown,
+  where: FieldIssue["in"],
+  issues: FieldIssue[],
+): unknown {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  for (const i of r.error.issues) {
+    issues.push({ in: where, field: i.path.map(String).join("."), message: i.message });
+  }
+  return undefined;
+}
+
+/** The 400 error for failed validation. */
+export function validationError(issues: FieldIssue[]): HttpError {
+  const names = issues.map((i) => i.field ? `${i.in}.${i.field}` : i.in).join(", ");
+  return new HttpError(400, `Invalid request: ${names}`, issues);
+}
