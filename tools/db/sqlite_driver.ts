@@ -54,7 +54,29 @@ function bindable(params: Params): BindValue[] {
   return params as BindValue[];
 }
 
-const EMPTY: BindValue[] = [];
+/** Call `method` of `stmt` with `params` bound (no spread for the common short lists). */
+function call<R>(
+  stmt: AnyStatement,
+  method: "all" | "get" | "run",
+  params: Params | undefined,
+): R {
+  // deno-lint-ignore no-explicit-any
+  const f = stmt[method] as (...a: any[]) => R;
+  if (params === undefined) return f.call(stmt);
+  const p = bindable(params);
+  switch (p.length) {
+    case 0:
+      return f.call(stmt);
+    case 1:
+      return f.call(stmt, p[0]);
+    case 2:
+      return f.call(stmt, p[0], p[1]);
+    case 3:
+      return f.call(stmt, p[0], p[1], p[2]);
+    default:
+      return f.apply(stmt, p);
+  }
+}
 
 /** SQLite behind the {@link Driver} interface: one connection, WAL, cached statements. */
 export class SqliteDriver implements Driver, TxSession {
@@ -98,7 +120,7 @@ export class SqliteDriver implements Driver, TxSession {
   query(sql: string, params?: Params): Row[] {
     const stmt = this.#prepare(sql);
     try {
-      return stmt.all(...(params ? bindable(params) : EMPTY));
+      return call<Row[]>(stmt, "all", params);
     } catch (e) {
       throw toDbError(e, sql);
     }
@@ -107,7 +129,7 @@ export class SqliteDriver implements Driver, TxSession {
   queryOne(sql: string, params?: Params): Row | null {
     const stmt = this.#prepare(sql);
     try {
-      return stmt.get(...(params ? bindable(params) : EMPTY)) ?? null;
+      return call<Row | undefined>(stmt, "get", params) ?? null;
     } catch (e) {
       throw toDbError(e, sql);
     }
@@ -116,7 +138,7 @@ export class SqliteDriver implements Driver, TxSession {
   execute(sql: string, params?: Params): ExecResult {
     const stmt = this.#prepare(sql);
     try {
-      return stmt.run(...(params ? bindable(params) : EMPTY));
+      return call<ExecResult>(stmt, "run", params);
     } catch (e) {
       throw toDbError(e, sql);
     }
@@ -128,7 +150,7 @@ export class SqliteDriver implements Driver, TxSession {
     let lastInsertRowid: number | bigint = 0;
     try {
       for (const row of rows) {
-        const r = stmt.run(...bindable(row));
+        const r = call<ExecResult>(stmt, "run", row);
         changes += r.changes;
         lastInsertRowid = r.lastInsertRowid;
       }
