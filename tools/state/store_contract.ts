@@ -25,6 +25,7 @@ export function stateContract(h: ContractHarness): void {
     try {
       await fn(new StateStore(d), d);
     } finally {
+      await d.clear("");
       await d.close();
     }
   };

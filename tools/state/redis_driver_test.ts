@@ -1,0 +1,83 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { RedisDriver } from "./redis_driver.ts";
+import { StateStore } from "./store.ts";
+import { StateTool } from "./state_tool.ts";
+import { stateContract } from "./store_contract.ts";
+
+const URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
+
+async function reachable(): Promise<boolean> {
+  try {
+    const d = await RedisDriver.connect(URL);
+    await d.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const up = await reachable();
+if (!up) console.warn(`Redis not reachable at ${URL}: Redis state driver tests skipped`);
+
+const run = Math.random().toString(36).slice(2, 8);
+let n = 0;
+
+describe("state, redis driver", { skip: !up }, () => {
+  stateContract({
+    // Each test gets its own key prefix so parallel runs and other data are left alone.
+    driver: () => RedisDriver.connect(URL, `mctest:${run}:${n++}:`),
+    advance: (ms) => new Promise((r) => setTimeout(r, ms)),
+    tick: 100,
+  });
+
+  it("clear() leaves keys outside its prefix alone", async () => {
+    const mine = await RedisDriver.connect(URL, `mctest:${run}:mine:`);
+    const other = await RedisDriver.connect(URL, `mctest:${run}:other:`);
+    try {
+      await new StateStore(other).set("keep", 1);
+      await new StateStore(mine).set("drop", 1);
+      await new StateStore(mine).clear();
+      assert.equal(await new StateStore(other).get("keep"), 1);
+      assert.deepEqual(await new StateStore(mine).keys(), []);
+    } finally {
+      await other.clear("");
+      await mine.close();
+      await other.close();
+    }
+  });
+
+  it("two instances share counters (what several app instances see)", async () => {
+    const prefix = `mctest:${run}:shared:`;
+    const aDriver = await RedisDriver.connect(URL, prefix);
+    const a = new StateStore(aDriver);
+    const bDriver = await RedisDriver.connect(URL, prefix);
+    const b = new StateStore(bDriver);
+    try {
+      await Promise.all([
+        ...Array.from({ length: 50 }, () => a.increment("c")),
+        ...Array.from({ length: 50 }, () => b.increment("c")),
+      ]);
+      assert.equal(await a.get("c"), 100);
+    } finally {
+      await b.clear();
+      await aDriver.close();
+      await bDriver.close();
+    }
+  });
+
+  it("is chosen by STATE_DRIVER=redis and closed at shutdown", async () => {
+    const env: Record<string, string> = { STATE_DRIVER: "redis", REDIS_URL: URL };
+    const tool = new StateTool({ env: (k) => env[k] });
+    await tool.setup();
+    try {
+      assert.equal(tool.driver.name, "redis");
+      assert.equal(tool.describe().driver, "redis");
+      await tool.forOwner().namespace(`mctest-${run}`).set("k", { ok: true });
+      assert.deepEqual(await tool.forOwner().namespace(`mctest-${run}`).get("k"), { ok: true });
+      await tool.forOwner().namespace(`mctest-${run}`).clear();
+    } finally {
+      await tool.shutdown();
+    }
+  });
+});
