@@ -93,6 +93,7 @@ export class RespClient {
       hostname: u.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1",
       port: Number(u.port || 6379),
     });
+    conn.setNoDelay(true);
     const client = new RespClient(conn);
     try {
       if (u.password) {
