@@ -1,0 +1,23 @@
+import { BasePlugin } from "@core";
+import type { DbTool } from "@tools/db/mod.ts";
+import type { EventBus } from "@tools/event_bus/mod.ts";
+
+/** Answers `inventory.stock` requests: `{ productId }` → `{ quantity }`. */
+export default class StockQueryPlugin extends BasePlugin {
+  constructor(private db: DbTool, private event_bus: EventBus) {
+    super();
+  }
+
+  override onBoot() {
+    this.event_bus.respond<{ productId: number }, { quantity: number }>(
+      "inventory.stock",
+      async ({ payload }) => {
+        const row = await this.db.queryOne<{ quantity: number }>(
+          "SELECT quantity FROM stock WHERE product_id = $1",
+          [payload.productId],
+        );
+        return { quantity: row?.quantity ?? 0 };
+      },
+    );
+  }
+}

@@ -1,0 +1,22 @@
+import { BasePlugin } from "@core";
+import type { DbTool } from "@tools/db/mod.ts";
+import type { EventBus } from "@tools/event_bus/mod.ts";
+
+/** Keeps a stock row per product: created on `product.created`, dropped on `product.deleted`. */
+export default class TrackStockPlugin extends BasePlugin {
+  constructor(private db: DbTool, private event_bus: EventBus) {
+    super();
+  }
+
+  override onBoot() {
+    this.event_bus.subscribe<{ id: number; stock?: number }>("product.created", async (e) => {
+      await this.db.execute(
+        "INSERT INTO stock (product_id, quantity) VALUES ($1, $2) ON CONFLICT (product_id) DO NOTHING",
+        [e.payload.id, e.payload.stock ?? 0],
+      );
+    }, { retries: 3 });
+    this.event_bus.subscribe<{ id: number }>("product.deleted", async (e) => {
+      await this.db.execute("DELETE FROM stock WHERE product_id = $1", [e.payload.id]);
+    });
+  }
+}

@@ -1,0 +1,34 @@
+import { BasePlugin } from "@core";
+import type { DbTool } from "@tools/db/mod.ts";
+import type { EventBus } from "@tools/event_bus/mod.ts";
+import type { HttpTool } from "@tools/http/mod.ts";
+import type { Logger } from "@tools/logger/mod.ts";
+import { ProductInput } from "../models/product.ts";
+
+/** `POST /products`: insert a product, announce it, return its id. */
+export default class CreateProductPlugin extends BasePlugin {
+  static override publishes = ["product.created"];
+
+  constructor(
+    private http: HttpTool,
+    private db: DbTool,
+    private logger: Logger,
+    private event_bus: EventBus,
+  ) {
+    super();
+  }
+
+  override onBoot() {
+    this.http.addEndpoint("/products", "POST", async (data, ctx) => {
+      const { lastInsertRowid } = await this.db.execute(
+        "INSERT INTO products (name, price) VALUES ($1, $2)",
+        [data.name, data.price],
+      );
+      const id = Number(lastInsertRowid);
+      this.event_bus.publish("product.created", { id, name: data.name, stock: data.stock });
+      this.logger.info("product created", { id });
+      ctx.setStatus(201);
+      return { success: true, data: { id } };
+    }, { body: ProductInput, tags: ["products"], summary: "Create a product" });
+  }
+}

@@ -1,0 +1,23 @@
+import { BasePlugin } from "@core";
+import type { DbTool } from "@tools/db/mod.ts";
+import type { EventBus } from "@tools/event_bus/mod.ts";
+import { HttpError, type HttpTool } from "@tools/http/mod.ts";
+import { ProductId } from "../models/product.ts";
+
+/** `DELETE /products/:id`: remove a product and announce it. */
+export default class DeleteProductPlugin extends BasePlugin {
+  static override publishes = ["product.deleted"];
+
+  constructor(private http: HttpTool, private db: DbTool, private event_bus: EventBus) {
+    super();
+  }
+
+  override onBoot() {
+    this.http.addEndpoint("/products/:id", "DELETE", async ({ id }) => {
+      const { changes } = await this.db.execute("DELETE FROM products WHERE id = $1", [id]);
+      if (changes === 0) throw new HttpError(404, `product ${id} not found`);
+      this.event_bus.publish("product.deleted", { id });
+      return { success: true, data: { id } };
+    }, { params: ProductId, tags: ["products"], summary: "Delete a product" });
+  }
+}

@@ -1,0 +1,27 @@
+import { BasePlugin } from "@core";
+import type { DbTool } from "@tools/db/mod.ts";
+import type { EventBus } from "@tools/event_bus/mod.ts";
+import { HttpError, type HttpTool } from "@tools/http/mod.ts";
+import { type Product, ProductId } from "../models/product.ts";
+
+/** `GET /products/:id`: one product, with its stock asked of the inventory domain. */
+export default class GetProductPlugin extends BasePlugin {
+  constructor(private http: HttpTool, private db: DbTool, private event_bus: EventBus) {
+    super();
+  }
+
+  override onBoot() {
+    this.http.addEndpoint("/products/:id", "GET", async ({ id }) => {
+      const product = await this.db.queryOne<Product>(
+        "SELECT id, name, price, created_at FROM products WHERE id = $1",
+        [id],
+      );
+      if (!product) throw new HttpError(404, `product ${id} not found`);
+      // Another domain, reached only through the bus; the product still answers without it.
+      const stock = await this.event_bus
+        .request<{ quantity: number }>("inventory.stock", { productId: id }, { timeout: 500 })
+        .then((r) => r.quantity, () => null);
+      return { success: true, data: { ...product, stock } };
+    }, { params: ProductId, tags: ["products"], summary: "Get a product" });
+  }
+}
