@@ -1,17 +1,254 @@
 /**
- * PostgreSQL driver (placeholder until implemented).
+ * PostgreSQL behind the {@link Driver} interface, through `npm:postgres` (a connection pool;
+ * each transaction reserves its own connection, so transactions do not wait for each other).
+ *
+ * Selected by `DB_DRIVER=postgres` or a `postgres://` `DATABASE_URL`.
  * @module
  */
-import type { Driver } from "./types.ts";
+import postgres from "postgres";
+import { DbError, type DbErrorKind, writeTarget } from "./errors.ts";
+import type { Driver, ExecResult, Params, Row, SchemaTable, SqlValue, TxSession } from "./types.ts";
 
 /** Options for {@link PostgresDriver.connect}. */
 export interface PostgresOptions {
+  /** `postgres://user@host:port/db`. */
   url: string;
+  /** Schema to use as `search_path` (default: the server's). */
+  schema?: string;
+  /** Pool size. Default 10. */
+  max?: number;
 }
 
-/** Not implemented yet. */
-export class PostgresDriver {
-  static connect(_opts: PostgresOptions): Promise<Driver> {
-    return Promise.reject(new Error("db: the PostgreSQL driver is not implemented yet"));
+type Sql = ReturnType<typeof postgres>;
+// deno-lint-ignore no-explicit-any
+type Conn = { unsafe(q: string, params?: any[], opts?: { prepare?: boolean }): Promise<any> };
+
+function bind(params: Params | undefined): unknown[] {
+  if (!params) return [];
+  let out: unknown[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const v: SqlValue = params[i];
+    if (v === undefined || typeof v === "bigint") {
+      out ??= params.slice();
+      out[i] = v === undefined ? null : v.toString();
+    }
+  }
+  return out ?? (params as unknown[]);
+}
+
+const STATES: Record<string, DbErrorKind> = {
+  "23505": "unique_violation",
+  "23503": "foreign_key_violation",
+  "23502": "not_null_violation",
+  "23514": "check_violation",
+  "42601": "syntax_error",
+  "42P01": "undefined_table",
+  "42703": "undefined_column",
+  "40001": "serialization_failure",
+  "40P01": "serialization_failure",
+  "55P03": "busy",
+  "25P02": "unknown",
+  "08000": "connection",
+  "08003": "connection",
+  "08006": "connection",
+  "57P01": "connection",
+};
+
+/** Map a `postgres` error to a {@link DbError}. */
+export function pgError(e: unknown, sql?: string): DbError {
+  if (e instanceof DbError) return e;
+  const x = e as {
+    message?: string;
+    code?: string;
+    table_name?: string;
+    column_name?: string;
+    constraint_name?: string;
+    detail?: string;
+  };
+  const message = String(x?.message ?? e);
+  let kind: DbErrorKind = (x?.code && STATES[x.code]) || "unknown";
+  if (
+    kind === "unknown" && /ECONNREFUSED|CONNECTION_(?:CLOSED|ENDED|DESTROYED)/.test(String(x?.code))
+  ) {
+    kind = "connection";
+  }
+  let column = x?.column_name;
+  let columns: string[] | undefined;
+  const key = x?.detail && /^Key \(([^)]+)\)/.exec(x.detail);
+  if (key) {
+    columns = key[1].split(",").map((s) => s.trim().replace(/^"|"$/g, ""));
+    column ??= columns[0];
+  }
+  let table = x?.table_name;
+  if (kind === "undefined_table") table ??= /relation "([^"]+)"/.exec(message)?.[1];
+  if (kind === "undefined_column") column ??= /column "([^"]+)"/.exec(message)?.[1];
+  if (kind === "check_violation" || kind === "foreign_key_violation") table ??= writeTarget(sql);
+  return new DbError(message, {
+    kind,
+    table,
+    column,
+    columns,
+    constraint: x?.constraint_name,
+    code: x?.code,
+    sql,
+    cause: e,
+  });
+}
+
+/** Runs statements on one connection-like object (the pool or a reserved connection). */
+class PgSession {
+  constructor(protected conn: Conn) {}
+
+  async query(sql: string, params?: Params): Promise<Row[]> {
+    try {
+      return Array.from(await this.conn.unsafe(sql, bind(params), { prepare: true }));
+    } catch (e) {
+      throw pgError(e, sql);
+    }
+  }
+
+  async queryOne(sql: string, params?: Params): Promise<Row | null> {
+    try {
+      const r = await this.conn.unsafe(sql, bind(params), { prepare: true });
+      return r[0] ?? null;
+    } catch (e) {
+      throw pgError(e, sql);
+    }
+  }
+
+  async execute(sql: string, params?: Params): Promise<ExecResult> {
+    try {
+      const r = await this.conn.unsafe(sql, bind(params), { prepare: true });
+      return { changes: r.count ?? 0, lastInsertRowid: 0 };
+    } catch (e) {
+      throw pgError(e, sql);
+    }
+  }
+
+  async executeMany(sql: string, rows: readonly Params[]): Promise<ExecResult> {
+    let changes = 0;
+    for (const row of rows) changes += (await this.execute(sql, row)).changes;
+    return { changes, lastInsertRowid: 0 };
+  }
+
+  async exec(script: string): Promise<void> {
+    try {
+      await this.conn.unsafe(script);
+    } catch (e) {
+      throw pgError(e, script);
+    }
+  }
+}
+
+/** PostgreSQL driver over a `postgres` pool. */
+export class PostgresDriver extends PgSession implements Driver {
+  readonly kind = "postgres";
+  readonly exclusive = false;
+  readonly beginSql = "BEGIN";
+  readonly location: string;
+  #sql: Sql;
+  #closed = false;
+
+  private constructor(sql: Sql, location: string) {
+    super(sql as unknown as Conn);
+    this.#sql = sql;
+    this.location = location;
+  }
+
+  /** Open a pool and check that the server answers. */
+  static async connect(opts: PostgresOptions): Promise<PostgresDriver> {
+    const sql = postgres(opts.url, {
+      max: opts.max ?? 10,
+      onnotice: () => {},
+      connection: opts.schema ? { search_path: opts.schema } : {},
+      types: {
+        // int8 (count(*), bigserial) as a number when it fits, like SQLite gives.
+        bigint: {
+          to: 20,
+          from: [20],
+          serialize: (x: unknown) => String(x),
+          parse: (x: string) => {
+            const n = Number(x);
+            return Number.isSafeInteger(n) ? n : BigInt(x);
+          },
+        },
+      },
+    });
+    const url = new URL(opts.url);
+    url.password = "";
+    const driver = new PostgresDriver(sql, url.toString() + (opts.schema ? `#${opts.schema}` : ""));
+    try {
+      await sql`SELECT 1`;
+    } catch (e) {
+      await sql.end({ timeout: 1 });
+      throw pgError(e);
+    }
+    return driver;
+  }
+
+  async reserve(): Promise<TxSession> {
+    if (this.#closed) throw new DbError("database is closed", { kind: "connection" });
+    let conn;
+    try {
+      conn = await this.#sql.reserve();
+    } catch (e) {
+      throw pgError(e);
+    }
+    const session = new PgSession(conn as unknown as Conn) as PgSession & TxSession;
+    session.release = () => conn.release();
+    return session;
+  }
+
+  async describeSchema(): Promise<SchemaTable[]> {
+    const cols = await this.query(
+      `SELECT c.table_name, c.column_name, c.data_type, c.is_nullable, c.column_default,
+              c.ordinal_position
+         FROM information_schema.columns c
+         JOIN information_schema.tables t
+           ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+        WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+        ORDER BY c.table_name, c.ordinal_position`,
+    );
+    const keys = await this.query(
+      `SELECT tc.table_name, tc.constraint_type, kcu.column_name, kcu.ordinal_position,
+              ccu.table_name AS ref_table, ccu.column_name AS ref_column
+         FROM information_schema.table_constraints tc
+         JOIN information_schema.key_column_usage kcu
+           ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema
+         LEFT JOIN information_schema.constraint_column_usage ccu
+           ON tc.constraint_type = 'FOREIGN KEY' AND ccu.constraint_name = tc.constraint_name
+          AND ccu.table_schema = tc.table_schema
+        WHERE tc.table_schema = current_schema()
+          AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')`,
+    );
+    const pk = new Map<string, number>();
+    const refs = new Map<string, string>();
+    for (const k of keys) {
+      const id = `${k.table_name}.${k.column_name}`;
+      if (k.constraint_type === "PRIMARY KEY") pk.set(id, Number(k.ordinal_position));
+      else if (k.ref_table) refs.set(id, `${k.ref_table}.${k.ref_column}`);
+    }
+    const tables = new Map<string, SchemaTable>();
+    for (const c of cols) {
+      const name = String(c.table_name);
+      let t = tables.get(name);
+      if (!t) tables.set(name, t = { name, columns: [] });
+      const id = `${name}.${c.column_name}`;
+      t.columns.push({
+        name: String(c.column_name),
+        type: String(c.data_type),
+        notNull: c.is_nullable === "NO",
+        primaryKey: pk.get(id) ?? 0,
+        default: c.column_default == null ? null : String(c.column_default),
+        ...(refs.has(id) ? { references: refs.get(id) } : {}),
+      });
+    }
+    return [...tables.values()];
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sql.end({ timeout: 5 });
   }
 }

@@ -76,7 +76,10 @@ export class DbToolService implements Tool {
     const url = env("DATABASE_URL");
     if (wanted === "postgres" || (!wanted && url && /^postgres(ql)?:/.test(url))) {
       const { PostgresDriver } = await import("./postgres_driver.ts");
-      return await PostgresDriver.connect({ url: url ?? "postgres://127.0.0.1:5432/postgres" });
+      return await PostgresDriver.connect({
+        url: url ?? "postgres://127.0.0.1:5432/postgres",
+        schema: env("DB_SCHEMA"),
+      });
     }
     if (wanted && wanted !== "sqlite") throw new Error(`db: unknown DB_DRIVER "${wanted}"`);
     let path = o.path ?? env("DB_PATH") ?? (ctx.mode === "test" ? ":memory:" : "data/app.db");
