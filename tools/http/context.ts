@@ -19,8 +19,13 @@ export class RequestContext implements HttpContext {
     readonly params: Readonly<Record<string, string>>,
     readonly query: Readonly<Record<string, string | string[]>>,
     readonly requestId: string,
-    readonly signal: AbortSignal = request.signal,
+    readonly ownSignal?: AbortSignal,
   ) {}
+
+  /** Read lazily: touching `request.signal` costs an allocation per request. */
+  get signal(): AbortSignal {
+    return this.ownSignal ?? this.request.signal;
+  }
 
   get headers(): Headers {
     return this.request.headers;

@@ -18,7 +18,10 @@ export interface CorsOptions {
 }
 
 /** Parse `CORS_ORIGINS` (`*` or a comma list); empty gives `undefined`. */
-export function corsFromEnv(origins: string | undefined, credentials?: string): CorsOptions | undefined {
+export function corsFromEnv(
+  origins: string | undefined,
+  credentials?: string,
+): CorsOptions | undefined {
   const v = origins?.trim();
   if (!v) return undefined;
   return {

@@ -108,7 +108,10 @@ Deno.test("status defaults: success:false → 400, setStatus wins, undefined →
   const c = await call(tool, "POST", "/created");
   assert.equal(c.status, 201);
   assert.equal(c.headers.get("x-extra"), "1");
-  assert.match(c.headers.get("set-cookie") ?? "", /^sid=abc; Path=\/; Max-Age=60; HttpOnly; Secure; SameSite=Lax$/);
+  assert.match(
+    c.headers.get("set-cookie") ?? "",
+    /^sid=abc; Path=\/; Max-Age=60; HttpOnly; Secure; SameSite=Lax$/,
+  );
   await c.body?.cancel();
   assert.equal((await call(tool, "DELETE", "/none")).status, 204);
   const t = await call(tool, "GET", "/text");
@@ -201,7 +204,11 @@ Deno.test("error statuses: 404, 405, malformed JSON, 413, 415, 500, HttpError, k
 
   const fb = await call(tool, "GET", "/forbidden");
   assert.equal(fb.status, 403);
-  assert.deepEqual(await fb.json(), { success: false, error: "Not yours", details: { why: "owner" } });
+  assert.deepEqual(await fb.json(), {
+    success: false,
+    error: "Not yours",
+    details: { why: "owner" },
+  });
 
   for (const [kind, status] of Object.entries(kinds)) {
     const r = await call(tool, "GET", `/kind/${kind}`);

@@ -5,7 +5,7 @@
 import { OwnedRegistry } from "@core/owned.ts";
 import type { LogSink, Mode, Owner, Tool, ToolContext } from "@core/types.ts";
 import { RequestContext, toResponse, withHeaders } from "./context.ts";
-import { Cors, type CorsOptions, corsFromEnv } from "./cors.ts";
+import { Cors, corsFromEnv, type CorsOptions } from "./cors.ts";
 import { docsAsset, docsPage } from "./docs_assets.ts";
 import { errorReply, errorResponse, HttpError } from "./errors.ts";
 import { buildOpenApi } from "./openapi.ts";
@@ -15,8 +15,8 @@ import {
   honoPath,
   type RouteDef,
   routeKey,
-  type RunFn,
   RouteTable,
+  type RunFn,
 } from "./route_table.ts";
 import { sseResponse } from "./sse.ts";
 import { staticHandler } from "./static.ts";
@@ -36,7 +36,16 @@ import type {
 import { check, type FieldIssue, parseQuery, readBody, validationError } from "./validation.ts";
 import { upgrade } from "./ws.ts";
 
-const METHODS = new Set<string>(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ALL"]);
+const METHODS = new Set<string>([
+  "GET",
+  "POST",
+  "PUT",
+  "PATCH",
+  "DELETE",
+  "HEAD",
+  "OPTIONS",
+  "ALL",
+]);
 const NO_BODY = new Set<string>(["GET", "HEAD", "OPTIONS"]);
 const EMPTY_QUERY: Record<string, string | string[]> = Object.freeze({}) as Record<
   string,
@@ -162,7 +171,10 @@ export class HttpToolImpl implements Tool {
     const dropped = this.#routes.release(ownerId, generation);
     this.#closeStreams(dropped);
     for (const [key, g] of this.#gens) {
-      if (key.startsWith(ownerId + "#") && (generation === undefined || key === `${ownerId}#${generation}`)) {
+      if (
+        key.startsWith(ownerId + "#") &&
+        (generation === undefined || key === `${ownerId}#${generation}`)
+      ) {
         g.released = true;
         g.closeAll();
         if (g.inflight === 0) this.#gens.delete(key);
@@ -221,7 +233,9 @@ export class HttpToolImpl implements Tool {
       if (r.key !== key) continue;
       if (o.id !== owner.id) {
         throw new Error(
-          `Route ${def.method} ${def.path} of ${where(owner)} conflicts with ${r.method} ${r.path} ` +
+          `Route ${def.method} ${def.path} of ${
+            where(owner)
+          } conflicts with ${r.method} ${r.path} ` +
             `already registered by ${where(o)}`,
         );
       }
@@ -417,7 +431,9 @@ class OwnerApi implements HttpTool {
     handler: Handler<any>,
     options: EndpointOptions<Schema | undefined, Schema | undefined, Schema | undefined> = {},
   ): void {
-    if (typeof handler !== "function") throw new TypeError("addEndpoint: handler must be a function");
+    if (typeof handler !== "function") {
+      throw new TypeError("addEndpoint: handler must be a function");
+    }
     const m = normMethod(method);
     const tool = this.tool;
     const { body, query, params: pSchema, rawBody } = options;
@@ -476,7 +492,7 @@ class OwnerApi implements HttpTool {
         if (issues.length) throw validationError(issues);
       }
       const abort = new AbortController();
-      req.signal.addEventListener("abort", () => abort.abort(), { once: true });
+      // The client leaving cancels the stream, which aborts this signal (see sse.ts).
       const ctx = new RequestContext(req, params, q, requestId, abort.signal);
       const source = await handler(Object.assign({}, qv, params), ctx);
       const { response, close } = sseResponse(source, abort, {

@@ -159,7 +159,11 @@ export interface SseOptions<Q = undefined> {
 export interface WebSocketHandlers<D = Record<string, unknown>> {
   /** The socket is open. `data` holds the query and path params of the upgrade request. */
   onOpen?(socket: WebSocket, data: D, ctx: HttpContext): void | Promise<void>;
-  onMessage?(socket: WebSocket, message: string | ArrayBuffer | Blob, data: D): void | Promise<void>;
+  onMessage?(
+    socket: WebSocket,
+    message: string | ArrayBuffer | Blob,
+    data: D,
+  ): void | Promise<void>;
   onClose?(socket: WebSocket, code: number, reason: string): void | Promise<void>;
 }
 

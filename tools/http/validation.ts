@@ -92,7 +92,9 @@ export async function readBody(
   }
   if (type.startsWith("multipart/form-data")) {
     const bytes = await readLimited(req, limit);
-    const form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": type } }).formData();
+    const form = await new Response(bytes as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": type },
+    }).formData();
     const out: Record<string, unknown> = {};
     for (const [k, v] of form) {
       const prev = out[k];
