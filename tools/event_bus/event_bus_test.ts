@@ -492,3 +492,23 @@ busTest("dead letters of dead letters are not sent (no loops)", async ({ bus, li
   assert.equal(events["_dlq.e"].deadLettered, 0);
   assert.equal(events["_dlq._dlq.e"], undefined);
 });
+
+busTest("drain of a replaced generation still waits for its handlers", async ({ bus, live }) => {
+  const p = live("a/pub");
+  let done = false;
+  live("b/sub", 1).subscribe("e", async () => {
+    await tick(15);
+    done = true;
+  });
+  p.publish("e", 1);
+  await tick();
+  bus.activate(owner("b/sub", 2)); // reload: v1's subscription is gone, its handler still runs
+  await bus.drain("b/sub", 1, 1000);
+  assert.ok(done);
+});
+
+busTest("a sync responder that returns an unclonable value fails the request", async ({ live }) => {
+  const r = live("a/resp");
+  r.respond("f", () => () => 1);
+  await assert.rejects(live("b/caller").request("f"), isCode("responder_error"));
+});

@@ -6,6 +6,7 @@
 import { OwnedRegistry } from "../../core/owned.ts";
 import type { LogSink, Owner, Tool, ToolContext } from "../../core/types.ts";
 import { frozenCopy, isShareable } from "./copy.ts";
+import { type Deadline, Deadlines } from "./deadlines.ts";
 import { BusError } from "./errors.ts";
 import { assertName, compilePattern, type Matcher } from "./pattern.ts";
 import { type EventCounters, EventStats } from "./stats.ts";
@@ -23,7 +24,7 @@ import type {
 
 interface Subscription {
   readonly owner: Owner;
-  readonly key: string;
+  readonly flight: Flight;
   readonly pattern: string;
   readonly match: Matcher;
   readonly handler: EventHandler;
@@ -36,14 +37,24 @@ interface Subscription {
 
 interface Responder {
   readonly owner: Owner;
-  readonly key: string;
+  readonly flight: Flight;
   readonly name: string;
   readonly handler: RequestHandler;
   active: boolean;
 }
 
+/** In-flight work of one owner generation (for drain). */
+interface Flight {
+  readonly key: string;
+  n: number;
+  /** The generation was released: forget the counter once it reaches zero. */
+  dropped: boolean;
+}
+
 /** Who receives an event name: every solo subscription, and one per group. */
 interface Plan {
+  /** Counters of the event name (undefined for the shared empty plan). */
+  readonly counters?: EventCounters;
   readonly solo: readonly Subscription[];
   readonly groups: readonly { readonly name: string; readonly subs: readonly Subscription[] }[];
 }
@@ -69,7 +80,6 @@ const consoleLog: LogSink = {
   error: (m, p) => console.error(`[event_bus] ${m}`, p ?? ""),
 };
 
-const keyOf = (owner: Owner) => `${owner.id}#${owner.generation}`;
 const errInfo = (e: unknown) =>
   e instanceof Error ? { name: e.name, message: e.message } : { name: "Error", message: String(e) };
 // deno-lint-ignore no-explicit-any
@@ -100,9 +110,9 @@ export class EventBusTool implements Tool {
   #publishedBy = new Map<string, Set<string>>();
   #liveGen = new Map<string, number>();
   #inflight = 0;
-  #inflightByKey = new Map<string, number>();
+  #flights = new Map<string, Flight>();
   #timers = new Set<Timer>();
-  #pendingRequests = new Set<(e: BusError) => void>();
+  #deadlines = new Deadlines();
   #state: "open" | "draining" | "closed" = "open";
   #dropped = 0;
   #seq = 0;
@@ -132,11 +142,26 @@ export class EventBusTool implements Tool {
 
   /** The {@link EventBus} a plugin receives; everything it registers is owned by `owner`. */
   forOwner(owner: Owner): EventBus {
+    // Per owner: names already validated and recorded → their counters (one Map lookup a publish).
+    const known = new Map<string, EventCounters>();
     return {
-      publish: (name, payload, options) => this.#publish(owner, name, payload, options),
+      publish: (name, payload, options) => {
+        const c = known.get(name) ?? this.#firstPublish(owner, name, known);
+        this.#publish(owner, c, name, payload, options);
+      },
       subscribe: (pattern, handler, options) =>
         this.#subscribe(owner, pattern, handler as EventHandler, options),
-      request: (name, payload, options) => this.#request(owner, name, payload, options),
+      request: (name, payload, options) => {
+        let c = known.get(name);
+        if (!c) {
+          try {
+            c = this.#firstPublish(owner, name, known);
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        }
+        return this.#request(owner, c, name, payload, options);
+      },
       respond: (name, handler) => this.#respond(owner, name, handler as RequestHandler),
     };
   }
@@ -144,14 +169,14 @@ export class EventBusTool implements Tool {
   /** Switch `owner.id` to `owner.generation`: its staged registrations go live, older ones go. */
   activate(owner: Owner): void {
     this.#liveGen.set(owner.id, owner.generation);
-    for (const s of this.#subs.activate(owner)) s.active = false;
-    for (const r of this.#responders.activate(owner)) r.active = false;
+    this.#retire(this.#subs.activate(owner));
+    this.#retire(this.#responders.activate(owner));
   }
 
   /** Remove the registrations of one generation of `ownerId`, or of all of them. */
   release(ownerId: string, generation?: number): void {
-    for (const s of this.#subs.release(ownerId, generation)) s.active = false;
-    for (const r of this.#responders.release(ownerId, generation)) r.active = false;
+    this.#retire(this.#subs.release(ownerId, generation));
+    this.#retire(this.#responders.release(ownerId, generation));
     if (generation === undefined) {
       this.#liveGen.delete(ownerId);
       this.#publishedBy.delete(ownerId);
@@ -161,7 +186,7 @@ export class EventBusTool implements Tool {
   /** Wait (bounded) until the async handlers of one owner generation have settled. */
   async drain(ownerId: string, generation: number, timeoutMs: number): Promise<void> {
     const key = `${ownerId}#${generation}`;
-    await this.#waitUntil(() => !this.#inflightByKey.get(key), timeoutMs);
+    await this.#waitUntil(() => !this.#flights.get(key)?.n, timeoutMs);
   }
 
   /** What one plugin subscribes to, responds to and has published. */
@@ -223,23 +248,32 @@ export class EventBusTool implements Tool {
     this.#state = "closed";
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    for (const cancel of [...this.#pendingRequests]) {
-      cancel(new BusError("closed", "the event bus shut down"));
-    }
-    this.#pendingRequests.clear();
+    this.#deadlines.fireAll(); // pending requests fail with `closed`
     await this.#transport.close();
   }
 
   // ---- publish / deliver -----------------------------------------------------------------
 
-  #publish(owner: Owner, name: string, payload: unknown, options?: PublishOptions): void {
+  #firstPublish(owner: Owner, name: string, known: Map<string, EventCounters>): EventCounters {
     assertName(name);
-    if (this.#state === "closed") return this.#drop(owner, name);
-    const copy = frozenCopy(payload);
     const c = this.#stats.of(name);
-    c.published++;
     c.publishers.add(owner.id);
     this.#recordPublisher(owner.id, name);
+    if (known.size >= 1000) known.clear();
+    known.set(name, c);
+    return c;
+  }
+
+  #publish(
+    owner: Owner,
+    c: EventCounters,
+    name: string,
+    payload: unknown,
+    options?: PublishOptions,
+  ): void {
+    if (this.#state === "closed") return this.#drop(owner, name);
+    const copy = frozenCopy(payload);
+    c.published++;
     this.#transport.send(this.#envelope(name, copy, owner.id, options?.correlationId));
   }
 
@@ -273,7 +307,7 @@ export class EventBusTool implements Tool {
   #deliver = (env: Envelope): void => {
     const plan = this.#plan(env.name);
     if (plan === EMPTY_PLAN) return;
-    const c = this.#stats.of(env.name);
+    const c = plan.counters!;
     const shared = isShareable(env.payload);
     for (let i = 0; i < plan.solo.length; i++) this.#attempt(plan.solo[i], env, shared, 1, c);
     for (const g of plan.groups) {
@@ -301,9 +335,11 @@ export class EventBusTool implements Tool {
         else groups.set(s.group, [s]);
       }
     }
-    plan = solo.length === 0 && groups.size === 0
-      ? EMPTY_PLAN
-      : { solo, groups: [...groups].map(([name, subs]) => ({ name, subs })) };
+    plan = solo.length === 0 && groups.size === 0 ? EMPTY_PLAN : {
+      counters: this.#stats.of(name),
+      solo,
+      groups: [...groups].map(([name, subs]) => ({ name, subs })),
+    };
     if (this.#plans.size >= MAX_PLANS) this.#plans.clear();
     this.#plans.set(name, plan);
     return plan;
@@ -329,28 +365,24 @@ export class EventBusTool implements Tool {
       c.delivered++;
       return;
     }
-    this.#begin(sub.key);
+    this.#begin(sub.flight);
     let done = false;
-    let timer: Timer | undefined;
+    let deadline: Deadline | undefined;
     const finish = (ok: boolean, err?: unknown) => {
       if (done) return;
       done = true;
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        this.#timers.delete(timer);
-      }
-      this.#end(sub.key);
+      if (deadline) this.#deadlines.delete(deadline);
+      this.#end(sub.flight);
       if (ok) c.delivered++;
       else this.#failed(sub, env, shared, attempt, c, err);
     };
     if (sub.timeoutMs !== undefined) {
       const ms = sub.timeoutMs;
-      timer = setTimeout(() => {
-        this.#timers.delete(timer!);
-        timer = undefined;
+      deadline = this.#deadlines.add(ms, () => {
+        deadline = undefined;
+        if (this.#state === "closed") return; // shutdown: not the handler's fault
         finish(false, new BusError("timeout", `handler did not settle within ${ms} ms`));
-      }, ms);
-      this.#timers.add(timer);
+      });
     }
     result.then(() => finish(true), (e) => finish(false, e));
   }
@@ -375,10 +407,10 @@ export class EventBusTool implements Tool {
       error: err instanceof Error ? (err.stack ?? err.message) : String(err),
     });
     if (!final && this.#state !== "closed") {
-      this.#begin(sub.key);
+      this.#begin(sub.flight);
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        this.#end(sub.key);
+        this.#end(sub.flight);
         this.#attempt(sub, env, shared, attempt + 1, c);
       }, sub.backoffMs * 2 ** (attempt - 1));
       this.#timers.add(timer);
@@ -402,16 +434,29 @@ export class EventBusTool implements Tool {
     this.#transport.send(this.#envelope(name, frozenCopy(letter), SELF, env.correlationId));
   }
 
-  #begin(key: string) {
+  #begin(f: Flight) {
     this.#inflight++;
-    this.#inflightByKey.set(key, (this.#inflightByKey.get(key) ?? 0) + 1);
+    f.n++;
   }
 
-  #end(key: string) {
+  #end(f: Flight) {
     this.#inflight--;
-    const n = (this.#inflightByKey.get(key) ?? 1) - 1;
-    if (n <= 0) this.#inflightByKey.delete(key);
-    else this.#inflightByKey.set(key, n);
+    if (--f.n <= 0 && f.dropped) this.#flights.delete(f.key);
+  }
+
+  #flightOf(owner: Owner): Flight {
+    const key = `${owner.id}#${owner.generation}`;
+    let f = this.#flights.get(key);
+    if (!f) this.#flights.set(key, f = { key, n: 0, dropped: false });
+    return f;
+  }
+
+  #retire(items: readonly { active: boolean; flight: Flight }[]) {
+    for (const it of items) {
+      it.active = false;
+      it.flight.dropped = true;
+      if (it.flight.n <= 0) this.#flights.delete(it.flight.key);
+    }
   }
 
   // ---- subscribe / respond ---------------------------------------------------------------
@@ -441,7 +486,7 @@ export class EventBusTool implements Tool {
     if (this.#stale(owner, `subscribe("${pattern}")`)) return () => {};
     const sub: Subscription = {
       owner,
-      key: keyOf(owner),
+      flight: this.#flightOf(owner),
       pattern,
       match,
       handler,
@@ -476,7 +521,7 @@ export class EventBusTool implements Tool {
         throw new BusError("responder_conflict", `${owner.id} already responds to "${name}"`);
       }
     }
-    const r: Responder = { owner, key: keyOf(owner), name, handler, active: true };
+    const r: Responder = { owner, flight: this.#flightOf(owner), name, handler, active: true };
     this.#responders.add(owner, r);
     return () => {
       r.active = false;
@@ -497,21 +542,15 @@ export class EventBusTool implements Tool {
 
   #request<R>(
     owner: Owner,
+    c: EventCounters,
     name: string,
     payload: unknown,
     options: RequestOptions = {},
   ): Promise<R> {
-    try {
-      assertName(name);
-    } catch (e) {
-      return Promise.reject(e);
-    }
     if (this.#state === "closed") {
       return Promise.reject(new BusError("closed", `request "${name}": the event bus is closed`));
     }
-    const c = this.#stats.of(name);
     c.requests++;
-    c.publishers.add(owner.id);
     const r = this.#responder(name);
     if (!r) {
       return Promise.reject(new BusError("no_responder", `no plugin responds to "${name}"`));
@@ -532,30 +571,27 @@ export class EventBusTool implements Tool {
       }
     }
     const timeout = options.timeout ?? DEFAULT_REQUEST_TIMEOUT;
-    this.#begin(r.key);
+    this.#begin(r.flight);
     return new Promise<R>((resolve, reject) => {
       let done = false;
       const finish = () => {
         done = true;
-        clearTimeout(timer);
-        this.#timers.delete(timer);
-        this.#pendingRequests.delete(cancel);
-        this.#end(r.key);
+        this.#deadlines.delete(deadline);
+        this.#end(r.flight);
       };
-      const cancel = (e: BusError) => {
+      const deadline = this.#deadlines.add(timeout, () => {
         if (done) return;
-        finish();
-        reject(e);
-      };
-      const timer = setTimeout(() => {
-        if (done) return;
+        done = true;
+        this.#end(r.flight);
+        if (this.#state === "closed") {
+          reject(new BusError("closed", `request "${name}": the event bus shut down`));
+          return;
+        }
         c.timeouts++;
-        cancel(
+        reject(
           new BusError("timeout", `no answer to "${name}" from ${r.owner.id} within ${timeout} ms`),
         );
-      }, timeout);
-      this.#timers.add(timer);
-      this.#pendingRequests.add(cancel);
+      });
       result.then((value) => {
         if (done) return;
         finish();
