@@ -28,9 +28,11 @@ export type BusErrorCode =
  * ```
  */
 export class BusError extends Error {
+  /** Always `BusError`. */
   override name = "BusError";
   /** What went wrong. */
   readonly code: BusErrorCode;
+  /** An error with a machine-readable `code`. */
   constructor(code: BusErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;

@@ -121,6 +121,7 @@ export class EventBusTool implements Tool {
     (b) => b.toString(16).padStart(2, "0"),
   ).join("");
 
+  /** A bus on `options.transport` (default: in-process). */
   constructor(options: EventBusOptions = {}) {
     this.#transport = options.transport ?? new InProcessTransport();
     this.#transport.open(this.#deliver);

@@ -48,6 +48,7 @@ export class InProcessTransport implements BusTransport {
   #closed = false;
   readonly #scheduler: Scheduler;
 
+  /** `scheduler`: how a delivery batch is scheduled (default `microtask`). */
   constructor(scheduler: Scheduler = "microtask") {
     this.#scheduler = scheduler;
   }
