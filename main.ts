@@ -7,6 +7,7 @@ import { Kernel, type Mode } from "./core/mod.ts";
 import { reportBoot } from "./core/boot_report.ts";
 import { HotReloader, originalPath } from "./core/hot_reload.ts";
 import { RESTART_CODE, supervise } from "./core/supervisor.ts";
+import { compiledSource, isCompiled } from "./cli/compiled.ts";
 
 const mode: Mode = Deno.args[0] === "dev" ? "dev" : "start";
 const root = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
@@ -15,7 +16,10 @@ const env = (key: string) => Deno.env.get(key);
 // In dev, this process only supervises; the app runs in a child it can restart.
 if (mode === "dev" && !Deno.args.includes("--child")) await supervise(root, import.meta.url);
 
-const kernel = new Kernel({ root, mode, rewritePath: originalPath });
+// A `deno compile` binary boots from the generated manifest; otherwise the folders are walked.
+const compiled = isCompiled();
+const source = compiled ? () => compiledSource(root) : undefined;
+const kernel = new Kernel({ root, mode, rewritePath: originalPath, source });
 await kernel.boot();
 reportBoot(kernel.status.list(), kernel.status.summary().bootMs as number, kernel.log);
 
@@ -27,7 +31,7 @@ const reloader = mode === "dev"
   })
   : undefined;
 if (reloader) await reloader.start();
-else kernel.log.info("hot reload off (start mode)");
+else kernel.log.info(`hot reload off (${compiled ? "compiled binary" : "start mode"})`);
 
 let stopping = false;
 async function stop(why: string, code = 0) {
