@@ -1,0 +1,308 @@
+/**
+ * Gathers what AI_CONTEXT.md says from a booted kernel (its status registry and tools), the
+ * tools' public files (`deno doc`), `deno.json` and the domain folders. Everything is sorted and
+ * free of timestamps and machine paths, so that the same tree always gives the same file.
+ * @module
+ */
+import type { Kernel } from "@core";
+import {
+  type ApiSource,
+  BUILTIN_APIS,
+  type DocRunner,
+  readToolApis,
+  type ToolApi,
+} from "./tool_api.ts";
+import { compactSchema, type JsonSchema } from "./schema.ts";
+
+/** A route a plugin registered. */
+export interface RouteModel {
+  method: string;
+  path: string;
+  summary?: string;
+  /** Compact request shapes from the OpenAPI document, when a tool offers one. */
+  body?: string;
+  query?: string;
+}
+
+/** One plugin. */
+export interface PluginModel {
+  id: string;
+  file: string;
+  state: string;
+  tools: string[];
+  routes: RouteModel[];
+  publishes: string[];
+  subscribes: string[];
+  responds: string[];
+}
+
+/** One domain folder. */
+export interface DomainModel {
+  name: string;
+  plugins: PluginModel[];
+  /** Files under `models/` and `migrations/` (project-relative). */
+  models: string[];
+  migrations: string[];
+}
+
+/** One tool. */
+export interface ToolModel {
+  name: string;
+  description: string;
+  file?: string;
+  state: string;
+  dependsOn: string[];
+  api?: ToolApi;
+}
+
+/** A project-relative file with its text. */
+export interface SourceFile {
+  file: string;
+  text: string;
+}
+
+/** Everything the generator renders. */
+export interface ContextModel {
+  tools: ToolModel[];
+  domains: DomainModel[];
+  /** A short real plugin, as the pattern's example. */
+  example?: SourceFile;
+  /** A short real plugin test, as the testing example. */
+  testExample?: SourceFile;
+  tasks: [string, string][];
+  permissions: [string, string][];
+}
+
+/** Options of {@link collect}. */
+export interface CollectOptions {
+  /** Runs `deno doc --json`; replaceable in tests. */
+  docRunner?: DocRunner;
+  /** Tool APIs already read (they only change with a restart); filled when given. */
+  apiCache?: Map<string, ToolApi>;
+}
+
+/** Builds the model of the project served by `kernel`. */
+export async function collect(kernel: Kernel, opts: CollectOptions = {}): Promise<ContextModel> {
+  const root = kernel.root;
+  const raw = kernel.status.list();
+  const views = new Map(kernel.status.snapshot().entries.map((e) => [`${e.kind}:${e.id}`, e]));
+  const openapi = openApiOf(kernel);
+
+  const toolEntries = raw.filter((e) => e.kind === "tool");
+  const sources: ApiSource[] = toolEntries.flatMap((e): ApiSource[] => {
+    if (opts.apiCache?.has(e.id)) return [];
+    if (BUILTIN_APIS[e.id]) return [BUILTIN_APIS[e.id]];
+    if (!e.file) return [];
+    const dir = e.file.replace(/\/[^/]+$/, "");
+    return [{ tool: e.id, file: e.file, importFrom: `@${dir}/${e.file.slice(dir.length + 1)}` }];
+  });
+  const fresh = await readToolApis(root, sources, opts.docRunner);
+  for (const [k, v] of fresh) opts.apiCache?.set(k, v);
+  const api = (name: string) => opts.apiCache?.get(name) ?? fresh.get(name);
+
+  const tools: ToolModel[] = toolEntries.map((e) => {
+    const t = kernel.tools.get(e.id);
+    const a = api(e.id);
+    return {
+      name: e.id,
+      description: t?.description ?? a?.summary ?? "",
+      file: e.file,
+      state: e.state,
+      dependsOn: [...(t?.dependsOn ?? [])].sort(),
+      api: a,
+    };
+  }).sort((a, b) => cmp(a.name, b.name));
+
+  const plugins: PluginModel[] = raw.filter((e) => e.kind === "plugin").map((e) => {
+    const view: Record<string, unknown> = views.get(`plugin:${e.id}`) ?? {};
+    const routes = (arr(view.routes) as Record<string, string>[]).map((r) => routeModel(r, openapi))
+      .sort((a, b) => cmp(a.path, b.path) || cmp(a.method, b.method));
+    return {
+      id: e.id,
+      file: e.file ?? "",
+      state: e.state,
+      tools: [...(e.tools ?? [])],
+      routes,
+      // Declared (`static publishes`) only: what a plugin published at run time differs between
+      // runs, and the file must not.
+      publishes: uniq(e.publishes ?? []),
+      subscribes: uniq(arr(view.subscribes) as string[]),
+      responds: uniq(arr(view.responds) as string[]),
+    };
+  });
+
+  const domainNames = uniq([
+    ...plugins.map((p) => p.id.split("/")[0]),
+    ...await dirNames(`${root}/domains`),
+  ]);
+  const domains: DomainModel[] = [];
+  for (const name of domainNames) {
+    domains.push({
+      name,
+      plugins: plugins.filter((p) => p.id.startsWith(`${name}/`)).sort((a, b) => cmp(a.id, b.id)),
+      models: await files(root, `domains/${name}/models`),
+      migrations: await files(root, `domains/${name}/migrations`),
+    });
+  }
+
+  const deno = await readJson(`${root}/deno.json`);
+  const tasks = Object.entries((deno.tasks ?? {}) as Record<string, unknown>).map((
+    [k, v],
+  ): [string, string] => [
+    k,
+    typeof v === "string" ? v : String((v as { command?: string })?.command ?? ""),
+  ]);
+  const permissions = Object.entries((deno.permissions ?? {}) as Record<string, unknown>).map((
+    [k, v],
+  ): [string, string] => [k, describePermissions(v)]);
+
+  return {
+    tools,
+    domains,
+    example: await pickExample(root, plugins),
+    testExample: await pickTest(root, domainNames),
+    tasks,
+    permissions,
+  };
+}
+
+function routeModel(r: Record<string, string>, openapi: OpenApi | undefined): RouteModel {
+  const out: RouteModel = { method: r.method, path: r.path };
+  if (r.summary) out.summary = r.summary;
+  const op = openapi?.paths?.[r.path]?.[String(r.method).toLowerCase()];
+  if (!op) return out;
+  const body = op.requestBody?.content?.["application/json"]?.schema ??
+    Object.values(op.requestBody?.content ?? {})[0]?.schema;
+  if (body) out.body = compactSchema(body, openapi);
+  const query = (op.parameters ?? []).filter((p) => p.in === "query");
+  if (query.length) {
+    out.query = `{ ${
+      query.map((p) =>
+        `${p.name}${p.required ? "" : "?"}: ${compactSchema(p.schema ?? {}, openapi)}`
+      )
+        .join(", ")
+    } }`;
+  }
+  return out;
+}
+
+interface OpenApiOp {
+  requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+  parameters?: { name: string; in: string; required?: boolean; schema?: JsonSchema }[];
+}
+type OpenApi = JsonSchema & { paths?: Record<string, Record<string, OpenApiOp>> };
+
+/** The OpenAPI document of the first tool that offers one (`openapi()`), if any. */
+function openApiOf(kernel: Kernel): OpenApi | undefined {
+  for (const t of kernel.tools.values()) {
+    const fn = (t as { openapi?: () => unknown }).openapi;
+    if (typeof fn !== "function") continue;
+    try {
+      return fn.call(t) as OpenApi;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The example for "how to write a plugin": the shortest ready plugin that registers a route and
+ * uses the event bus (else the shortest with a route, else the shortest).
+ */
+async function pickExample(root: string, plugins: PluginModel[]): Promise<SourceFile | undefined> {
+  const ready = plugins.filter((p) => p.state === "ready" && p.file);
+  const score = (p: PluginModel) =>
+    (p.routes.length ? 2 : 0) + (p.publishes.length || p.subscribes.length ? 1 : 0);
+  const texts = await Promise.all(ready.map((p) => readText(`${root}/${p.file}`)));
+  const ranked = ready.map((p, i) => ({ p, text: texts[i] ?? "" }))
+    .filter((x) => x.text)
+    .sort((a, b) =>
+      score(b.p) - score(a.p) || lines(a.text) - lines(b.text) || cmp(a.p.file, b.p.file)
+    );
+  return ranked[0] ? { file: ranked[0].p.file, text: ranked[0].text } : undefined;
+}
+
+/** The shortest plugin test in the domains, as the testing example. */
+async function pickTest(root: string, domains: string[]): Promise<SourceFile | undefined> {
+  const found: SourceFile[] = [];
+  for (const d of domains) {
+    for (const f of await files(root, `domains/${d}/plugins`)) {
+      if (!/_test\.[mc]?[jt]sx?$/.test(f)) continue;
+      const text = await readText(`${root}/${f}`);
+      if (text) found.push({ file: f, text });
+    }
+  }
+  found.sort((a, b) => lines(a.text) - lines(b.text) || cmp(a.file, b.file));
+  return found[0];
+}
+
+/** A permission set on one line, e.g. `read: .; write: ./data; env; run`. */
+export function describePermissions(set: unknown): string {
+  if (set === true || set === "all") return "all";
+  if (!set || typeof set !== "object") return String(set);
+  return Object.entries(set as Record<string, unknown>).map(([k, v]) =>
+    v === true
+      ? k
+      : v === false
+      ? `no ${k}`
+      : Array.isArray(v)
+      ? `${k}: ${v.join(", ")}`
+      : `${k}: ${JSON.stringify(v)}`
+  ).join("; ");
+}
+
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function uniq(xs: string[]): string[] {
+  return [...new Set(xs)].sort(cmp);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function lines(text: string): number {
+  return text.split("\n").length;
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return undefined;
+  }
+}
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  const text = await readText(path);
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+async function dirNames(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory && !e.name.startsWith(".") && !e.name.startsWith("_")) out.push(e.name);
+    }
+  } catch { /* no such folder */ }
+  return out.sort(cmp);
+}
+
+/** Project-relative paths of the files directly in `rel` (sorted; dotfiles skipped). */
+async function files(root: string, rel: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(`${root}/${rel}`)) {
+      if (e.isFile && !e.name.startsWith(".")) out.push(`${rel}/${e.name}`);
+    }
+  } catch { /* no such folder */ }
+  return out.sort(cmp);
+}
