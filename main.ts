@@ -8,6 +8,7 @@ import { reportBoot } from "./core/boot_report.ts";
 import { HotReloader, originalPath } from "./core/hot_reload.ts";
 import { RESTART_CODE, supervise } from "./core/supervisor.ts";
 import { compiledSource, isCompiled } from "./cli/compiled.ts";
+import { contextUpdater } from "./cli/context/mod.ts";
 
 const mode: Mode = Deno.args[0] === "dev" ? "dev" : "start";
 const root = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
@@ -23,11 +24,16 @@ const kernel = new Kernel({ root, mode, rewritePath: originalPath, source });
 await kernel.boot();
 reportBoot(kernel.status.list(), kernel.status.summary().bootMs as number, kernel.log);
 
+// In dev, AI_CONTEXT.md follows the code: regenerated at boot and after each reload (if changed).
+const updateContext = mode === "dev" && !compiled ? contextUpdater(kernel) : undefined;
+updateContext?.();
+
 const reloader = mode === "dev"
   ? new HotReloader(kernel, {
     maxReloads: Number(env("HOT_RELOAD_MAX_RELOADS") ?? 1000),
     heapBudgetMb: Number(env("HOT_RELOAD_HEAP_MB") ?? 512),
     onRestart: () => stop("restart", RESTART_CODE),
+    onChanged: updateContext,
   })
   : undefined;
 if (reloader) await reloader.start();
