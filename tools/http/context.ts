@@ -6,6 +6,26 @@ import type { CookieOptions, HttpContext } from "./types.ts";
 
 const JSON_CT = "application/json; charset=utf-8";
 
+const ID_PREFIX = crypto.randomUUID().slice(0, 8);
+let idCounter = 0;
+
+/** A new request id: a random per-process prefix and a counter (cheaper than a UUID each). */
+export function nextRequestId(): string {
+  return `${ID_PREFIX}-${(++idCounter).toString(36)}`;
+}
+
+/** The last response made by {@link toResponse}: it already carries the request id. */
+let stamped: Response | undefined;
+
+/** Whether `res` was made by {@link toResponse} (so it has `x-request-id` already). */
+export function isStamped(res: Response): boolean {
+  if (res === stamped) {
+    stamped = undefined;
+    return true;
+  }
+  return false;
+}
+
 /** The {@link HttpContext} implementation: small, with lazily made parts. */
 export class RequestContext implements HttpContext {
   /** Status set by the handler, 0 when none. */
@@ -111,7 +131,7 @@ export function toResponse(result: unknown, ctx: RequestContext): Response {
     }
   }
   if (!ctx.extra) {
-    return new Response(body, {
+    return stamped = new Response(body, {
       status: status || 200,
       headers: type
         ? { "content-type": type, "x-request-id": ctx.requestId }
@@ -125,7 +145,7 @@ export function toResponse(result: unknown, ctx: RequestContext): Response {
     if (k === "set-cookie") headers.append(k, v);
     else headers.set(k, v);
   }
-  return new Response(body, { status: status || 200, headers });
+  return stamped = new Response(body, { status: status || 200, headers });
 }
 
 /** Add headers to a response, copying it when its headers are immutable. */

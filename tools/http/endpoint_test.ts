@@ -22,7 +22,7 @@ Deno.test("seed example: POST /products returns {success, id}", async () => {
   const res = await call(tool, "POST", "/products", { name: "Tea", price: 3.5 });
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { success: true, id: 1 });
-  assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+  assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f]{8}-[0-9a-z]+$/);
 });
 
 Deno.test("data merges query, path params and body (later wins)", async () => {

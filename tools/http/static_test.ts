@@ -17,10 +17,10 @@ Deno.test("serveStatic serves files, index.html and HEAD; 404 for missing", asyn
   assert.equal(await bare.text(), "<h1>home</h1>\n");
   const css = await call(tool, "GET", "/site/sub/app.css");
   assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
-  assert.equal(await css.text(), "body{}\n");
+  assert.equal(await css.text(), "body {}\n");
   const head = await call(tool, "HEAD", "/site/sub/app.css");
   assert.equal(head.status, 200);
-  assert.equal(head.headers.get("content-length"), "7");
+  assert.equal(head.headers.get("content-length"), "8");
   assert.equal(head.body, null);
   const missing = await call(tool, "GET", "/site/nope.js");
   assert.equal(missing.status, 404);

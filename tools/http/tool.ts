@@ -4,10 +4,10 @@
  */
 import { OwnedRegistry } from "@core/owned.ts";
 import type { LogSink, Mode, Owner, Tool, ToolContext } from "@core/types.ts";
-import { RequestContext, toResponse, withHeaders } from "./context.ts";
+import { isStamped, nextRequestId, RequestContext, toResponse, withHeaders } from "./context.ts";
 import { Cors, corsFromEnv, type CorsOptions } from "./cors.ts";
 import { docsAsset, docsPage } from "./docs_assets.ts";
-import { errorReply, errorResponse, HttpError } from "./errors.ts";
+import { errorReply, errorResponse } from "./errors.ts";
 import { buildOpenApi } from "./openapi.ts";
 import {
   docPath,
@@ -155,7 +155,7 @@ export class HttpToolImpl implements Tool {
 
   /** Handle a request in-process (no socket): what the listener does for each request. */
   fetch(request: Request): Promise<Response> {
-    return this.#dispatch(request);
+    return Promise.resolve(this.#dispatch(request));
   }
 
   /** The per-plugin API. */
@@ -294,8 +294,8 @@ export class HttpToolImpl implements Tool {
 
   // ---- the hot path ----
 
-  async #dispatch(req: Request): Promise<Response> {
-    const t0 = performance.now();
+  #dispatch(req: Request): Response | Promise<Response> {
+    const t0 = Date.now();
     const url = req.url;
     const start = url.indexOf("/", url.indexOf("://") + 3);
     const q = url.indexOf("?", start);
@@ -303,66 +303,105 @@ export class HttpToolImpl implements Tool {
     const search = q < 0 ? "" : url.slice(q + 1);
     const method = req.method;
     let requestId = req.headers.get("x-request-id");
-    if (!requestId || requestId.length > 128) requestId = crypto.randomUUID();
+    if (!requestId || requestId.length > 128) requestId = nextRequestId();
 
     if (this.#routes.version !== this.#table.version) {
       this.#table = new RouteTable(this.#routes.live(), this.#routes.version);
     }
-    const table = this.#table;
-    const cors = this.#cors;
-    const origin = cors ? req.headers.get("origin") : null;
+    const origin = this.#cors ? req.headers.get("origin") : null;
 
-    let res: Response;
-    let plugin = "-";
     if (!this.#accepting) {
-      res = errorResponse(503, "Server is shutting down");
-    } else if (
-      origin && method === "OPTIONS" && req.headers.has("access-control-request-method")
-    ) {
-      res = cors!.preflight(req, origin);
-    } else {
-      const m = table.match(method, path);
-      if (!m) {
-        const allow = table.allowed(path);
-        res = allow.length
-          ? errorResponse(405, `Method ${method} not allowed on ${path}`)
-          : errorResponse(404, `No route for ${method} ${path}`);
-        if (allow.length) res.headers.set("allow", allow.join(", "));
-      } else {
-        const route = m.route;
-        plugin = route.owner.id;
-        const gen = route.gen;
-        gen.inflight++;
-        this.#inflight.inflight++;
-        try {
-          res = await route.run(req, m.params, search, path, requestId);
-        } catch (err) {
-          const reply = errorReply(err, requestId);
-          if (reply.status >= 500) this.logError(route.owner, requestId, err, `${method} ${path}`);
-          res = new Response(JSON.stringify(reply.body), {
-            status: reply.status,
-            headers: { "content-type": "application/json; charset=utf-8" },
-          });
-        } finally {
-          gen.done();
-          this.#inflight.done();
-          if (gen.released && gen.inflight === 0) this.#gens.delete(gen.key);
-        }
-        if (method === "HEAD" && res.body && route.kind !== "static") {
-          res = new Response(null, res);
-        }
-      }
+      return this.#after(
+        errorResponse(503, "Server is shutting down"),
+        req,
+        path,
+        requestId,
+        origin,
+        t0,
+      );
     }
-    if (res.status !== 101) {
-      if (res.headers.get("x-request-id") !== requestId) {
-        res = withHeaders(res, [["x-request-id", requestId]]);
+    if (origin && method === "OPTIONS" && req.headers.has("access-control-request-method")) {
+      return this.#after(this.#cors!.preflight(req, origin), req, path, requestId, origin, t0);
+    }
+    const m = this.#table.match(method, path);
+    if (!m) {
+      const allow = this.#table.allowed(path);
+      const res = allow.length
+        ? errorResponse(405, `Method ${method} not allowed on ${path}`)
+        : errorResponse(404, `No route for ${method} ${path}`);
+      if (allow.length) res.headers.set("allow", allow.join(", "));
+      return this.#after(res, req, path, requestId, origin, t0);
+    }
+    const route = m.route;
+    route.gen.inflight++;
+    this.#inflight.inflight++;
+    let out: Response | Promise<Response>;
+    try {
+      out = route.run(req, m.params, search, path, requestId);
+    } catch (err) {
+      out = this.#failed(route, err, requestId, method, path);
+    }
+    if (out instanceof Promise) {
+      return out.then(
+        (res) => this.#after(res, req, path, requestId, origin, t0, route),
+        (err) =>
+          this.#after(
+            this.#failed(route, err, requestId, method, path),
+            req,
+            path,
+            requestId!,
+            origin,
+            t0,
+            route,
+          ),
+      );
+    }
+    return this.#after(out, req, path, requestId, origin, t0, route);
+  }
+
+  #failed(route: RouteDef, err: unknown, requestId: string, method: string, path: string) {
+    const reply = errorReply(err, requestId);
+    if (reply.status >= 500) this.logError(route.owner, requestId, err, `${method} ${path}`);
+    return new Response(JSON.stringify(reply.body), {
+      status: reply.status,
+      headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId },
+    });
+  }
+
+  /** Bookkeeping after a request: counters, request id, CORS, HEAD, one log line. */
+  #after(
+    res: Response,
+    req: Request,
+    path: string,
+    requestId: string,
+    origin: string | null,
+    t0: number,
+    route?: RouteDef,
+  ): Response {
+    if (route) {
+      const gen = route.gen;
+      gen.done();
+      this.#inflight.done();
+      if (gen.released && gen.inflight === 0) this.#gens.delete(gen.key);
+      if (req.method === "HEAD" && res.body && route.kind !== "static") {
+        res = new Response(null, res);
       }
-      if (origin) res = cors!.apply(res, origin);
     }
     const status = res.status;
-    const ms = Math.round((performance.now() - t0) * 100) / 100;
-    const line = `${method} ${path} ${status} ${ms}ms`;
-    const props = { method, path, status, ms, plugin, requestId };
+    if (status !== 101) {
+      if (!isStamped(res)) res = withHeaders(res, [["x-request-id", requestId]]);
+      if (origin) res = this.#cors!.apply(res, origin);
+    }
+    const ms = Date.now() - t0;
+    const line = `${req.method} ${path} ${status} ${ms}ms`;
+    const props = {
+      method: req.method,
+      path,
+      status,
+      ms,
+      plugin: route?.owner.id ?? "-",
+      requestId,
+    };
     if (status >= 500) this.#log.warn(line, props);
     else if (status >= 400) this.#log.info(line, props);
     else this.#log.debug(line, props);
@@ -439,10 +478,14 @@ class OwnerApi implements HttpTool {
     const { body, query, params: pSchema, rawBody } = options;
     const readsBody = !rawBody && !NO_BODY.has(m);
     const validates = !!(body || query || pSchema);
-    const run: RunFn = async (req, params, search, _path, requestId) => {
+    const finish = (
+      req: Request,
+      params: Record<string, string>,
+      search: string,
+      requestId: string,
+      b: Record<string, unknown> | undefined,
+    ): Response | Promise<Response> => {
       const q = search ? parseQuery(search) : EMPTY_QUERY;
-      let b: Record<string, unknown> | undefined;
-      if (readsBody && req.body) b = await readBody(req, tool.bodyLimitBytes);
       let data: Record<string, unknown>;
       if (validates) {
         const issues: FieldIssue[] = [];
@@ -455,7 +498,16 @@ class OwnerApi implements HttpTool {
         data = Object.assign({}, q, params, b);
       }
       const ctx = new RequestContext(req, params, q, requestId);
-      return toResponse(await handler(data, ctx), ctx);
+      const out = handler(data, ctx);
+      return out instanceof Promise ? out.then((r) => toResponse(r, ctx)) : toResponse(out, ctx);
+    };
+    const run: RunFn = (req, params, search, _path, requestId) => {
+      if (readsBody && req.body) {
+        return readBody(req, tool.bodyLimitBytes).then((b) =>
+          finish(req, params, search, requestId, b)
+        );
+      }
+      return finish(req, params, search, requestId, undefined);
     };
     tool.register(this.owner, {
       kind: "endpoint",
