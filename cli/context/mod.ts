@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import { Kernel, type LogSink } from "@core";
+import { Kernel, type LogSink, walkProject } from "@core";
 import { collect, type ContextModel } from "./collect.ts";
 import { render } from "./render.ts";
 import type { DocRunner, ToolApi } from "./tool_api.ts";
@@ -35,12 +35,36 @@ export interface GenerateOptions {
   log?: LogSink;
 }
 
+/**
+ * Boots the project in test mode (no listener, in-memory database) with fresh tool instances,
+ * so that it can be done more than once in a process.
+ */
+export async function bootForContext(root: string, log: LogSink = stderrSink): Promise<Kernel> {
+  const source = async () => {
+    const src = await walkProject(root);
+    return { ...src, tools: src.tools.map((t) => ({ ...t, load: () => t.load().then(fresh) })) };
+  };
+  const kernel = new Kernel({ root, mode: "test", log, source });
+  await kernel.boot();
+  return kernel;
+}
+
+/** A new instance of a tool module's default export (instances are module singletons). */
+function fresh(mod: Record<string, unknown>): Record<string, unknown> {
+  const d = mod.default as { constructor?: new () => unknown } | undefined;
+  if (!d || typeof d === "function" || typeof d.constructor !== "function") return mod;
+  try {
+    return { ...mod, default: new d.constructor() };
+  } catch {
+    return mod;
+  }
+}
+
 /** Reads the project (booting a test-mode kernel unless one is given) into the model. */
 export async function contextModel(opts: GenerateOptions): Promise<ContextModel> {
   if (opts.kernel) return await collect(opts.kernel, opts);
-  const kernel = new Kernel({ root: opts.root, mode: "test", log: opts.log ?? stderrSink });
+  const kernel = await bootForContext(opts.root, opts.log);
   try {
-    await kernel.boot();
     return await collect(kernel, opts);
   } finally {
     await kernel.shutdown(2000);
