@@ -146,6 +146,12 @@ function testing(m: ContextModel): string[] {
     "Tests sit beside the plugin as `<name>_test.ts` (`Deno.test` + `node:assert/strict`); run `deno test -P=test domains/<domain>` (or `deno task test`). `deno task new plugin` writes one with the plugin.",
     "",
   ];
+  if (!m.testExample) {
+    out.push(
+      'Until a domain has a test to show here: boot a `Kernel` (from `@core`) with `mode: "test"` (no listener, in-memory db) and a `source` holding the tools and your plugin alone; check `kernel.status.get("plugin", id)?.state === "ready"`; call routes with `(kernel.tools.get("http") as HttpToolImpl).fetch(new Request("http://test/path"))`; watch events through `tool.forOwner({ id: "test/probe", generation: 1 })` + `tool.activate(owner)` on `event_bus`; `await kernel.shutdown()` in `finally`.',
+      "",
+    );
+  }
   if (m.testExample) {
     out.push(
       `Example (\`${m.testExample.file}\`):`,
