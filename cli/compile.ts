@@ -78,8 +78,6 @@ export function compileArgs(o: CompileOptions): string[] {
     "--no-prompt",
     ...permissionFlags(o.permissions),
     ...COMPILE_INCLUDES.flatMap((p) => ["--include", p]),
-    "--exclude",
-    "domains/**/*_test.ts",
     "--output",
     o.output,
     ...(o.extra ?? []),
