@@ -159,17 +159,21 @@ Deno.test("compiled mode: detected by flag or virtual root; a relative DB_PATH l
   ok(isCompiled(["start", COMPILED_FLAG], "file:///work/main.ts"));
   ok(isCompiled(["start"], "file:///tmp/deno-compile-microcore/main.ts"));
   ok(!isCompiled(["start"], `file://${root}/main.ts`));
-  const saved = Deno.env.get("DB_PATH");
-  try {
-    Deno.env.delete("DB_PATH");
-    const src = await compiledSource(root);
-    equal(Deno.env.get("DB_PATH"), `${Deno.cwd()}/data/app.db`);
-    deepEqual(src.plugins.map((p) => p.file), manifestEntries(await walkProject(root)).plugins);
-    Deno.env.set("DB_PATH", "/srv/app.db");
-    await compiledSource(root);
-    equal(Deno.env.get("DB_PATH"), "/srv/app.db");
-  } finally {
-    if (saved === undefined) Deno.env.delete("DB_PATH");
-    else Deno.env.set("DB_PATH", saved);
+  // A fake environment: tests run in parallel in one process, so the real one stays untouched.
+  const vars = new Map<string, string>();
+  const env = {
+    get: (k: string) => vars.get(k),
+    set: (k: string, v: string) => void vars.set(k, v),
+  };
+  const src = await compiledSource(root, env);
+  equal(vars.get("DB_PATH"), `${Deno.cwd()}/data/app.db`);
+  deepEqual(src.plugins.map((p) => p.file), manifestEntries(await walkProject(root)).plugins);
+  vars.set("DB_PATH", "shop/db.sqlite");
+  await compiledSource(root, env);
+  equal(vars.get("DB_PATH"), `${Deno.cwd()}/shop/db.sqlite`);
+  for (const kept of ["/srv/app.db", ":memory:", "file:x.db?mode=ro"]) {
+    vars.set("DB_PATH", kept);
+    await compiledSource(root, env);
+    equal(vars.get("DB_PATH"), kept);
   }
 });

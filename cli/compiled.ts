@@ -23,10 +23,13 @@ export function isCompiled(args = Deno.args, mainModule = Deno.mainModule): bool
  * Also points a relative `DB_PATH` (default `data/app.db`) at the working directory: the project
  * root of a binary is its read-only virtual folder, and data belongs outside the binary.
  */
-export async function compiledSource(root: string): Promise<AppSource> {
-  const dbPath = Deno.env.get("DB_PATH") ?? "data/app.db";
+export async function compiledSource(
+  root: string,
+  env: Pick<Deno.Env, "get" | "set"> = Deno.env,
+): Promise<AppSource> {
+  const dbPath = env.get("DB_PATH") ?? "data/app.db";
   if (dbPath !== ":memory:" && !dbPath.startsWith("file:") && !/^([A-Za-z]:)?[\\/]/.test(dbPath)) {
-    Deno.env.set("DB_PATH", `${Deno.cwd()}/${dbPath}`);
+    env.set("DB_PATH", `${Deno.cwd()}/${dbPath}`);
   }
   const manifest = (await import("../microcore.gen.ts")).default as Manifest;
   return fromManifest(root, manifest);
