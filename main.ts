@@ -21,13 +21,8 @@ if (mode === "dev" && !Deno.args.includes("--child")) await supervise(root, impo
 const compiled = isCompiled();
 const source = compiled ? () => compiledSource(root) : undefined;
 const kernel = new Kernel({ root, mode, rewritePath: originalPath, source });
-await kernel.boot();
-reportBoot(kernel.status.list(), kernel.status.summary().bootMs as number, kernel.log);
-
 // In dev, AI_CONTEXT.md follows the code: regenerated at boot and after each reload (if changed).
 const updateContext = mode === "dev" && !compiled ? contextUpdater(kernel) : undefined;
-updateContext?.();
-
 const reloader = mode === "dev"
   ? new HotReloader(kernel, {
     maxReloads: Number(env("HOT_RELOAD_MAX_RELOADS") ?? 1000),
@@ -36,13 +31,13 @@ const reloader = mode === "dev"
     onChanged: updateContext,
   })
   : undefined;
-if (reloader) await reloader.start();
-else kernel.log.info(`hot reload off (${compiled ? "compiled binary" : "start mode"})`);
-
 let stopping = false;
+let booted: Promise<void> = Promise.resolve();
+/** Graceful stop: the watcher, then the kernel (drains in-flight work), then exit. */
 async function stop(why: string, code = 0) {
   if (stopping) return;
   stopping = true;
+  await booted.catch(() => {});
   kernel.log.info(`${why}: shutting down`);
   const t = performance.now();
   await reloader?.stop();
@@ -50,6 +45,12 @@ async function stop(why: string, code = 0) {
   console.log(`[kernel] stopped cleanly in ${Math.round(performance.now() - t)} ms`);
   Deno.exit(code);
 }
+// Listen for signals from the start, so a signal during boot still shuts down cleanly.
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(sig, () => stop(`${sig} received`));
 }
+await (booted = kernel.boot());
+reportBoot(kernel.status.list(), kernel.status.summary().bootMs as number, kernel.log);
+updateContext?.();
+if (reloader) await reloader.start();
+else kernel.log.info(`hot reload off (${compiled ? "compiled binary" : "start mode"})`);

@@ -54,7 +54,6 @@ export class HotReloader {
   async start(): Promise<void> {
     const root = this.#kernel.root;
     await this.graph.reset();
-    await Deno.mkdir(`${root}/domains`, { recursive: true });
     const files = this.#kernel.status.list().flatMap((e) =>
       e.kind === "plugin" && e.file ? [e.file] : []
     );

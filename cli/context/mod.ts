@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import { Kernel, type LogSink, walkProject } from "@core";
+import { Kernel, type LogSink } from "@core";
 import { collect, type ContextModel } from "./collect.ts";
 import { render } from "./render.ts";
 import type { DocRunner, ToolApi } from "./tool_api.ts";
@@ -36,28 +36,13 @@ export interface GenerateOptions {
 }
 
 /**
- * Boots the project in test mode (no listener, in-memory database) with fresh tool instances,
- * so that it can be done more than once in a process.
+ * Boots the project in test mode (no listener, in-memory database). Each kernel makes its own
+ * tool instances, so this can be done more than once in a process.
  */
 export async function bootForContext(root: string, log: LogSink = stderrSink): Promise<Kernel> {
-  const source = async () => {
-    const src = await walkProject(root);
-    return { ...src, tools: src.tools.map((t) => ({ ...t, load: () => t.load().then(fresh) })) };
-  };
-  const kernel = new Kernel({ root, mode: "test", log, source });
+  const kernel = new Kernel({ root, mode: "test", log });
   await kernel.boot();
   return kernel;
-}
-
-/** A new instance of a tool module's default export (instances are module singletons). */
-function fresh(mod: Record<string, unknown>): Record<string, unknown> {
-  const d = mod.default as { constructor?: new () => unknown } | undefined;
-  if (!d || typeof d === "function" || typeof d.constructor !== "function") return mod;
-  try {
-    return { ...mod, default: new d.constructor() };
-  } catch {
-    return mod;
-  }
 }
 
 /** Reads the project (booting a test-mode kernel unless one is given) into the model. */

@@ -6,7 +6,7 @@ const cfg = (values: Record<string, string>) => ConfigTool.fromObject(values);
 
 describe("config", () => {
   it("is the tool named config", () => {
-    assert.equal(defaultTool.name, "config");
+    assert.equal(new defaultTool().name, "config");
   });
 
   it("get returns the value, or the fallback when unset or empty", () => {

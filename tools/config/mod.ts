@@ -13,5 +13,5 @@ import { ConfigTool } from "./config_tool.ts";
 export { ConfigError, ConfigTool } from "./config_tool.ts";
 export type { Config, ConfigSource, ConfigToolOptions } from "./config_tool.ts";
 
-/** The tool instance the kernel discovers. */
-export default new ConfigTool();
+/** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
+export default ConfigTool;

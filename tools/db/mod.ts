@@ -52,6 +52,5 @@ export type {
   SqlValue,
 } from "./types.ts";
 
-/** The tool instance the kernel loads. */
-const db: DbToolService = new DbToolService();
-export default db;
+/** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
+export default DbToolService;

@@ -15,8 +15,8 @@ function domain(root: string, name: string): DomainInfo {
 }
 
 Deno.test("tool: default export is the db tool", () => {
-  assert.equal(defaultTool.name, "db");
-  assert.ok(defaultTool instanceof DbToolService);
+  assert.equal(new defaultTool().name, "db");
+  assert.equal(defaultTool, DbToolService);
 });
 
 Deno.test("tool: file database under the root, WAL, foreign keys, closes cleanly", async () => {

@@ -63,6 +63,5 @@ export {
 } from "./transport.ts";
 export { compilePattern, type Matcher } from "./pattern.ts";
 
-/** The tool instance the kernel discovers. */
-const eventBus: EventBusTool = new EventBusTool();
-export default eventBus;
+/** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
+export default EventBusTool;

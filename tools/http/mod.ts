@@ -53,5 +53,5 @@ export type {
   WebSocketHandlers,
 } from "./types.ts";
 
-/** The tool instance the kernel loads. */
-export default new HttpToolImpl();
+/** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
+export default HttpToolImpl;

@@ -30,7 +30,7 @@ async function started(
 
 describe("logger tool", () => {
   it("is the tool named logger", () => {
-    assert.equal(defaultTool.name, "logger");
+    assert.equal(new defaultTool().name, "logger");
   });
 
   it("writes one JSON line per record in start mode, with time, level, owner, category, message, props", async () => {

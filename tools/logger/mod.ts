@@ -28,5 +28,5 @@ export { jsonLine, prettyLine } from "./format.ts";
 export { captureLogs } from "./capture.ts";
 export type { LogCapture } from "./capture.ts";
 
-/** The tool instance the kernel discovers. */
-export default new LoggerTool();
+/** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
+export default LoggerTool;

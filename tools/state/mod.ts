@@ -30,5 +30,5 @@ export type { StateDriver } from "./driver.ts";
 export { assertJson, StateValueError } from "./json.ts";
 export type { Json } from "./json.ts";
 
-/** The tool instance the kernel discovers. */
-export default new StateTool();
+/** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
+export default StateTool;

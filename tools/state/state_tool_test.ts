@@ -4,7 +4,7 @@ import defaultTool, { StateStore, StateTool } from "./mod.ts";
 
 describe("state tool", () => {
   it("is the tool named state and hands plugins one shared store", async () => {
-    assert.equal(defaultTool.name, "state");
+    assert.equal(new defaultTool().name, "state");
     const tool = new StateTool({ env: () => undefined });
     await tool.setup();
     const a = tool.forOwner();

@@ -1,0 +1,216 @@
+import { equal, ok } from "node:assert/strict";
+import { type App, copyProject, json, startApp, until } from "./harness.ts";
+
+/** A plugin answering `GET <path>` with `{ v, tag }`, `tag` coming from a shared model. */
+const greeter = (path: string, v: string) =>
+  `import { BasePlugin } from "@core";
+import type { HttpTool } from "@tools/http/mod.ts";
+import { tag } from "../models/tag.ts";
+
+export default class extends BasePlugin {
+  constructor(private http: HttpTool) {
+    super();
+  }
+  override onBoot() {
+    this.http.addEndpoint("${path}", "GET", () => ({ success: true, data: { v: "${v}", tag } }));
+  }
+}
+`;
+
+/** A subscriber counting `ping` events in the state tool; `rev` makes each version distinct. */
+const counter = (rev: number) =>
+  `import { BasePlugin } from "@core";
+import type { EventBus } from "@tools/event_bus/mod.ts";
+import type { StateStore } from "@tools/state/mod.ts";
+
+// revision ${rev}
+export default class extends BasePlugin {
+  constructor(private event_bus: EventBus, private state: StateStore) {
+    super();
+  }
+  override onBoot() {
+    this.event_bus.subscribe("e2e.ping", async () => {
+      await this.state.increment("pings");
+    });
+  }
+}
+`;
+
+const pinger = `import { BasePlugin } from "@core";
+import type { EventBus } from "@tools/event_bus/mod.ts";
+import type { HttpTool } from "@tools/http/mod.ts";
+import type { StateStore } from "@tools/state/mod.ts";
+
+export default class extends BasePlugin {
+  static override publishes = ["e2e.ping"];
+  constructor(private http: HttpTool, private event_bus: EventBus, private state: StateStore) {
+    super();
+  }
+  override onBoot() {
+    this.http.addEndpoint("/e2e/ping", "POST", () => {
+      this.event_bus.publish("e2e.ping", {});
+      return { success: true };
+    });
+    this.http.addEndpoint("/e2e/pings", "GET", async () => ({
+      success: true,
+      data: { pings: (await this.state.get("pings")) ?? 0 },
+    }));
+  }
+}
+`;
+
+async function body(app: App, path: string): Promise<Record<string, unknown> | undefined> {
+  const res = await app.get(path);
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  return (await json(res)).data as Record<string, unknown>;
+}
+
+async function pluginState(app: App, id: string) {
+  const s = (await json(await app.get("/system/status"))).data as {
+    entries: { id: string; state: string; error?: { file?: string; line?: number } }[];
+  };
+  return s.entries.find((e) => e.id === id);
+}
+
+Deno.test({
+  name: "e2e dev: drop, edit, edit a model, break, fix, delete, rename-saves, exactly-once events",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await copyProject();
+    const d = `${dir}/domains/e2e`;
+    await Deno.mkdir(`${d}/models`, { recursive: true });
+    await Deno.mkdir(`${d}/plugins`, { recursive: true });
+    await Deno.writeTextFile(`${d}/models/tag.ts`, `export const tag = "t1";\n`);
+    await Deno.writeTextFile(`${d}/plugins/pinger.ts`, pinger);
+    await Deno.writeTextFile(`${d}/plugins/counter.ts`, counter(0));
+    const app = await startApp("dev", dir);
+    const log = () => app.lines.join("\n");
+    try {
+      // drop a new plugin
+      await Deno.writeTextFile(`${d}/plugins/hello.ts`, greeter("/e2e/hello", "v1"));
+      await until(
+        "the dropped plugin answers",
+        async () => (await body(app, "/e2e/hello"))?.v === "v1",
+      );
+
+      // edit it
+      await Deno.writeTextFile(`${d}/plugins/hello.ts`, greeter("/e2e/hello", "v2"));
+      await until("the edit is live", async () => (await body(app, "/e2e/hello"))?.v === "v2");
+
+      // edit the model it imports: every dependant reloads with the new value
+      await Deno.writeTextFile(`${d}/plugins/other.ts`, greeter("/e2e/other", "o1"));
+      await until("second dependant", async () => (await body(app, "/e2e/other"))?.tag === "t1");
+      await Deno.writeTextFile(`${d}/models/tag.ts`, `export const tag = "t2";\n`);
+      await until(
+        "model edit reaches hello",
+        async () => (await body(app, "/e2e/hello"))?.tag === "t2",
+      );
+      await until(
+        "model edit reaches other",
+        async () => (await body(app, "/e2e/other"))?.tag === "t2",
+      );
+
+      // break the syntax: the old version keeps answering, status shows the error
+      await Deno.writeTextFile(`${d}/plugins/hello.ts`, "export default class {\n  oops(\n");
+      await until(
+        "status shows the error",
+        async () => (await pluginState(app, "e2e/hello"))?.state === "stale",
+      );
+      const stale = await pluginState(app, "e2e/hello");
+      equal(stale?.error?.file, "domains/e2e/plugins/hello.ts");
+      equal((await body(app, "/e2e/hello"))?.v, "v2", "the old version still answers");
+
+      // fix it
+      await Deno.writeTextFile(`${d}/plugins/hello.ts`, greeter("/e2e/hello", "v3"));
+      await until("the fix recovers", async () => (await body(app, "/e2e/hello"))?.v === "v3");
+      equal((await pluginState(app, "e2e/hello"))?.state, "ready");
+
+      // editor-style saves: write a temp file, rename it over the plugin, every time
+      for (let i = 4; i <= 8; i++) {
+        await Deno.writeTextFile(`${d}/plugins/.hello.ts.swp${i}`, greeter("/e2e/hello", `v${i}`));
+        await Deno.rename(`${d}/plugins/.hello.ts.swp${i}`, `${d}/plugins/hello.ts`);
+        await until(
+          `rename-save v${i}`,
+          async () => (await body(app, "/e2e/hello"))?.v === `v${i}`,
+        );
+      }
+
+      // delete: 404
+      await Deno.remove(`${d}/plugins/hello.ts`);
+      await until("deleted → 404", async () => {
+        const res = await app.get("/e2e/hello");
+        await res.body?.cancel();
+        return res.status === 404;
+      });
+      equal(await pluginState(app, "e2e/hello"), undefined);
+
+      // a subscriber reloaded 10 times handles one event exactly once
+      for (let rev = 1; rev <= 10; rev++) {
+        const from = app.lines.length;
+        await Deno.writeTextFile(`${d}/plugins/counter.ts`, counter(rev));
+        await app.waitForLine(/reloaded e2e\/counter/, 10_000, from);
+      }
+      const ping = await app.send("POST", "/e2e/ping");
+      equal(ping.status, 200);
+      await ping.body?.cancel();
+      await until(
+        "the event was handled",
+        async () => (await body(app, "/e2e/pings"))?.pings === 1,
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      equal((await body(app, "/e2e/pings"))?.pings, 1, "handled exactly once");
+    } finally {
+      const code = await app.stop("SIGTERM");
+      equal(code, 0, log());
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "e2e dev: under load, 30 reloads of the plugin being hit give no error and no 404",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await copyProject();
+    const d = `${dir}/domains/load`;
+    await Deno.mkdir(`${d}/models`, { recursive: true });
+    await Deno.writeTextFile(`${d}/models/tag.ts`, `export const tag = "x";\n`);
+    await Deno.mkdir(`${d}/plugins`, { recursive: true });
+    await Deno.writeTextFile(`${d}/plugins/hot.ts`, greeter("/load/hot", "0"));
+    const app = await startApp("dev", dir);
+    const counts = { ok: 0, bad: 0, errors: 0 };
+    let running = true;
+    const worker = async () => {
+      while (running) {
+        try {
+          const res = await fetch(`${app.url}/load/hot`);
+          await res.body?.cancel();
+          res.status === 200 ? counts.ok++ : counts.bad++;
+        } catch {
+          counts.errors++;
+        }
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    try {
+      for (let i = 1; i <= 30; i++) {
+        await Deno.writeTextFile(`${d}/plugins/hot.ts`, greeter("/load/hot", String(i)));
+        await until(`reload ${i}`, async () => (await body(app, "/load/hot"))?.v === String(i));
+      }
+    } finally {
+      running = false;
+      await Promise.all(workers);
+      const code = await app.stop("SIGTERM");
+      await Deno.remove(dir, { recursive: true });
+      equal(code, 0);
+    }
+    ok(counts.ok > 100, `requests served: ${counts.ok}`);
+    equal(counts.bad, 0, "no non-2xx during reloads");
+    equal(counts.errors, 0, "no connection errors during reloads");
+  },
+});

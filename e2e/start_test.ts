@@ -1,0 +1,68 @@
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { copyProject, json, startApp } from "./harness.ts";
+
+Deno.test({
+  name: "e2e start: boot log, the example domains over HTTP, clean SIGTERM",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await copyProject();
+    const app = await startApp("start", dir);
+    try {
+      const log = app.lines.join("\n");
+      for (const id of ["products/create_product", "inventory/track_stock", "system/health"]) {
+        match(log, new RegExp(`plugin\\s+${id.replace("/", "\\/")}\\s+ready`));
+      }
+      match(log, /tool\s+http\s+ready/);
+      match(log, /hot reload off \(start mode\)/);
+
+      equal((await app.get("/health")).status, 200);
+      let res = await app.send("POST", "/products", { name: "apple", price: 1.5, stock: 7 });
+      equal(res.status, 201);
+      const id = ((await json(res)).data as { id: number }).id;
+      ok(id > 0);
+
+      // inventory heard product.created and answers inventory.stock for the products domain
+      let product: Record<string, unknown> = {};
+      for (let i = 0; i < 50 && product.stock !== 7; i++) {
+        product = (await json(await app.get(`/products/${id}`))).data as Record<string, unknown>;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      equal(product.stock, 7);
+
+      res = await app.send("POST", "/products", { name: "apple", price: 2 });
+      equal(res.status, 409, "a unique violation is a 409");
+      await res.body?.cancel();
+      res = await app.send("POST", "/products", { name: "", price: -1 });
+      equal(res.status, 400);
+      const bad = await json(res);
+      deepEqual(
+        (bad.details as { field: string }[]).map((d) => d.field).sort(),
+        ["name", "price"],
+      );
+
+      equal((await app.send("PATCH", `/products/${id}`, { price: 3 })).status, 200);
+      const list = (await json(await app.get("/products?limit=10"))).data as {
+        items: { price: number }[];
+        total: number;
+      };
+      equal(list.total, 1);
+      equal(list.items[0].price, 3);
+      equal((await app.send("DELETE", `/products/${id}`)).status, 200);
+      const gone = await app.get(`/products/${id}`);
+      equal(gone.status, 404);
+      await gone.body?.cancel();
+
+      const status = (await json(await app.get("/system/status"))).data as {
+        entries: { id: string; state: string; routes?: unknown[] }[];
+      };
+      ok(status.entries.every((e) => e.state === "ready"));
+      ok(status.entries.find((e) => e.id === "products/get_product")?.routes?.length);
+    } finally {
+      const code = await app.stop("SIGTERM");
+      equal(code, 0, app.lines.join("\n"));
+      match(app.lines.join("\n"), /stopped cleanly/);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
