@@ -9,6 +9,7 @@ import { HotReloader, originalPath } from "./core/hot_reload.ts";
 import { RESTART_CODE, supervise } from "./core/supervisor.ts";
 import { compiledSource, isCompiled } from "./cli/compiled.ts";
 import { contextUpdater } from "./cli/context/mod.ts";
+import { writeManifest } from "./cli/manifest.ts";
 
 const mode: Mode = Deno.args[0] === "dev" ? "dev" : "start";
 const root = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
@@ -21,14 +22,19 @@ if (mode === "dev" && !Deno.args.includes("--child")) await supervise(root, impo
 const compiled = isCompiled();
 const source = compiled ? () => compiledSource(root) : undefined;
 const kernel = new Kernel({ root, mode, rewritePath: originalPath, source });
-// In dev, AI_CONTEXT.md follows the code: regenerated at boot and after each reload (if changed).
+// In dev, the generated files follow the code: AI_CONTEXT.md and the compile manifest are
+// rewritten at boot and after each reload, when their content changed.
 const updateContext = mode === "dev" && !compiled ? contextUpdater(kernel) : undefined;
+const updateGenerated = updateContext && (async () => {
+  await updateContext();
+  if (await writeManifest(root).catch(() => false)) kernel.log.info("microcore.gen.ts updated");
+});
 const reloader = mode === "dev"
   ? new HotReloader(kernel, {
     maxReloads: Number(env("HOT_RELOAD_MAX_RELOADS") ?? 1000),
     heapBudgetMb: Number(env("HOT_RELOAD_HEAP_MB") ?? 512),
     onRestart: () => stop("restart", RESTART_CODE),
-    onChanged: updateContext,
+    onChanged: updateGenerated,
   })
   : undefined;
 let stopping = false;
@@ -51,6 +57,6 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 await (booted = kernel.boot());
 reportBoot(kernel.status.list(), kernel.status.summary().bootMs as number, kernel.log);
-updateContext?.();
+updateGenerated?.();
 if (reloader) await reloader.start();
 else kernel.log.info(`hot reload off (${compiled ? "compiled binary" : "start mode"})`);

@@ -182,12 +182,16 @@ async function format(root: string, paths: string[]): Promise<void> {
     .output().catch(() => {});
 }
 
+import { writeManifest } from "./manifest.ts";
+
 if (import.meta.main) {
   const root = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
   try {
     const written = await scaffold(root, Deno.args);
     await format(root, written);
     for (const p of written) console.log(`wrote ${p}`);
+    // Keep the compile manifest in step with the tree (CI checks it).
+    if (await writeManifest(root)) console.log("updated microcore.gen.ts");
     const dir = written[0].split("/").slice(0, 2).join("/");
     console.log(
       `next: deno test -P=test ${dir}  (and \`deno task context\` to refresh AI_CONTEXT.md)`,
