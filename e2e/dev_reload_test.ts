@@ -59,6 +59,23 @@ export default class extends BasePlugin {
 }
 `;
 
+const notesPlugin = `import { BasePlugin } from "@core";
+import type { DbTool } from "@tools/db/mod.ts";
+import type { HttpTool } from "@tools/http/mod.ts";
+
+export default class extends BasePlugin {
+  constructor(private http: HttpTool, private db: DbTool) {
+    super();
+  }
+  override onBoot() {
+    this.http.addEndpoint("/notes", "GET", async () => ({
+      success: true,
+      data: await this.db.query("SELECT body FROM notes ORDER BY id"),
+    }));
+  }
+}
+`;
+
 async function body(app: App, path: string): Promise<Record<string, unknown> | undefined> {
   const res = await app.get(path);
   if (res.status !== 200) {
@@ -148,6 +165,19 @@ Deno.test({
       });
       equal(await pluginState(app, "e2e/hello"), undefined);
 
+      // a new domain folder with a migration: migrations applied, plugins loaded
+      await Deno.mkdir(`${dir}/domains/notes/migrations`, { recursive: true });
+      await Deno.writeTextFile(
+        `${dir}/domains/notes/migrations/001_notes.sql`,
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\nINSERT INTO notes (body) VALUES ('hello');\n",
+      );
+      await Deno.mkdir(`${dir}/domains/notes/plugins`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/domains/notes/plugins/list_notes.ts`, notesPlugin);
+      await until("the new domain answers from its migrated table", async () => {
+        const notes = (await body(app, "/notes")) as { body: string }[] | undefined;
+        return notes?.[0]?.body === "hello";
+      });
+
       // a subscriber reloaded 10 times handles one event exactly once
       for (let rev = 1; rev <= 10; rev++) {
         const from = app.lines.length;
@@ -212,5 +242,29 @@ Deno.test({
     ok(counts.ok > 100, `requests served: ${counts.ok}`);
     equal(counts.bad, 0, "no non-2xx during reloads");
     equal(counts.errors, 0, "no connection errors during reloads");
+  },
+});
+
+Deno.test({
+  name: "e2e dev: a change under tools/ restarts the process, which serves again",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await copyProject();
+    const app = await startApp("dev", dir);
+    try {
+      const from = app.lines.length;
+      const file = `${dir}/tools/config/mod.ts`;
+      await Deno.writeTextFile(file, (await Deno.readTextFile(file)) + "\n// touched\n");
+      await app.waitForLine(/restarting the process: tools\/config\/mod\.ts changed/, 10_000, from);
+      const again = await app.waitForLine(/listening on http:\/\/[^\s:]+:(\d+)/, 20_000, from);
+      const port = /:(\d+)/.exec(again.slice(again.indexOf("listening on")))![1];
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      equal(res.status, 200);
+      await res.body?.cancel();
+    } finally {
+      equal(await app.stop("SIGTERM"), 0);
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
