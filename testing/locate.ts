@@ -1,0 +1,86 @@
+/**
+ * Where a plugin under test lives: its id, domain, file and project root, found from its file
+ * or, for a class, from the test file that calls the kit (tests sit beside their plugin).
+ * @module
+ */
+import type { PluginClass } from "@core/plugin.ts";
+
+/** Who the plugin is, as the kernel would name it. */
+export interface PluginIdentity {
+  /** `<domain>/<file stem>`. */
+  id: string;
+  domain: string;
+  /** Project-relative file (or the class name when no file was found). */
+  file: string;
+  /** Absolute project root (holds `domains/`). */
+  root: string;
+  /** The module to load, when known. */
+  url?: string;
+}
+
+const KIT_DIR = new URL("./", import.meta.url).href;
+const KIT_ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname).replace(/\/$/, "");
+const PLUGIN_PATH = /^(.*)\/domains\/([^/]+)\/plugins\/([^/]+)\.(?:[mc]?[jt]sx?)$/;
+
+/** The identity of the plugin module at `url` (a `file:` URL). */
+export function fromUrl(url: string): PluginIdentity {
+  const path = decodeURIComponent(new URL(url).pathname);
+  const m = PLUGIN_PATH.exec(path);
+  if (m) {
+    const [, root, domain, stem] = m;
+    return { id: `${domain}/${stem}`, domain, file: path.slice(root.length + 1), root, url };
+  }
+  const stem = path.slice(path.lastIndexOf("/") + 1).replace(/\.[^.]+$/, "");
+  return { id: `test/${stem}`, domain: "test", file: path, root: KIT_ROOT, url };
+}
+
+/** A `file:` URL for a path or URL given by a test (relative paths resolve from the cwd). */
+export function toUrl(spec: string | URL): string {
+  if (spec instanceof URL) return spec.href;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(spec)) return spec;
+  const base = `file://${Deno.cwd().replace(/\/?$/, "/")}`;
+  return new URL(spec, base).href;
+}
+
+/** The first file in the current stack that is not part of the kit (the test calling it). */
+export function callerUrl(stack = new Error().stack ?? ""): string | undefined {
+  for (const m of stack.matchAll(/(file:\/\/[^\s()]+?):\d+:\d+/g)) {
+    if (!m[1].startsWith(KIT_DIR) || /_test\.[mc]?[jt]sx?$/.test(m[1])) return m[1];
+  }
+  return undefined;
+}
+
+/**
+ * The identity of a plugin class: the module beside the calling test that default-exports it
+ * (`create_product_test.ts` → `create_product.ts` first, then the folder's other files).
+ */
+export async function fromClass(
+  cls: PluginClass,
+  caller: string | undefined,
+): Promise<PluginIdentity | undefined> {
+  if (!caller) return undefined;
+  const dir = caller.slice(0, caller.lastIndexOf("/") + 1);
+  const sibling = caller.replace(/_test(\.[mc]?[jt]sx?)$/, "$1");
+  const candidates = sibling !== caller ? [sibling] : [];
+  try {
+    for await (const e of Deno.readDir(new URL(dir))) {
+      const url = dir + e.name;
+      if (!e.isFile || !/\.[mc]?[jt]sx?$/.test(e.name) || /(_test|\.test)\.[^.]+$/.test(e.name)) {
+        continue;
+      }
+      if (e.name.startsWith("_") || url === sibling) continue;
+      candidates.push(url);
+    }
+  } catch {
+    // Not readable: only the sibling is tried.
+  }
+  for (const url of candidates) {
+    try {
+      const mod = await import(url);
+      if (mod.default === cls || Object.values(mod).includes(cls)) return fromUrl(url);
+    } catch {
+      // Not a module we can import here; keep looking.
+    }
+  }
+  return undefined;
+}

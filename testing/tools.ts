@@ -1,0 +1,53 @@
+/**
+ * The tools a plugin test boots with: fresh instances of the real built-in tools, made hermetic
+ * (in-memory SQLite, in-memory state, config from a plain object, captured logs, no listener).
+ * @module
+ */
+import type { Tool } from "@core/types.ts";
+import ConfigTool from "@tools/config/mod.ts";
+import DbToolService, { SqliteDriver } from "@tools/db/mod.ts";
+import HttpToolImpl from "@tools/http/mod.ts";
+import StateTool, { MemoryDriver } from "@tools/state/mod.ts";
+import { RecordingEventBus } from "./bus.ts";
+import { CaptureLoggerTool } from "./logger.ts";
+
+/**
+ * One fresh instance of each built-in tool, as a plugin test uses them:
+ *
+ * | tool | in a test |
+ * | --- | --- |
+ * | `http` | the real tool; mode `test` never listens, requests go through `fetch(Request)` |
+ * | `db` | the real tool on a private in-memory SQLite (env `DB_*`/`DATABASE_URL` ignored) |
+ * | `event_bus` | the real in-process bus, recording publishes ({@link RecordingEventBus}) |
+ * | `logger` | {@link CaptureLoggerTool}: the real `Logger` class writing to memory |
+ * | `state` | the real tool on its memory driver (env `STATE_DRIVER` ignored) |
+ * | `config` | the real tool reading `config` instead of the environment |
+ *
+ * @example
+ * ```ts
+ * const tools = testTools({ GREETING: "hi" });
+ * tools.map((t) => t.name); // ["logger", "config", "http", "db", "event_bus", "state"]
+ * ```
+ */
+export function testTools(config: Record<string, string | undefined> = {}): Tool[] {
+  return [
+    new CaptureLoggerTool(),
+    ConfigTool.fromObject(config),
+    new HttpToolImpl(),
+    new DbToolService({ driver: () => new SqliteDriver({ path: ":memory:" }) }),
+    new RecordingEventBus(),
+    new StateTool({ driver: new MemoryDriver() }),
+  ];
+}
+
+/**
+ * A tool from a test's override: a `Tool` (it has a `name` and a hook) is used as is; any
+ * other value is injected as it is into plugins that ask for `name`.
+ */
+export function asTool(name: string, value: unknown): Tool {
+  const v = value as Partial<Tool> | null;
+  const isTool = !!v && typeof v === "object" && v.name === name &&
+    (typeof v.forOwner === "function" || typeof v.setup === "function" ||
+      typeof v.release === "function");
+  return isTool ? v as Tool : { name, forOwner: () => value };
+}
