@@ -62,6 +62,8 @@ export async function fromClass(
   const dir = caller.slice(0, caller.lastIndexOf("/") + 1);
   const sibling = caller.replace(/_test(\.[mc]?[jt]sx?)$/, "$1");
   const candidates = sibling !== caller ? [sibling] : [];
+  // Only a plugins folder is searched further: importing arbitrary files could run them.
+  if (!/\/domains\/[^/]+\/plugins\/$/.test(dir)) return await find(cls, candidates);
   try {
     for await (const e of Deno.readDir(new URL(dir))) {
       const url = dir + e.name;
@@ -74,6 +76,10 @@ export async function fromClass(
   } catch {
     // Not readable: only the sibling is tried.
   }
+  return await find(cls, candidates);
+}
+
+async function find(cls: PluginClass, candidates: string[]): Promise<PluginIdentity | undefined> {
   for (const url of candidates) {
     try {
       const mod = await import(url);
