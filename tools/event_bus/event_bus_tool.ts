@@ -10,7 +10,14 @@ import { type Deadline, Deadlines } from "./deadlines.ts";
 import { BusError } from "./errors.ts";
 import { assertName, compilePattern, type Matcher } from "./pattern.ts";
 import { type EventCounters, EventStats } from "./stats.ts";
-import { type BusTransport, InProcessTransport } from "./transport.ts";
+import { natsOptionsFromEnv, NatsTransport } from "./nats_transport.ts";
+import {
+  type Audience,
+  type BusTransport,
+  InProcessTransport,
+  type Interest,
+  type TransportHost,
+} from "./transport.ts";
 import type {
   DeadLetter,
   Envelope,
@@ -116,6 +123,8 @@ export class EventBusTool implements Tool {
   #state: "open" | "draining" | "closed" = "open";
   #dropped = 0;
   #seq = 0;
+  #opening: Promise<void> | undefined;
+  #interestQueued = false;
   readonly #idPrefix = Array.from(
     crypto.getRandomValues(new Uint8Array(4)),
     (b) => b.toString(16).padStart(2, "0"),
@@ -124,21 +133,56 @@ export class EventBusTool implements Tool {
   /** A bus on `options.transport` (default: in-process). */
   constructor(options: EventBusOptions = {}) {
     this.#transport = options.transport ?? new InProcessTransport();
-    this.#transport.open(this.#deliver);
+    this.#open();
   }
 
-  /** Read the log sink and the driver choice (`EVENT_BUS_DRIVER`, default `in_process`). */
-  setup(ctx: ToolContext): void {
+  /**
+   * Read the log sink and the driver choice: `EVENT_BUS_DRIVER` = `in_process` (default) or
+   * `nats` (then `NATS_URL`, `EVENT_BUS_STREAM`; see mod.ts). With a networked transport, wait
+   * until it is connected; a broker that can't be reached fails the tool with its URL.
+   */
+  setup(ctx: ToolContext): void | Promise<void> {
     this.#log = ctx.log;
     let driver: string | undefined;
     try {
       driver = Deno.env.get("EVENT_BUS_DRIVER");
     } catch { /* no env permission: default driver */ }
-    if (driver && !["in_process", "memory", this.#transport.kind].includes(driver)) {
+    if (driver === "nats" && this.#transport.kind === "in_process") {
+      this.#transport.close();
+      this.#transport = new NatsTransport(natsOptionsFromEnv());
+      this.#open();
+    } else if (driver && !["in_process", "memory", this.#transport.kind].includes(driver)) {
       throw new Error(
-        `EVENT_BUS_DRIVER=${driver} is not available; known drivers: in_process`,
+        `EVENT_BUS_DRIVER=${driver} is not available; known drivers: in_process, nats`,
       );
     }
+    if (this.#opening) return this.#opening;
+  }
+
+  /** Once the initial boot is done, wait until the broker routes this instance's groups. */
+  async onBootComplete(): Promise<void> {
+    await this.settled();
+  }
+
+  /**
+   * Settles once the transport reflects the current subscriptions and responders (at once for
+   * the in-process transport; a networked one creates its consumers asynchronously).
+   */
+  settled(): Promise<void> {
+    if (!this.#transport.interest) return Promise.resolve();
+    this.#pushInterest();
+    return this.#transport.settled?.() ?? Promise.resolve();
+  }
+
+  #open() {
+    const host: TransportHost = {
+      answer: (env) => this.#answer(env),
+      warn: (message, props) => this.#log.warn(message, props),
+    };
+    const r = this.#transport.open(this.#deliver, host);
+    this.#opening = r instanceof Promise ? r : undefined;
+    // Not every caller runs setup (which reports the error); don't leave a rejection unhandled.
+    this.#opening?.catch(() => {});
   }
 
   /** The {@link EventBus} a plugin receives; everything it registers is owned by `owner`. */
@@ -172,6 +216,7 @@ export class EventBusTool implements Tool {
     this.#liveGen.set(owner.id, owner.generation);
     this.#retire(this.#subs.activate(owner));
     this.#retire(this.#responders.activate(owner));
+    this.#interestChanged();
   }
 
   /** Remove the registrations of one generation of `ownerId`, or of all of them. */
@@ -182,6 +227,7 @@ export class EventBusTool implements Tool {
       this.#liveGen.delete(ownerId);
       this.#publishedBy.delete(ownerId);
     }
+    this.#interestChanged();
   }
 
   /** Wait (bounded) until the async handlers of one owner generation have settled. */
@@ -305,18 +351,54 @@ export class EventBusTool implements Tool {
     }
   }
 
-  #deliver = (env: Envelope): void => {
+  #deliver = (env: Envelope, audience: Audience = "all"): void | Promise<void> => {
     const plan = this.#plan(env.name);
     if (plan === EMPTY_PLAN) return;
     const c = plan.counters!;
     const shared = isShareable(env.payload);
-    for (let i = 0; i < plan.solo.length; i++) this.#attempt(plan.solo[i], env, shared, 1, c);
-    for (const g of plan.groups) {
-      const n = this.#roundRobin.get(g.name) ?? 0;
-      this.#roundRobin.set(g.name, n + 1 >= Number.MAX_SAFE_INTEGER ? 0 : n + 1);
-      this.#attempt(g.subs[n % g.subs.length], env, shared, 1, c);
+    if (typeof audience === "object") {
+      if (this.#state === "closed") {
+        return Promise.reject(new BusError("closed", "the event bus is closed"));
+      }
+      // A broker chose this instance for one group: one local subscription handles it, and the
+      // promise settles when it is done (the transport acknowledges then).
+      const g = plan.groups.find((g) => g.name === audience.group);
+      if (!g) return;
+      return new Promise<void>((done) => this.#attempt(this.#pick(g), env, shared, 1, c, done));
     }
+    for (let i = 0; i < plan.solo.length; i++) this.#attempt(plan.solo[i], env, shared, 1, c);
+    if (audience === "solo") return;
+    for (const g of plan.groups) this.#attempt(this.#pick(g), env, shared, 1, c);
   };
+
+  /** Round robin among a group's local subscriptions. */
+  #pick(g: Plan["groups"][number]): Subscription {
+    const n = this.#roundRobin.get(g.name) ?? 0;
+    this.#roundRobin.set(g.name, n + 1 >= Number.MAX_SAFE_INTEGER ? 0 : n + 1);
+    return g.subs[n % g.subs.length];
+  }
+
+  // ---- interest (what a broker must route to this instance) --------------------------------
+
+  #interestChanged() {
+    if (!this.#transport.interest || this.#interestQueued) return;
+    this.#interestQueued = true;
+    queueMicrotask(() => this.#pushInterest());
+  }
+
+  #pushInterest() {
+    this.#interestQueued = false;
+    if (!this.#transport.interest || this.#state === "closed") return;
+    const groups = new Map<string, string[]>();
+    for (const s of this.#subs.live()) {
+      if (s.group === undefined) continue;
+      const g = groups.get(s.group);
+      if (!g) groups.set(s.group, [s.pattern]);
+      else if (!g.includes(s.pattern)) g.push(s.pattern);
+    }
+    const responders = this.#responders.live().map((r) => r.name);
+    this.#transport.interest({ groups, responders } satisfies Interest);
+  }
 
   #plan(name: string): Plan {
     if (this.#plansVersion !== this.#subs.version) {
@@ -352,30 +434,32 @@ export class EventBusTool implements Tool {
     shared: boolean,
     attempt: number,
     c: EventCounters,
+    done?: () => void,
   ): void {
-    if (!sub.active) return;
+    if (!sub.active) return done?.();
     const event = shared ? env : Object.freeze({ ...env, payload: structuredClone(env.payload) });
     let result: unknown;
     try {
       result = sub.handler(event);
     } catch (e) {
-      this.#failed(sub, env, shared, attempt, c, e);
+      this.#failed(sub, env, shared, attempt, c, e, done);
       return;
     }
     if (!isThenable(result)) {
       c.delivered++;
-      return;
+      return done?.();
     }
     this.#begin(sub.flight);
-    let done = false;
+    let settled = false;
     let deadline: Deadline | undefined;
     const finish = (ok: boolean, err?: unknown) => {
-      if (done) return;
-      done = true;
+      if (settled) return;
+      settled = true;
       if (deadline) this.#deadlines.delete(deadline);
       this.#end(sub.flight);
-      if (ok) c.delivered++;
-      else this.#failed(sub, env, shared, attempt, c, err);
+      if (!ok) return this.#failed(sub, env, shared, attempt, c, err, done);
+      c.delivered++;
+      done?.();
     };
     if (sub.timeoutMs !== undefined) {
       const ms = sub.timeoutMs;
@@ -395,6 +479,7 @@ export class EventBusTool implements Tool {
     attempt: number,
     c: EventCounters,
     err: unknown,
+    done?: () => void,
   ): void {
     c.errors++;
     const final = attempt > sub.retries;
@@ -412,13 +497,15 @@ export class EventBusTool implements Tool {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
         this.#end(sub.flight);
-        this.#attempt(sub, env, shared, attempt + 1, c);
+        this.#attempt(sub, env, shared, attempt + 1, c, done);
       }, sub.backoffMs * 2 ** (attempt - 1));
       this.#timers.add(timer);
       return;
     }
     c.failed++;
-    if (env.name.startsWith(DLQ_PREFIX) || this.#state === "closed") return;
+    if (this.#state === "closed") return; // unacknowledged: a broker may hand it to another instance
+    done?.();
+    if (env.name.startsWith(DLQ_PREFIX)) return;
     c.deadLettered++;
     const letter: DeadLetter = {
       event: env,
@@ -498,9 +585,11 @@ export class EventBusTool implements Tool {
       active: true,
     };
     this.#subs.add(owner, sub);
+    if (sub.group) this.#interestChanged();
     return () => {
       sub.active = false;
       this.#subs.remove(owner, sub);
+      if (sub.group) this.#interestChanged();
     };
   }
 
@@ -524,9 +613,11 @@ export class EventBusTool implements Tool {
     }
     const r: Responder = { owner, flight: this.#flightOf(owner), name, handler, active: true };
     this.#responders.add(owner, r);
+    this.#interestChanged();
     return () => {
       r.active = false;
       this.#responders.remove(owner, r);
+      this.#interestChanged();
     };
   }
 
@@ -554,6 +645,7 @@ export class EventBusTool implements Tool {
     c.requests++;
     const r = this.#responder(name);
     if (!r) {
+      if (this.#transport.request) return this.#remoteRequest(owner, c, name, payload, options);
       return Promise.reject(new BusError("no_responder", `no plugin responds to "${name}"`));
     }
     let result: unknown;
@@ -608,6 +700,47 @@ export class EventBusTool implements Tool {
         reject(this.#responderError(r, name, e, c));
       });
     });
+  }
+
+  /** No local responder: ask the other instances through the transport. */
+  async #remoteRequest<R>(
+    owner: Owner,
+    c: EventCounters,
+    name: string,
+    payload: unknown,
+    options: RequestOptions,
+  ): Promise<R> {
+    const env = this.#envelope(name, frozenCopy(payload), owner.id, options.correlationId);
+    const timeout = options.timeout ?? DEFAULT_REQUEST_TIMEOUT;
+    try {
+      const value = await this.#transport.request!(env, timeout);
+      c.delivered++;
+      return value as R;
+    } catch (e) {
+      if (this.#state === "closed") {
+        throw new BusError("closed", `request "${name}": the event bus shut down`, { cause: e });
+      }
+      if (e instanceof BusError && e.code === "timeout") c.timeouts++;
+      else if (e instanceof BusError && e.code === "responder_error") c.errors++;
+      throw e;
+    }
+  }
+
+  /** A request from another instance, answered by the local responder (see TransportHost). */
+  async #answer(env: Envelope): Promise<unknown> {
+    const r = this.#state === "closed" ? undefined : this.#responder(env.name);
+    if (!r) throw new BusError("no_responder", `no plugin responds to "${env.name}"`);
+    const c = this.#stats.of(env.name);
+    this.#begin(r.flight);
+    try {
+      const value = frozenCopy(await r.handler(env));
+      c.delivered++;
+      return value;
+    } catch (e) {
+      throw this.#responderError(r, env.name, e, c);
+    } finally {
+      this.#end(r.flight);
+    }
   }
 
   #responderError(r: Responder, name: string, e: unknown, c: EventCounters): BusError {
