@@ -145,13 +145,15 @@ function testing(m: ContextModel): string[] {
     "",
     "Tests sit beside the plugin as `<name>_test.ts` (`Deno.test` + `node:assert/strict`); run `deno test -P=test domains/<domain>` (or `deno task test`). `deno task new plugin` writes one with the plugin.",
     "",
+    'Use the test kit, `import { bootPlugin } from "@microcore/testing"`: `await using t = await bootPlugin(MyPlugin, { config: { KEY: "v" }, tools: { name: stub } })` boots the plugin alone in a real kernel (mode `test`: same injection, same errors, a `PluginBootError` if it fails) with the real tools made hermetic: no port, a private in-memory SQLite with the domain\'s migrations, config from the object, captured logs. Then:',
+    "",
+    "- `await t.http.request(method, path, data?)` → `{ status, body, headers }` (data: query string for GET/DELETE, JSON body otherwise); `t.http.routes()`.",
+    "- `t.db` (the plugin's database, to seed and check), `await t.rows(sql, params?)` (rows as plain objects), `t.state`, `t.tool(name)`.",
+    "- `t.bus.published` / `t.bus.payloads(name)` (what the plugin published), `await t.bus.deliver(name, payload)` (runs its subscribers and waits; rejects if one fails for good), `t.bus.respondTo(name, fn)` (answer its requests), `await t.bus.request(name, payload)` (ask its responder).",
+    '- `t.logs.messages("info")`, `t.logs.records` (the plugin\'s), `t.logs.all`.',
+    "- `await t.unload(); await t.assertReleased()`: proves no route, subscription or responder of it is left.",
+    "",
   ];
-  if (!m.testExample) {
-    out.push(
-      'Until a domain has a test to show here: boot a `Kernel` (from `@core`) with `mode: "test"` (no listener, in-memory db) and a `source` holding the tools and your plugin alone; check `kernel.status.get("plugin", id)?.state === "ready"`; call routes with `(kernel.tools.get("http") as HttpToolImpl).fetch(new Request("http://test/path"))`; watch events through `tool.forOwner({ id: "test/probe", generation: 1 })` + `tool.activate(owner)` on `event_bus`; `await kernel.shutdown()` in `finally`.',
-      "",
-    );
-  }
   if (m.testExample) {
     out.push(
       `Example (\`${m.testExample.file}\`):`,

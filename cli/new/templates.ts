@@ -75,81 +75,28 @@ export function pluginFile(s: PluginSpec): string {
   ].join("\n");
 }
 
-/** The plugin's test, beside it: boots the real tools with this plugin alone, in test mode. */
+/**
+ * The plugin's test, beside it, written with the test kit (`@microcore/testing`): the plugin
+ * boots alone in a test-mode kernel with hermetic tools (no port, in-memory db).
+ */
 export function pluginTestFile(s: PluginSpec): string {
-  const id = `${s.domain}/${s.name}`;
+  const cls = `${pascal(s.name)}Plugin`;
   const publishes = s.route && s.event ? s.event : undefined;
   const subscribes = !s.route && s.event ? s.event : undefined;
-  const needsBus = !!s.event;
-  const imports = [
-    `import assert from "node:assert/strict";`,
-    `import { Kernel, type LogSink, ${needsBus ? "type Tool, " : ""}walkProject } from "@core";`,
-    ...(needsBus ? [`import type { EventBus } from "@tools/event_bus/mod.ts";`] : []),
-    ...(s.route ? [`import type { HttpToolImpl } from "@tools/http/mod.ts";`] : []),
-  ];
   const lines = [
-    ...imports,
+    `import assert from "node:assert/strict";`,
+    `import { bootPlugin } from "@microcore/testing";`,
+    `import ${cls} from "./${s.name}.ts";`,
     "",
-    "// TODO: switch to the test kit (core/testing.ts) once it exists.",
-    `const ID = "${id}";`,
-    `const root = decodeURIComponent(new URL("../../../", import.meta.url).pathname);`,
-    "const quiet: LogSink = { debug() {}, info() {}, warn: console.warn, error: console.error };",
-    "",
-    "/** A new instance of a tool module's default export: each kernel gets its own tools. */",
-    "function fresh(mod: Record<string, unknown>): Record<string, unknown> {",
-    "  const d = mod.default as { constructor: new () => unknown };",
-    `  return { default: typeof d === "function" ? d : new d.constructor() };`,
-    "}",
-    "",
-    "/** The project's tools and this plugin alone, in test mode (no listener, in-memory db). */",
-    "async function boot(): Promise<Kernel> {",
-    "  const src = await walkProject(root);",
-    "  const tools = src.tools.map((t) => ({ ...t, load: () => t.load().then(fresh) }));",
-    "  const plugins = src.plugins.filter((p) => p.id === ID);",
-    "  const source = { ...src, tools, plugins };",
-    `  const kernel = new Kernel({ root, mode: "test", log: quiet, source });`,
-    "  await kernel.boot();",
-    "  return kernel;",
-    "}",
-    "",
-  ];
-  if (needsBus) {
-    lines.push(
-      "/** The event bus as seen by a test owner (live at once). */",
-      "function bus(kernel: Kernel): EventBus {",
-      `  const tool = kernel.tools.get("event_bus") as Tool;`,
-      `  const owner = { id: "test/probe", generation: 1 };`,
-      "  const api = tool.forOwner!(owner) as EventBus;",
-      "  tool.activate!(owner);",
-      "  return api;",
-      "}",
-      "",
-      "/** Waits for `p`, failing after `ms`. */",
-      "async function within<T>(p: Promise<T>, ms = 2000): Promise<T> {",
-      "  let timer: ReturnType<typeof setTimeout> | undefined;",
-      "  const timeout = new Promise<never>((_, reject) => {",
-      "    timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms);",
-      "  });",
-      "  try {",
-      "    return await Promise.race([p, timeout]);",
-      "  } finally {",
-      "    clearTimeout(timer);",
-      "  }",
-      "}",
-      "",
-    );
-  }
-  lines.push(
-    `Deno.test("${id} boots", async () => {`,
-    "  const kernel = await boot();",
-    "  try {",
-    `    assert.equal(kernel.status.get("plugin", ID)?.state, "ready");`,
-    "  } finally {",
-    "    await kernel.shutdown();",
-    "  }",
+    `Deno.test("${s.domain}/${s.name} boots and releases everything on unload", async () => {`,
+    `  await using t = await bootPlugin(${cls});`,
+    `  assert.equal(t.status?.state, "ready");`,
+    ...(!s.route && !s.event ? [`  assert.deepEqual(t.logs.messages("info"), ["booted"]);`] : []),
+    "  await t.unload();",
+    "  await t.assertReleased();",
     "});",
     "",
-  );
+  ];
   if (s.route) {
     const path = s.route.path.replace(/:(\w+)/g, "1").replace(/\{(\w+)\}/g, "1");
     const hasBody = ["POST", "PUT", "PATCH"].includes(s.route.method);
@@ -157,34 +104,13 @@ export function pluginTestFile(s: PluginSpec): string {
       `Deno.test("${s.route.method} ${s.route.path} answers${
         publishes ? ` and publishes ${publishes}` : ""
       }", async () => {`,
-      "  const kernel = await boot();",
-      "  try {",
-      ...(publishes
-        ? [
-          "    const published = new Promise<unknown>((resolve) => {",
-          `      bus(kernel).subscribe("${publishes}", (e) => resolve(e.payload));`,
-          "    });",
-        ]
-        : []),
-      ...(hasBody
-        ? [
-          `    const req = new Request("http://test${path}", {`,
-          `      method: "${s.route.method}",`,
-          `      headers: { "content-type": "application/json" },`,
-          `      body: JSON.stringify({ name: "test" }),`,
-          "    });",
-        ]
-        : s.route.method === "GET"
-        ? [`    const req = new Request("http://test${path}");`]
-        : [`    const req = new Request("http://test${path}", { method: "${s.route.method}" });`]),
-      `    const http = kernel.tools.get("http") as HttpToolImpl;`,
-      "    const res = await http.fetch(req);",
-      "    assert.equal(res.status, 200);",
-      "    assert.equal((await res.json()).success, true);",
-      ...(publishes ? ["    assert.ok(await within(published));"] : []),
-      "  } finally {",
-      "    await kernel.shutdown();",
-      "  }",
+      `  await using t = await bootPlugin(${cls});`,
+      `  const res = await t.http.request("${s.route.method}", "${path}"${
+        hasBody ? `, { name: "test" }` : ""
+      });`,
+      "  assert.equal(res.status, 200);",
+      "  assert.equal(res.body.success, true);",
+      ...(publishes ? [`  assert.equal(t.bus.payloads("${publishes}").length, 1);`] : []),
       "});",
       "",
     );
@@ -192,18 +118,9 @@ export function pluginTestFile(s: PluginSpec): string {
   if (subscribes) {
     lines.push(
       `Deno.test("handles ${subscribes}", async () => {`,
-      "  const kernel = await boot();",
-      "  try {",
-      "    const entry = kernel.status.snapshot().entries.find((e) => e.id === ID);",
-      `    assert.deepEqual(entry?.subscribes, ["${subscribes}"]);`,
-      "    const done = new Promise<void>((resolve) => {",
-      `      bus(kernel).subscribe("${subscribes}", () => resolve());`,
-      "    });",
-      `    bus(kernel).publish("${subscribes}", { test: true });`,
-      "    await within(done);",
-      "  } finally {",
-      "    await kernel.shutdown();",
-      "  }",
+      `  await using t = await bootPlugin(${cls});`,
+      `  await t.bus.deliver("${subscribes}", { test: true });`,
+      `  assert.deepEqual(t.logs.messages("info"), ["${subscribes} received"]);`,
       "});",
       "",
     );
