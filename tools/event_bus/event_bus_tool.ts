@@ -78,6 +78,8 @@ type Timer = ReturnType<typeof setTimeout>;
 export interface EventBusOptions {
   /** The carrier of envelopes; default: {@link InProcessTransport}. */
   transport?: BusTransport;
+  /** Where `setup` reads `EVENT_BUS_DRIVER`, `NATS_URL`, … (default: `Deno.env.get`). */
+  env?: (key: string) => string | undefined;
 }
 
 const consoleLog: LogSink = {
@@ -106,6 +108,7 @@ export class EventBusTool implements Tool {
 
   #log: LogSink = consoleLog;
   #transport: BusTransport;
+  readonly #env: (key: string) => string | undefined;
   #subs = new OwnedRegistry<Subscription>();
   #responders = new OwnedRegistry<Responder>();
   #plans = new Map<string, Plan>();
@@ -133,6 +136,7 @@ export class EventBusTool implements Tool {
   /** A bus on `options.transport` (default: in-process). */
   constructor(options: EventBusOptions = {}) {
     this.#transport = options.transport ?? new InProcessTransport();
+    this.#env = options.env ?? ((k) => Deno.env.get(k));
     this.#open();
   }
 
@@ -145,11 +149,11 @@ export class EventBusTool implements Tool {
     this.#log = ctx.log;
     let driver: string | undefined;
     try {
-      driver = Deno.env.get("EVENT_BUS_DRIVER");
+      driver = this.#env("EVENT_BUS_DRIVER");
     } catch { /* no env permission: default driver */ }
     if (driver === "nats" && this.#transport.kind === "in_process") {
       this.#transport.close();
-      this.#transport = new NatsTransport(natsOptionsFromEnv());
+      this.#transport = new NatsTransport(natsOptionsFromEnv(this.#env));
       this.#open();
     } else if (driver && !["in_process", "memory", this.#transport.kind].includes(driver)) {
       throw new Error(
