@@ -29,7 +29,7 @@ if (!up) console.warn(`nats_transport_test: no NATS server at ${URL}; NATS tests
 /** One app instance: a bus on the shared stream. */
 async function instance(stream: string) {
   const bus = new EventBusTool({
-    transport: new NatsTransport({ url: URL, stream, storage: "memory" }),
+    transport: new NatsTransport({ url: URL, stream, storage: "memory", ackWaitMs: 400 }),
   });
   const ctx = fakeContext();
   await bus.setup(ctx);
@@ -148,6 +148,31 @@ natsTest(
     assert.equal(ev.failed, 1);
     assert.equal(ev.deadLettered, 1);
     assert.ok(b.ctx.lines.some((l) => l.level === "error" && l.message.includes("broken/sub")));
+  },
+);
+
+natsTest(
+  "a group event unfinished when an instance stops is redelivered to another",
+  async (a, b) => {
+    const pub = a.live("shop/create");
+    let release!: () => void;
+    const hang = new Promise<void>((r) => release = r);
+    const seenB: string[] = [];
+    b.live("mail/send").subscribe("mail.send", (e) => {
+      seenB.push(e.id);
+      return hang;
+    }, { group: "mailer" });
+    await b.bus.settled();
+    pub.publish("mail.send", { to: "x@y" });
+    await until(() => seenB.length === 1);
+    await b.bus.quiesce(20); // the handler is still running: B stops without acknowledging
+    await b.bus.shutdown();
+    const seenA: string[] = [];
+    a.live("mail/send").subscribe("mail.send", (e) => void seenA.push(e.id), { group: "mailer" });
+    await a.bus.settled();
+    await until(() => seenA.length === 1, 3000); // after ack_wait (400 ms here)
+    assert.deepEqual(seenA, seenB, "the same event, at least once");
+    release();
   },
 );
 
