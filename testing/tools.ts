@@ -18,7 +18,7 @@ import { CaptureLoggerTool } from "./logger.ts";
  * | --- | --- |
  * | `http` | the real tool; mode `test` never listens, requests go through `fetch(Request)` |
  * | `db` | the real tool on a private in-memory SQLite (env `DB_*`/`DATABASE_URL` ignored) |
- * | `event_bus` | the real in-process bus, recording publishes ({@link RecordingEventBus}) |
+ * | `event_bus` | the real in-process bus (env `EVENT_BUS_DRIVER` ignored), recording publishes |
  * | `logger` | {@link CaptureLoggerTool}: the real `Logger` class writing to memory |
  * | `state` | the real tool on its memory driver (env `STATE_DRIVER` ignored) |
  * | `config` | the real tool reading `config` instead of the environment |
@@ -35,7 +35,7 @@ export function testTools(config: Record<string, string | undefined> = {}): Tool
     ConfigTool.fromObject(config),
     new HttpToolImpl(),
     new DbToolService({ driver: () => new SqliteDriver({ path: ":memory:" }) }),
-    new RecordingEventBus(),
+    new RecordingEventBus({ env: () => undefined }),
     new StateTool({ driver: new MemoryDriver() }),
   ];
 }
