@@ -10,7 +10,6 @@ import { type Deadline, Deadlines } from "./deadlines.ts";
 import { BusError } from "./errors.ts";
 import { assertName, compilePattern, type Matcher } from "./pattern.ts";
 import { type EventCounters, EventStats } from "./stats.ts";
-import { natsOptionsFromEnv, NatsTransport } from "./nats_transport.ts";
 import {
   type Audience,
   type BusTransport,
@@ -99,7 +98,8 @@ const isThenable = (v: any): v is PromiseLike<unknown> =>
  * The `event_bus` tool. Plugins receive an {@link EventBus} bound to them (see `forOwner`).
  *
  * Delivery is at-most-once per subscription and in-process by default: events are not stored;
- * a process that stops loses what is still queued (see `quiesce`).
+ * a process that stops loses what is still queued (see `quiesce`). With `EVENT_BUS_DRIVER=nats`
+ * several instances share the bus through NATS JetStream (see mod.ts for the guarantees).
  */
 export class EventBusTool implements Tool {
   readonly name = "event_bus";
@@ -152,15 +152,22 @@ export class EventBusTool implements Tool {
       driver = this.#env("EVENT_BUS_DRIVER");
     } catch { /* no env permission: default driver */ }
     if (driver === "nats" && this.#transport.kind === "in_process") {
-      this.#transport.close();
-      this.#transport = new NatsTransport(natsOptionsFromEnv(this.#env));
-      this.#open();
+      return this.#useNats(); // loaded on demand: in-process apps never load the NATS client
     } else if (driver && !["in_process", "memory", this.#transport.kind].includes(driver)) {
       throw new Error(
         `EVENT_BUS_DRIVER=${driver} is not available; known drivers: in_process, nats`,
       );
     }
     if (this.#opening) return this.#opening;
+  }
+
+  async #useNats(): Promise<void> {
+    const { NatsTransport, natsOptionsFromEnv } = await import("./nats_transport.ts");
+    const transport = new NatsTransport(natsOptionsFromEnv(this.#env));
+    this.#transport.close();
+    this.#transport = transport;
+    this.#open();
+    await this.#opening;
   }
 
   /** Once the initial boot is done, wait until the broker routes this instance's groups. */
