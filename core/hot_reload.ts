@@ -50,14 +50,18 @@ export class HotReloader {
     this.graph = new ModuleGraph(kernel.root);
   }
 
-  /** Starts watching. The import graphs of the loaded plugins are recorded first. */
-  async start(): Promise<void> {
+  /**
+   * Starts watching (unless `watch` is false: then only {@link HotReloader.process} drives it).
+   * The import graphs of the loaded plugins are recorded first.
+   */
+  async start({ watch = true } = {}): Promise<void> {
     const root = this.#kernel.root;
     await this.graph.reset();
     const files = this.#kernel.status.list().flatMap((e) =>
       e.kind === "plugin" && e.file ? [e.file] : []
     );
     await this.graph.track(files).catch(() => {});
+    if (!watch) return;
     const dirs = ["domains", "core", "tools"].map((d) => `${root}/${d}`);
     this.#watch(Deno.watchFs(dirs.filter(existsSync), { recursive: true }));
     this.#watch(Deno.watchFs(root, { recursive: false }));

@@ -17,13 +17,14 @@ export default class {
 }
 `;
 
-async function setup(files: Record<string, string>) {
+/** A booted kernel and reloader; the real watcher runs only when `watch` is set. */
+async function setup(files: Record<string, string>, watch = false) {
   const p = await tempProject({ "tools/reg/mod.ts": recordingTool("reg"), ...files });
   const k = new Kernel({ root: p.root, mode: "dev", log: quiet, rewritePath: originalPath });
   await k.boot();
   const restarts: string[] = [];
   const hr = new HotReloader(k, { onRestart: (r) => restarts.push(r) });
-  await hr.start();
+  await hr.start({ watch });
   const live = () => [...(k.tools.get("reg") as unknown as Reg).reg.live()].sort();
   return {
     p,
@@ -117,7 +118,7 @@ Deno.test("hot reload: the real watcher picks up editor-style saves (temp file +
   await using t = await setup({
     "domains/d/models/model.ts": `export const suffix = "";`,
     "domains/d/plugins/a.ts": pluginWithModel("v0"),
-  });
+  }, true);
   const waitFor = async (want: string) => {
     for (let i = 0; i < 200 && !t.live().includes(want); i++) {
       await new Promise((r) => setTimeout(r, 10));
