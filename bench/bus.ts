@@ -1,0 +1,150 @@
+/**
+ * Scenario `bus`: publish → delivered events/s with 1 and 10 subscribers, and sequential
+ * request → response round trips/s, through the event bus as plugins receive it (the tool the
+ * kernel builds, `forOwner`/`activate`), against a bare `EventTarget` doing the same fan-out and
+ * the same hand-made request/reply. In this process; best of a few alternating rounds.
+ * @module
+ */
+import EventBusTool from "../tools/event_bus/mod.ts";
+import type { Owner } from "../core/types.ts";
+import type { Row } from "./report.ts";
+import type { BenchOptions, ScenarioResult } from "./scenario.ts";
+
+const BATCH = 1000;
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+function newBus(): EventBusTool {
+  const bus = new EventBusTool();
+  bus.setup({
+    root: "/",
+    mode: "start",
+    domains: [],
+    tool: () => undefined,
+    log: quiet,
+    status: { list: () => [], get: () => undefined, summary: () => ({}) },
+  });
+  return bus;
+}
+
+function live(bus: EventBusTool, id: string) {
+  const owner: Owner = { id, generation: 1 };
+  const api = bus.forOwner(owner);
+  bus.activate(owner);
+  return api;
+}
+
+/** Deliveries/s of publish → `subs` subscribers through the bus (waits for every delivery). */
+async function busFanOut(subs: number, n: number): Promise<number> {
+  const bus = newBus();
+  const pub = live(bus, "bench/pub");
+  let count = 0, target = 0;
+  let wake: (() => void) | undefined;
+  for (let s = 0; s < subs; s++) {
+    live(bus, `bench/sub${s}`).subscribe("product.created", () => {
+      if (++count === target) wake?.();
+    });
+  }
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += BATCH) {
+    target = count + BATCH * subs;
+    const done = new Promise<void>((r) => wake = r);
+    for (let j = 0; j < BATCH; j++) pub.publish("product.created", { id: i + j, name: "chair" });
+    await done;
+  }
+  const rate = (n * subs) / ((performance.now() - t0) / 1000);
+  await bus.shutdown();
+  return rate;
+}
+
+/** Deliveries/s of the same fan-out on a bare EventTarget. */
+async function targetFanOut(subs: number, n: number): Promise<number> {
+  const et = new EventTarget();
+  let count = 0;
+  for (let s = 0; s < subs; s++) et.addEventListener("product.created", () => void count++);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += BATCH) {
+    for (let j = 0; j < BATCH; j++) {
+      et.dispatchEvent(
+        new CustomEvent("product.created", { detail: { id: i + j, name: "chair" } }),
+      );
+    }
+    await null;
+  }
+  if (count !== n * subs) throw new Error(`EventTarget delivered ${count} of ${n * subs}`);
+  return (n * subs) / ((performance.now() - t0) / 1000);
+}
+
+/** Round trips/s of request → respond through the bus, one at a time. */
+async function busRequests(n: number): Promise<number> {
+  const bus = newBus();
+  live(bus, "bench/resp").respond<{ n: number }>(
+    "stock.level",
+    (req) => ({ n: req.payload.n + 1 }),
+  );
+  const caller = live(bus, "bench/caller");
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await caller.request("stock.level", { n: i });
+  const rate = n / ((performance.now() - t0) / 1000);
+  await bus.shutdown();
+  return rate;
+}
+
+/** Round trips/s of the same request/reply by hand on an EventTarget. */
+async function targetRequests(n: number): Promise<number> {
+  const et = new EventTarget();
+  et.addEventListener("stock.level", (e) => {
+    const { n, reply } = (e as CustomEvent<{ n: number; reply: (v: unknown) => void }>).detail;
+    reply({ n: n + 1 });
+  });
+  const request = (n: number) =>
+    new Promise((reply) =>
+      et.dispatchEvent(new CustomEvent("stock.level", { detail: { n, reply } }))
+    );
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await request(i);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/** Runs the scenario. */
+export async function run(o: BenchOptions): Promise<ScenarioResult> {
+  const n = o.quick ? 50_000 : 200_000;
+  const rounds = o.quick ? 2 : 3;
+  const cases: [string, string, (n: number) => Promise<number>, (n: number) => Promise<number>][] =
+    [
+      ["publish → 1 subscriber", "deliveries/s", (k) => busFanOut(1, k), (k) => targetFanOut(1, k)],
+      [
+        "publish → 10 subscribers",
+        "deliveries/s",
+        (k) => busFanOut(10, k / 10),
+        (k) => targetFanOut(10, k / 10),
+      ],
+      ["request → response, sequential", "round trips/s", busRequests, targetRequests],
+    ];
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = {};
+  for (const [name, unit, bus, target] of cases) {
+    await bus(Math.min(n, 20_000)); // warm-up
+    await target(Math.min(n, 20_000));
+    let bestBus = 0, bestTarget = 0;
+    for (let r = 0; r < rounds; r++) {
+      bestBus = Math.max(bestBus, await bus(n));
+      bestTarget = Math.max(bestTarget, await target(n));
+    }
+    details[name] = { bus: bestBus, eventTarget: bestTarget };
+    o.log(`${name}: bus ${Math.round(bestBus)} ${unit}, EventTarget ${Math.round(bestTarget)}`);
+    rows.push({
+      scenario: "bus",
+      case: name,
+      value: bestBus,
+      unit: unit,
+      baseline: { name: "bare EventTarget", value: bestTarget },
+      ratio: bestBus / bestTarget,
+      target: "≥ 0.5×",
+      pass: bestBus / bestTarget >= 0.5,
+      samples: `best of ${rounds} × ${n.toLocaleString("en-US")} ${
+        name.startsWith("request") ? "requests" : "deliveries"
+      }`,
+    });
+  }
+  return { rows, details };
+}

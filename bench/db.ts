@@ -1,0 +1,145 @@
+/**
+ * Scenario `db`: inserts/s (autocommit, and batched in one transaction) and point selects/s
+ * through the db tool as a plugin receives it (`DbToolService.forOwner`), against raw
+ * `node:sqlite` with the tool's file settings (WAL, synchronous=NORMAL, foreign keys, busy
+ * timeout). Both sides run in this process, alternating rounds; best round of each.
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import DbToolService, { type DbTool } from "../tools/db/mod.ts";
+import type { Row } from "./report.ts";
+import type { BenchOptions, ScenarioResult } from "./scenario.ts";
+import { round } from "./stats.ts";
+
+const SCHEMA =
+  "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER)";
+const INSERT = "INSERT INTO items (name, qty) VALUES ($1, $2)";
+const SELECT = "SELECT id, name, qty FROM items WHERE id = $1";
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+function openRaw(path: string): DatabaseSync {
+  const db = new DatabaseSync(path);
+  db.exec(
+    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; " +
+      "PRAGMA foreign_keys = ON;",
+  );
+  db.exec(SCHEMA);
+  return db;
+}
+
+async function openTool(path: string): Promise<{ service: DbToolService; db: DbTool }> {
+  const service = new DbToolService({ path });
+  await service.setup({
+    root: "/",
+    mode: "start",
+    domains: [],
+    tool: () => undefined,
+    log: quiet,
+    status: { list: () => [], get: () => undefined, summary: () => ({}) },
+  });
+  const db = service.forOwner({ id: "bench/db", generation: 1 });
+  await db.execute(SCHEMA);
+  return { service, db };
+}
+
+interface Case {
+  name: string;
+  ops: number;
+  raw: () => void;
+  tool: () => Promise<void>;
+}
+
+/** Runs the scenario. */
+export async function run(o: BenchOptions): Promise<ScenarioResult> {
+  const n = o.quick ? 4000 : 20_000;
+  const rounds = o.quick ? 3 : 5;
+  const dir = await Deno.makeTempDir({ prefix: "microcore-bench-db-" });
+  const raw = openRaw(`${dir}/raw.db`);
+  const { service, db: tool } = await openTool(`${dir}/tool.db`);
+  try {
+    const rawInsert = raw.prepare("INSERT INTO items (name, qty) VALUES (?1, ?2)");
+    const rawSelect = raw.prepare("SELECT id, name, qty FROM items WHERE id = ?1");
+    const cases: Case[] = [
+      {
+        name: "insert, autocommit (one row per transaction)",
+        ops: n / 4,
+        raw: () => {
+          for (let i = 0; i < n / 4; i++) rawInsert.run(`item ${i}`, i);
+        },
+        tool: async () => {
+          for (let i = 0; i < n / 4; i++) await tool.execute(INSERT, [`item ${i}`, i]);
+        },
+      },
+      {
+        name: "insert, batched in a transaction",
+        ops: n,
+        raw: () => {
+          raw.exec("BEGIN IMMEDIATE");
+          for (let i = 0; i < n; i++) rawInsert.run(`item ${i}`, i);
+          raw.exec("COMMIT");
+        },
+        tool: async () => {
+          await tool.transaction(async (tx) => {
+            for (let i = 0; i < n; i++) await tx.execute(INSERT, [`item ${i}`, i]);
+          });
+        },
+      },
+      {
+        name: "insert, batched with executeMany",
+        ops: n,
+        raw: () => {
+          raw.exec("BEGIN IMMEDIATE");
+          for (let i = 0; i < n; i++) rawInsert.run(`item ${i}`, i);
+          raw.exec("COMMIT");
+        },
+        tool: async () => {
+          const rows = Array.from({ length: n }, (_, i) => [`item ${i}`, i]);
+          await tool.executeMany(INSERT, rows);
+        },
+      },
+      {
+        name: "point select by primary key",
+        ops: n * 2,
+        raw: () => {
+          for (let i = 0; i < n * 2; i++) rawSelect.get((i % n) + 1);
+        },
+        tool: async () => {
+          for (let i = 0; i < n * 2; i++) await tool.queryOne(SELECT, [(i % n) + 1]);
+        },
+      },
+    ];
+    const rows: Row[] = [];
+    const details: Record<string, unknown> = {};
+    for (const c of cases) {
+      let bestRaw = Infinity, bestTool = Infinity;
+      for (let r = 0; r < rounds; r++) { // alternate, so drift hits both sides alike
+        let t = performance.now();
+        c.raw();
+        bestRaw = Math.min(bestRaw, performance.now() - t);
+        t = performance.now();
+        await c.tool();
+        bestTool = Math.min(bestTool, performance.now() - t);
+      }
+      const rawOps = c.ops / (bestRaw / 1000), toolOps = c.ops / (bestTool / 1000);
+      details[c.name] = { rawOps, toolOps, ops: c.ops, rounds };
+      o.log(`${c.name}: tool ${Math.round(toolOps)}/s, raw ${Math.round(rawOps)}/s`);
+      rows.push({
+        scenario: "db",
+        case: c.name,
+        value: toolOps,
+        unit: "ops/s",
+        baseline: { name: "raw node:sqlite", value: rawOps },
+        ratio: toolOps / rawOps,
+        target: "≥ 0.90×",
+        pass: toolOps / rawOps >= 0.9,
+        samples: `best of ${rounds} × ${c.ops.toLocaleString("en-US")} ops`,
+        note: `${round(1e6 / toolOps, 2)} µs/op vs ${round(1e6 / rawOps, 2)} µs/op`,
+      });
+    }
+    return { rows, details };
+  } finally {
+    raw.close();
+    await service.shutdown();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

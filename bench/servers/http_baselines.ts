@@ -1,0 +1,47 @@
+/**
+ * The HTTP baselines: the same two routes as the bench plugins, on a bare Hono app or on a raw
+ * `Deno.serve` handler. Prints `PORT <n>` once listening.
+ *
+ *   deno run --allow-net=127.0.0.1 bench/servers/http_baselines.ts hono|raw
+ * @module
+ */
+import { Hono } from "@hono/hono";
+import { Item } from "../fixtures/item.ts";
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+
+function hono(): Deno.ServeHandler {
+  const app = new Hono();
+  app.get("/hello", (c) => c.json({ success: true, message: "hi" }));
+  app.post("/items", async (c) => {
+    const r = Item.safeParse(await c.req.json());
+    if (!r.success) return c.json({ success: false, error: r.error.message }, 400);
+    return c.json({ success: true, data: r.data });
+  });
+  return app.fetch;
+}
+
+function raw(): Deno.ServeHandler {
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
+  return async (req) => {
+    const path = req.url.slice(req.url.indexOf("/", 8));
+    if (req.method === "GET" && path === "/hello") return json({ success: true, message: "hi" });
+    if (req.method === "POST" && path === "/items") {
+      let body: unknown;
+      try {
+        body = await req.json();
+      } catch {
+        return json({ success: false, error: "invalid JSON" }, 400);
+      }
+      const r = Item.safeParse(body);
+      if (!r.success) return json({ success: false, error: r.error.message }, 400);
+      return json({ success: true, data: r.data });
+    }
+    return json({ success: false, error: "not found" }, 404);
+  };
+}
+
+const handler = Deno.args[0] === "raw" ? raw() : hono();
+const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+console.log(`PORT ${server.addr.port}`);
