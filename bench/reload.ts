@@ -157,7 +157,7 @@ async function runCase(n: number, o: BenchOptions, version: { k: number }) {
 }
 
 /** 100 reloads of a plugin while wrk hammers its route; every error is counted. */
-async function underLoad(o: BenchOptions) {
+async function underLoad() {
   await ensureWrk();
   const dir = await projectWith(10);
   const reloads = 100;
@@ -217,7 +217,7 @@ async function underLoad(o: BenchOptions) {
 export async function run(o: BenchOptions): Promise<ScenarioResult> {
   const version = { k: 1 };
   const cases = [...await runCase(10, o, version), ...await runCase(500, o, version)];
-  const load = await underLoad(o);
+  const load = await underLoad();
   o.log(
     `under load: ${load.reloads} reloads, ${load.requests} requests, ${load.errors} errors ` +
       `(non-2xx ${load.non2xx}, socket ${load.socketErrors}, polls ${load.pollErrors}, ` +
