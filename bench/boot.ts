@@ -48,7 +48,7 @@ async function timeBoot(
 /** Runs the scenario. */
 export async function run(o: BenchOptions): Promise<ScenarioResult> {
   const sizes = [10, 100, 1000];
-  const runs = o.quick ? 2 : 5;
+  const runs = o.quick ? 2 : 7;
   const app: Record<number, number[]> = {};
   const hono: Record<number, number[]> = {};
   for (const n of sizes) {

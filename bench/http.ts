@@ -94,9 +94,9 @@ async function measure(
   const url = s.url + path;
   const opts = { connections: 32, postJson: post ? ITEM_BODY : undefined };
   await wrk(url, { ...opts, durationS: o.quick ? 1 : 2 }); // warm-up (JIT, pools)
-  const cpu0 = canReadCpu(s.proc.pid) ? cpuMs(s.proc.pid) : NaN;
+  const cpu0 = await canReadCpu(s.proc.pid) ? await cpuMs(s.proc.pid) : NaN;
   const r = await wrk(url, { ...opts, durationS: o.quick ? 2 : 5 });
-  const cpu = cpuMs(s.proc.pid) - cpu0;
+  const cpu = Number.isNaN(cpu0) ? NaN : await cpuMs(s.proc.pid) - cpu0;
   if (r.non2xx || r.socketErrors) {
     throw new Error(`${s.name} ${path}: ${r.non2xx} non-2xx, ${r.socketErrors} socket errors`);
   }
@@ -106,7 +106,7 @@ async function measure(
 /** Runs the scenario. */
 export async function run(o: BenchOptions): Promise<ScenarioResult> {
   await ensureWrk();
-  const rounds = o.quick ? 1 : 2;
+  const rounds = o.quick ? 1 : 3;
   const servers: Server[] = [];
   try {
     servers.push(await kernelApp(), await baseline("hono"), await baseline("raw"));

@@ -110,8 +110,8 @@ interface CaseResult {
 async function runCase(n: number, o: BenchOptions, version: { k: number }) {
   const dir = await projectWith(n);
   const results: CaseResult[] = [];
-  const hotSamples = o.quick ? 8 : n > 100 ? 20 : 30;
-  const watchSamples = o.quick ? 2 : n > 100 ? 4 : 6;
+  const hotSamples = o.quick ? 8 : n > 100 ? 30 : 40;
+  const watchSamples = o.quick ? 2 : n > 100 ? 6 : 10;
   try {
     const app = await startApp(dir, "dev", { cpu: SERVER_CPU, timeoutMs: 120_000 });
     try {
