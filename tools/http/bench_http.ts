@@ -1,11 +1,22 @@
 /**
- * Throughput of the http tool against a bare Hono app doing the same work.
+ * Throughput of the http tool against a bare Hono app (`Deno.serve(app.fetch)`) doing the same
+ * work.
  *
- *   deno run -A tools/http/bench_http.ts [--duration=5] [--connections=64] [--rounds=2]
+ *   deno run -A tools/http/bench_http.ts [--duration=5] [--connections=64] [--rounds=5]
+ *     [--warmup=3] [--max-foreign=0.1] [--retries=3] [--no-pin] [--json]
  *
  * Each server runs in its own child process (`… bench_http.ts serve bare|tool`); the load comes
  * from `wrk` (`apt-get install -y wrk`). Two cases: GET of a small JSON object, and a POST whose
- * JSON body is validated with Zod. Prints req/s of each and the ratio tool/bare.
+ * JSON body is validated with Zod (through a plugin's `addEndpoint` on the tool).
+ *
+ * To make the numbers trustworthy on a small box: when `taskset` exists and the machine has two
+ * or more cores, the servers are pinned to core 0 and `wrk` (one thread) to core 1; each server
+ * is warmed up first; then rounds alternate bare/tool (ABBA order, so drift cancels) and the
+ * reported ratio is the median of the per-round ratios tool/bare. Per run: req/s, p50/p99
+ * latency (wrk `--latency`) and server CPU per request (utime+stime from `/proc/<pid>/stat`,
+ * all threads, divided by the requests of the run).
+ *
+ * Importable: {@link benchHttp} runs the whole thing and returns {@link HttpBenchResult}.
  * @module
  */
 import { Hono } from "@hono/hono";
@@ -29,7 +40,14 @@ function serveBare(): number {
 }
 
 async function serveTool(): Promise<number> {
-  const quiet: LogSink = { debug() {}, info() {}, warn() {}, error() {} };
+  // Like the logger tool at its default level (info): the per-request debug line is off.
+  const quiet: LogSink & { isEnabled(level: string): boolean } = {
+    debug() {},
+    info() {},
+    warn() {},
+    error() {},
+    isEnabled: (level) => level !== "debug",
+  };
   const tool = new HttpToolImpl();
   tool.setup({
     root: Deno.cwd(),
@@ -48,27 +66,176 @@ async function serveTool(): Promise<number> {
   return Number(new URL(url).port);
 }
 
-if (Deno.args[0] === "serve") {
-  const port = Deno.args[1] === "bare" ? serveBare() : await serveTool();
-  console.log(`PORT ${port}`);
-} else {
-  const arg = (name: string, def: number) =>
-    Number(Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? def);
-  const duration = arg("duration", 5);
-  const connections = arg("connections", 64);
-  const rounds = arg("rounds", 2);
+/** Options of {@link benchHttp}. */
+export interface HttpBenchOptions {
+  /** Seconds per measured wrk run (default 5). */
+  duration?: number;
+  /** wrk connections (default 64). */
+  connections?: number;
+  /** Measured rounds per case; each round runs bare and tool once (default 5). */
+  rounds?: number;
+  /** Seconds of warm-up load per server and case before measuring (default 3). */
+  warmup?: number;
+  /** Pin servers to core 0 and wrk to core 1 with taskset when possible (default true). */
+  pin?: boolean;
+  /**
+   * A round (one bare and one tool run) is run again, up to {@link retries} times, when another
+   * process used more than this share of the server's core during either run (default 0.1).
+   */
+  maxForeign?: number;
+  /** How many times a disturbed round is run again (default 3). */
+  retries?: number;
+  /** Called with a line of progress (default: nothing). */
+  progress?: (line: string) => void;
+}
+
+/** One wrk run against one server. */
+export interface HttpRun {
+  rps: number;
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Server CPU (user+system, all threads) per request, in microseconds; NaN without /proc. */
+  cpuUsPerReq: number;
+  /**
+   * Share of the server's core (of all cores when not pinned) that other processes used during
+   * the run: user+system time of the core minus the server's. High means the run was disturbed.
+   */
+  foreign: number;
+}
+
+/** Medians over the rounds of one server in one case. */
+export interface HttpSide {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerReq: number;
+  runs: HttpRun[];
+}
+
+/** One case (`GET /hello` or `POST /items`). */
+export interface HttpBenchCase {
+  name: string;
+  /** Median of the per-round ratios tool rps / bare rps. */
+  ratio: number;
+  ratios: number[];
+  /** Median of the per-round ratios bare CPU per request / tool CPU per request. */
+  cpuRatio: number;
+  /** Rounds run again because another process disturbed them. */
+  retried: number;
+  /** Rounds kept although still disturbed after every retry. */
+  disturbed: number;
+  bare: HttpSide;
+  tool: HttpSide;
+}
+
+/** What {@link benchHttp} returns. */
+export interface HttpBenchResult {
+  /** Whether servers and wrk were pinned to separate cores. */
+  pinned: boolean;
+  duration: number;
+  connections: number;
+  rounds: number;
+  cases: HttpBenchCase[];
+}
+
+/** The median of a list of numbers (NaN when empty). */
+export function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function hasCommand(cmd: string): boolean {
+  try {
+    return new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/** CPU time (user+system, all threads) of a process in seconds, NaN when unknown. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the `(comm)`: state is field 3; utime 14, stime 15 (1-based).
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+/** User+nice+system time of one core (`cpu0`…) or all (`cpu`) in seconds, NaN when unknown. */
+function coreBusySeconds(core: string): number {
+  try {
+    const line = Deno.readTextFileSync("/proc/stat").split("\n").find((l) =>
+      l.startsWith(core + " ")
+    );
+    if (!line) return NaN;
+    const f = line.trim().split(/\s+/);
+    return (Number(f[1]) + Number(f[2]) + Number(f[3])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function toMs(v: string, unit: string): number {
+  const n = Number(v);
+  return unit === "us" ? n / 1000 : unit === "ms" ? n : unit === "s" ? n * 1000 : NaN;
+}
+
+/** Parse wrk's output (with `--latency`). */
+export function parseWrk(text: string): Omit<HttpRun, "cpuUsPerReq" | "foreign"> {
+  const rps = Number(text.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+  const requests = Number(text.match(/(\d+) requests in/)?.[1]);
+  const p = (pct: string) => {
+    const m = text.match(new RegExp(`^\\s+${pct}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m"));
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  return { rps, requests, p50Ms: p("50"), p99Ms: p("99") };
+}
+
+/**
+ * Run the benchmark: start both servers as child processes, load them with wrk, compare.
+ *
+ * @example
+ * ```ts
+ * import { benchHttp } from "@tools/http/bench_http.ts";
+ * const r = await benchHttp({ duration: 5, rounds: 5 });
+ * for (const c of r.cases) console.log(c.name, c.ratio.toFixed(3));
+ * ```
+ */
+export async function benchHttp(options: HttpBenchOptions = {}): Promise<HttpBenchResult> {
+  const duration = options.duration ?? 5;
+  const connections = options.connections ?? 64;
+  const rounds = options.rounds ?? 5;
+  const warmup = options.warmup ?? 3;
+  const progress = options.progress ?? (() => {});
+  const maxForeign = options.maxForeign ?? 0.1;
+  const retries = options.retries ?? 3;
+  const pinned = (options.pin ?? true) && navigator.hardwareConcurrency >= 2 &&
+    hasCommand("taskset");
+  const pin = (core: number, cmd: string, args: string[]): [string, string[]] =>
+    pinned ? ["taskset", ["-c", String(core), cmd, ...args]] : [cmd, args];
+
   const script = await Deno.makeTempFile({ suffix: ".lua" });
   await Deno.writeTextFile(
     script,
     `wrk.method = "POST"\nwrk.body = '${BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`,
   );
 
-  const start = async (kind: string) => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL(import.meta.url).pathname, "serve", kind],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
+  const start = async (kind: "bare" | "tool") => {
+    const [cmd, args] = pin(0, Deno.execPath(), [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "serve",
+      kind,
+    ]);
+    const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "inherit" }).spawn();
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let out = "";
     while (!/PORT \d+/.test(out)) {
@@ -80,37 +247,93 @@ if (Deno.args[0] === "serve") {
     return { child, port: Number(out.match(/PORT (\d+)/)![1]) };
   };
 
-  const wrk = async (url: string, post: boolean) => {
-    const args = [`-t2`, `-c${connections}`, `-d${duration}s`, url];
-    if (post) args.unshift("-s", script);
-    const out = await new Deno.Command("wrk", { args, stdout: "piped", stderr: "piped" }).output();
+  const wrk = async (pid: number, url: string, post: boolean, seconds: number) => {
+    const wargs = [`-t1`, `-c${connections}`, `-d${seconds}s`, "--latency", url];
+    if (post) wargs.unshift("-s", script);
+    const [cmd, args] = pin(1, "wrk", wargs);
+    const core = pinned ? "cpu0" : "cpu";
+    const cpu0 = cpuSeconds(pid);
+    const busy0 = coreBusySeconds(core);
+    const t0 = performance.now();
+    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    const cpu1 = cpuSeconds(pid);
+    const busy1 = coreBusySeconds(core);
+    const wall = (performance.now() - t0) / 1000 * (pinned ? 1 : navigator.hardwareConcurrency);
     if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
     const text = new TextDecoder().decode(out.stdout);
-    if (/Non-2xx/.test(text)) throw new Error(`non-2xx responses:\n${text}`);
-    return Number(text.match(/Requests\/sec:\s+([\d.]+)/)![1]);
+    if (/Non-2xx|Socket errors/.test(text)) throw new Error(`errors under load:\n${text}`);
+    const run = parseWrk(text);
+    const foreign = Math.max(0, (busy1 - busy0 - (cpu1 - cpu0)) / wall);
+    return { ...run, cpuUsPerReq: (cpu1 - cpu0) * 1e6 / run.requests, foreign };
   };
 
   const servers = { bare: await start("bare"), tool: await start("tool") };
-  const best: Record<string, number> = {};
+  const cases: HttpBenchCase[] = [];
   try {
-    for (const c of ["GET /hello", "POST /items"]) {
-      const [method, path] = c.split(" ");
+    for (const name of ["GET /hello", "POST /items"]) {
+      const [method, path] = name.split(" ");
+      const post = method === "POST";
+      const go = (kind: "bare" | "tool", seconds: number) =>
+        wrk(
+          servers[kind].child.pid,
+          `http://127.0.0.1:${servers[kind].port}${path}`,
+          post,
+          seconds,
+        );
+      if (warmup > 0) { for (const kind of ["bare", "tool"] as const) await go(kind, warmup); }
+      const runs = { bare: [] as HttpRun[], tool: [] as HttpRun[] };
+      const ratios: number[] = [];
+      const cpuRatios: number[] = [];
+      let retried = 0;
+      let disturbed = 0;
       for (let i = 0; i < rounds; i++) {
-        for (const kind of ["bare", "tool"] as const) {
-          // warm-up, then measure
-          await wrk(`http://127.0.0.1:${servers[kind].port}${path}`, method === "POST");
-          const rps = await wrk(`http://127.0.0.1:${servers[kind].port}${path}`, method === "POST");
-          const key = `${c} ${kind}`;
-          best[key] = Math.max(best[key] ?? 0, rps);
+        // ABBA order: drift over time weighs on both sides alike.
+        const order = i % 2 ? ["tool", "bare"] as const : ["bare", "tool"] as const;
+        let pair: Record<"bare" | "tool", HttpRun>;
+        for (let attempt = 0;; attempt++) {
+          pair = {} as Record<"bare" | "tool", HttpRun>;
+          for (const kind of order) pair[kind] = await go(kind, duration);
+          const noisy = Math.max(pair.bare.foreign, pair.tool.foreign) > maxForeign;
+          if (!noisy) break;
+          if (attempt >= retries) {
+            disturbed++;
+            break;
+          }
+          retried++;
+          progress(
+            `${name} round ${i + 1}: disturbed (foreign ${
+              (100 * Math.max(pair.bare.foreign, pair.tool.foreign)).toFixed(0)
+            }% of the server core), again`,
+          );
         }
+        runs.bare.push(pair.bare);
+        runs.tool.push(pair.tool);
+        const ratio = pair.tool.rps / pair.bare.rps;
+        ratios.push(ratio);
+        cpuRatios.push(pair.bare.cpuUsPerReq / pair.tool.cpuUsPerReq);
+        progress(
+          `${name} round ${i + 1}/${rounds}: bare ${pair.bare.rps.toFixed(0)} tool ${
+            pair.tool.rps.toFixed(0)
+          } ratio ${ratio.toFixed(3)}`,
+        );
       }
-      const bare = best[`${c} bare`];
-      const tool = best[`${c} tool`];
-      console.log(
-        `${c.padEnd(12)} bare ${bare.toFixed(0).padStart(7)} req/s  tool ${
-          tool.toFixed(0).padStart(7)
-        } req/s  ratio ${(tool / bare).toFixed(3)}`,
-      );
+      const side = (rs: HttpRun[]): HttpSide => ({
+        rps: median(rs.map((r) => r.rps)),
+        p50Ms: median(rs.map((r) => r.p50Ms)),
+        p99Ms: median(rs.map((r) => r.p99Ms)),
+        cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)),
+        runs: rs,
+      });
+      cases.push({
+        name,
+        ratio: median(ratios),
+        ratios,
+        cpuRatio: median(cpuRatios),
+        retried,
+        disturbed,
+        bare: side(runs.bare),
+        tool: side(runs.tool),
+      });
     }
   } finally {
     for (const s of Object.values(servers)) {
@@ -118,5 +341,56 @@ if (Deno.args[0] === "serve") {
       await s.child.status;
     }
     await Deno.remove(script);
+  }
+  return { pinned, duration, connections, rounds, cases };
+}
+
+/** A human-readable table of a result. */
+export function formatHttpBench(r: HttpBenchResult): string {
+  const lines = [
+    `http tool vs bare Hono: ${r.rounds} rounds x ${r.duration}s, ${r.connections} connections, ${
+      r.pinned ? "server on core 0, wrk on core 1" : "not pinned"
+    }`,
+  ];
+  const f = (n: number, d = 0) => n.toFixed(d);
+  for (const c of r.cases) {
+    lines.push(
+      `${c.name.padEnd(12)} ratio ${f(c.ratio, 3)} (rounds ${
+        c.ratios.map((x) => f(x, 3)).join(" ")
+      })  cpu ratio ${f(c.cpuRatio, 3)}  retried ${c.retried}, disturbed ${c.disturbed}`,
+    );
+    for (const kind of ["bare", "tool"] as const) {
+      const s = c[kind];
+      lines.push(
+        `  ${kind}  ${f(s.rps).padStart(7)} req/s  p50 ${f(s.p50Ms, 3)}ms  p99 ${
+          f(s.p99Ms, 3)
+        }ms  cpu ${f(s.cpuUsPerReq, 2)}us/req`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  if (Deno.args[0] === "serve") {
+    const port = Deno.args[1] === "bare" ? serveBare() : await serveTool();
+    console.log(`PORT ${port}`);
+  } else {
+    const arg = (name: string) => {
+      const v = Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+      return v === undefined ? undefined : Number(v);
+    };
+    const json = Deno.args.includes("--json");
+    const result = await benchHttp({
+      duration: arg("duration"),
+      connections: arg("connections"),
+      rounds: arg("rounds"),
+      warmup: arg("warmup"),
+      maxForeign: arg("max-foreign"),
+      retries: arg("retries"),
+      pin: !Deno.args.includes("--no-pin"),
+      progress: json ? undefined : (l) => console.error(l),
+    });
+    console.log(json ? JSON.stringify(result, null, 2) : formatHttpBench(result));
   }
 }

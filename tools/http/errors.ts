@@ -70,7 +70,7 @@ export function errorReply(err: unknown, requestId: string): ErrorReply {
   };
 }
 
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+const JSON_HEADERS = { "content-type": "application/json" };
 
 /** A JSON error response in the envelope. */
 export function errorResponse(

@@ -52,7 +52,21 @@ const EMPTY_QUERY: Record<string, string | string[]> = Object.freeze({}) as Reco
   string
 >;
 const SELF: Owner = { id: "http", generation: 1, file: "tools/http/mod.ts" };
-const SILENT: LogSink = { debug() {}, info() {}, warn() {}, error() {} };
+const SILENT: LogSink & { isEnabled(level: string): boolean } = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  isEnabled: () => false,
+};
+
+/** The logger tool's sinks can say whether a level is on (so the access line can be skipped). */
+type LevelCheck = (level: "debug" | "info" | "warn") => boolean;
+
+function levelCheck(log: LogSink): LevelCheck | undefined {
+  const f = (log as { isEnabled?: unknown }).isEnabled;
+  return typeof f === "function" ? (level) => f.call(log, level) : undefined;
+}
 
 /** Options of {@link HttpToolImpl.listen}. */
 export interface ListenOptions {
@@ -83,6 +97,7 @@ export class HttpToolImpl implements Tool {
   #table = new RouteTable([], -1);
   #gens = new Map<string, GenState>();
   #log: LogSink = SILENT;
+  #logs: LevelCheck | undefined = levelCheck(SILENT);
   #mode: Mode = "test";
   #root = Deno.cwd();
   #bodyLimit = 1024 * 1024;
@@ -101,6 +116,7 @@ export class HttpToolImpl implements Tool {
   /** Read configuration (HOST, PORT, HTTP_BODY_LIMIT, CORS_ORIGINS, CORS_CREDENTIALS). */
   setup(ctx: ToolContext): void {
     this.#log = ctx.log;
+    this.#logs = levelCheck(ctx.log);
     this.#mode = ctx.mode;
     this.#root = ctx.root;
     const limit = envGet("HTTP_BODY_LIMIT");
@@ -313,7 +329,7 @@ export class HttpToolImpl implements Tool {
     if (!this.#accepting) {
       return this.#after(
         errorResponse(503, "Server is shutting down"),
-        req,
+        method,
         path,
         requestId,
         origin,
@@ -321,7 +337,14 @@ export class HttpToolImpl implements Tool {
       );
     }
     if (origin && method === "OPTIONS" && req.headers.has("access-control-request-method")) {
-      return this.#after(this.#cors!.preflight(req, origin), req, path, requestId, origin, t0);
+      return this.#after(
+        this.#cors!.preflight(req, origin),
+        method,
+        path,
+        requestId,
+        origin,
+        t0,
+      );
     }
     const m = this.#table.match(method, path);
     if (!m) {
@@ -330,7 +353,7 @@ export class HttpToolImpl implements Tool {
         ? errorResponse(405, `Method ${method} not allowed on ${path}`)
         : errorResponse(404, `No route for ${method} ${path}`);
       if (allow.length) res.headers.set("allow", allow.join(", "));
-      return this.#after(res, req, path, requestId, origin, t0);
+      return this.#after(res, method, path, requestId, origin, t0);
     }
     const route = m.route;
     route.gen.inflight++;
@@ -343,11 +366,11 @@ export class HttpToolImpl implements Tool {
     }
     if (out instanceof Promise) {
       return out.then(
-        (res) => this.#after(res, req, path, requestId, origin, t0, route),
+        (res) => this.#after(res, method, path, requestId, origin, t0, route),
         (err) =>
           this.#after(
             this.#failed(route, err, requestId, method, path),
-            req,
+            method,
             path,
             requestId!,
             origin,
@@ -356,7 +379,7 @@ export class HttpToolImpl implements Tool {
           ),
       );
     }
-    return this.#after(out, req, path, requestId, origin, t0, route);
+    return this.#after(out, method, path, requestId, origin, t0, route);
   }
 
   #failed(route: RouteDef, err: unknown, requestId: string, method: string, path: string) {
@@ -364,14 +387,14 @@ export class HttpToolImpl implements Tool {
     if (reply.status >= 500) this.logError(route.owner, requestId, err, `${method} ${path}`);
     return new Response(JSON.stringify(reply.body), {
       status: reply.status,
-      headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId },
+      headers: { "content-type": "application/json", "x-request-id": requestId },
     });
   }
 
   /** Bookkeeping after a request: counters, request id, CORS, HEAD, one log line. */
   #after(
     res: Response,
-    req: Request,
+    method: string,
     path: string,
     requestId: string,
     origin: string | null,
@@ -383,7 +406,7 @@ export class HttpToolImpl implements Tool {
       gen.done();
       this.#inflight.done();
       if (gen.released && gen.inflight === 0) this.#gens.delete(gen.key);
-      if (req.method === "HEAD" && res.body && route.kind !== "static") {
+      if (method === "HEAD" && res.body && route.kind !== "static") {
         res = new Response(null, res);
       }
     }
@@ -392,19 +415,19 @@ export class HttpToolImpl implements Tool {
       if (!isStamped(res)) res = withHeaders(res, [["x-request-id", requestId]]);
       if (origin) res = this.#cors!.apply(res, origin);
     }
-    const ms = Date.now() - t0;
-    const line = `${req.method} ${path} ${status} ${ms}ms`;
-    const props = {
-      method: req.method,
-      path,
-      status,
-      ms,
-      plugin: route?.owner.id ?? "-",
-      requestId,
-    };
-    if (status >= 500) this.#log.warn(line, props);
-    else if (status >= 400) this.#log.info(line, props);
-    else this.#log.debug(line, props);
+    const level = status >= 500 ? "warn" : status >= 400 ? "info" : "debug";
+    // The access line is built only when its level is on (or the sink cannot tell).
+    if (this.#logs === undefined || this.#logs(level)) {
+      const ms = Date.now() - t0;
+      this.#log[level](`${method} ${path} ${status} ${ms}ms`, {
+        method,
+        path,
+        status,
+        ms,
+        plugin: route?.owner.id ?? "-",
+        requestId,
+      });
+    }
     return res;
   }
 
@@ -453,6 +476,13 @@ function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** A plain object (what a body parses or validates to), safe to hand over as the data. */
+function isPlain(v: unknown): boolean {
+  if (v === null || typeof v !== "object") return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 function normMethod(method: string): HttpMethod {
   const m = method.toUpperCase();
   if (!METHODS.has(m)) throw new Error(`Unknown HTTP method "${method}"`);
@@ -478,6 +508,9 @@ class OwnerApi implements HttpTool {
     const { body, query, params: pSchema, rawBody } = options;
     const readsBody = !rawBody && !NO_BODY.has(m);
     const validates = !!(body || query || pSchema);
+    const hPath = honoPath(path);
+    // Without query schema, params and a query string, the (fresh) body object is the data.
+    const bodyOnly = !query && !pSchema && !/[:*]/.test(hPath);
     const finish = (
       req: Request,
       params: Record<string, string>,
@@ -493,26 +526,25 @@ class OwnerApi implements HttpTool {
         const pv = pSchema ? check(pSchema, params, "params", issues) : params;
         const bv = body ? check(body, b ?? {}, "body", issues) : b;
         if (issues.length) throw validationError(issues);
-        data = Object.assign({}, qv, pv, bv);
+        data = bodyOnly && !search && isPlain(bv)
+          ? bv as Record<string, unknown>
+          : Object.assign({}, qv, pv, bv);
       } else {
-        data = Object.assign({}, q, params, b);
+        data = bodyOnly && !search && b ? b : Object.assign({}, q, params, b);
       }
       const ctx = new RequestContext(req, params, q, requestId);
       const out = handler(data, ctx);
       return out instanceof Promise ? out.then((r) => toResponse(r, ctx)) : toResponse(out, ctx);
     };
-    const run: RunFn = (req, params, search, _path, requestId) => {
-      if (readsBody && req.body) {
-        return readBody(req, tool.bodyLimitBytes).then((b) =>
-          finish(req, params, search, requestId, b)
-        );
-      }
-      return finish(req, params, search, requestId, undefined);
-    };
+    const run: RunFn = readsBody
+      ? (req, params, search, _path, requestId) =>
+        readBody(req, tool.bodyLimitBytes).then((b) => finish(req, params, search, requestId, b))
+      : (req, params, search, _path, requestId) =>
+        finish(req, params, search, requestId, undefined);
     tool.register(this.owner, {
       kind: "endpoint",
       method: m,
-      path: honoPath(path),
+      path: hPath,
       run,
       summary: options.summary,
       description: options.description,
