@@ -62,7 +62,9 @@ export function pluginIdentity(rel: string): { id: string; domain: string } {
 
 /** `file://` URL of a project-relative path. */
 export function fileUrl(root: string, rel: string): string {
-  return new URL(rel, `file://${root.endsWith("/") ? root : root + "/"}`).href;
+  // Encoded segment by segment: a `#`, `?`, `%` or space in a folder name stays part of the path.
+  const path = `${root.replace(/\/$/, "")}/${rel}`;
+  return `file://${path.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 async function sortedEntries(dir: string): Promise<Deno.DirEntry[]> {

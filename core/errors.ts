@@ -30,32 +30,43 @@ export function didYouMean(name: string, candidates: Iterable<string>): string |
   return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
+/** ANSI colour codes, which Deno puts inside some error messages (module-not-found…). */
+const ANSI = /\x1b\[[0-9;]*m/g;
+
 /**
- * Turns anything thrown into an {@link ErrorInfo} whose file and line point into the project:
- * the first `file://` location under `root` found in the message or the stack. `rewrite` maps
- * internal paths (e.g. hot-reload copies) back to the user's file.
+ * Turns anything thrown into an {@link ErrorInfo} whose file and line point at the user's code:
+ * a location in `prefer` (the plugin file being loaded) if the error has one, else the first one
+ * under `domains/`, else `prefer` without a line; only for errors with neither (a tool's own
+ * failure) the first location under `root`. `rewrite` maps internal paths (hot-reload copies)
+ * back to the user's file.
  */
 export function errorInfo(
   err: unknown,
   root: string,
   rewrite: (path: string) => string = (p) => p,
+  prefer?: string,
 ): ErrorInfo {
   const e = err instanceof Error ? err : new Error(String(err));
-  const text = `${e.message}\n${e.stack ?? ""}`;
-  const info: ErrorInfo = { message: rewriteText(e.message, rewrite), stack: undefined };
+  const message = e.message.replace(ANSI, "");
+  const stack = e.stack?.replace(ANSI, "");
   const prefix = `file://${root.endsWith("/") ? root : root + "/"}`;
-  for (const m of text.matchAll(/file:\/\/[^\s)'"]+?:(\d+):(\d+)/g)) {
+  const frames: { file: string; line: number; column: number }[] = [];
+  for (const m of `${message}\n${stack ?? ""}`.matchAll(/file:\/\/[^\s)'"]+?:(\d+):(\d+)/g)) {
     const url = m[0].slice(0, m[0].length - m[1].length - m[2].length - 2);
     const path = rewrite(decodeURIComponent(url.replace(/\?.*$/, "")));
     if (path.startsWith(prefix) && !path.includes("/node_modules/")) {
-      info.file = path.slice(prefix.length);
-      info.line = Number(m[1]);
-      info.column = Number(m[2]);
-      break;
+      frames.push({ file: path.slice(prefix.length), line: Number(m[1]), column: Number(m[2]) });
     }
   }
-  info.stack = e.stack ? rewriteText(e.stack, rewrite) : undefined;
-  return info;
+  const at = frames.find((f) => f.file === prefer) ??
+    frames.find((f) => f.file.startsWith("domains/")) ??
+    (prefer ? { file: prefer, line: undefined, column: undefined } : frames[0]);
+  return {
+    message: rewriteText(message, rewrite),
+    ...(at?.file ? { file: at.file } : {}),
+    ...(at?.line ? { line: at.line, column: at.column } : {}),
+    stack: stack ? rewriteText(stack, rewrite) : undefined,
+  };
 }
 
 function rewriteText(text: string, rewrite: (p: string) => string): string {

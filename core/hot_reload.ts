@@ -62,10 +62,12 @@ export class HotReloader {
     );
     await this.graph.track(files).catch(() => {});
     if (!watch) return;
-    const dirs = ["domains", "core", "tools"].map((d) => `${root}/${d}`);
+    const dirs = ["domains", "core", "tools", "cli"].map((d) => `${root}/${d}`);
     this.#watch(Deno.watchFs(dirs.filter(existsSync), { recursive: true }));
     this.#watch(Deno.watchFs(root, { recursive: false }));
-    this.#kernel.log.info(`hot reload: watching domains/ (core/, tools/, deno.json restart)`);
+    this.#kernel.log.info(
+      `hot reload: watching domains/ (a change to core/, tools/, cli/, main.ts or deno.json restarts the process)`,
+    );
   }
 
   /** Stops watching; waits for a batch in progress. */
@@ -116,10 +118,8 @@ export class HotReloader {
     if (!path.startsWith(root)) return undefined;
     const rel = path.slice(root.length);
     if (IGNORED.test(rel) || rel.startsWith("data/") || rel.startsWith("dist/")) return undefined;
-    if (rel === "deno.json" || rel === "deno.jsonc") return rel;
-    if (!rel.startsWith("domains/") && !rel.startsWith("core/") && !rel.startsWith("tools/")) {
-      return undefined;
-    }
+    if (rel === "deno.json" || rel === "deno.jsonc" || rel === "main.ts") return rel;
+    if (!/^(domains|core|tools|cli)\//.test(rel)) return undefined;
     return rel;
   }
 
@@ -127,10 +127,7 @@ export class HotReloader {
     if (rels.size === 0 || this.#restarting) return;
     const t0 = performance.now();
     const k = this.#kernel;
-    const restartBy = [...rels].find((r) =>
-      r === "deno.json" || r === "deno.jsonc" ||
-      ((r.startsWith("core/") || r.startsWith("tools/")) && CODE.test(r) && !r.endsWith("_test.ts"))
-    );
+    const restartBy = [...rels].find(needsRestart);
     if (restartBy) return this.#restart(`${restartBy} changed`);
 
     const load = new Set<string>();
@@ -157,7 +154,7 @@ export class HotReloader {
         const err = await k.prepareDomain({ name: d, dir });
         if (!err) {
           k.log.info(`${isNew ? "new domain" : "migrations of"} ${d} prepared`);
-          for (const e of known) if (e.state === "failed") load.add(e.file!);
+          for (const e of known) if (e.state !== "ready") load.add(e.file!);
         }
       }
       const onDisk = new Set(await pluginFiles(k.root, d));
@@ -168,13 +165,38 @@ export class HotReloader {
     for (const rel of unload) load.delete(rel);
 
     const done: string[] = [];
+    const changed: string[] = [];
     for (const rel of [...unload].sort()) {
       const id = k.status.list().find((e) => e.kind === "plugin" && e.file === rel)?.id;
       this.graph.forget(rel);
       this.#served.delete(rel);
-      if (id && await k.unloadPlugin(id)) done.push(`unloaded ${id}`);
+      if (id && await k.unloadPlugin(id)) {
+        done.push(`unloaded ${id}`);
+        changed.push(rel);
+      }
     }
-    for (const rel of [...load].sort()) {
+    const failed = await this.#loadAll([...load].sort(), done, changed);
+    // A plugin may have failed on something another change released (a route moved between
+    // plugins in one save-all, a conflict with a deleted plugin): try those once more.
+    const blocked = k.status.list().filter((e) =>
+      e.kind === "plugin" && e.state === "failed" && e.file && !failed.includes(e.file) &&
+      changed.some((f) => e.error?.message.includes(f))
+    ).map((e) => e.file!);
+    if (changed.length && (failed.length || blocked.length)) {
+      await this.#loadAll([...failed, ...blocked], done, []);
+    }
+    if (!done.length) return;
+    const ms = (performance.now() - t0).toFixed(1);
+    k.log.info(`${[...rels].sort().join(", ")} changed → ${done.join("; ")} (${ms} ms)`);
+    await this.#opts.onChanged?.();
+    this.#checkBudget();
+  }
+
+  /** Loads each file; returns those that failed. */
+  async #loadAll(files: string[], done: string[], changed: string[]): Promise<string[]> {
+    const k = this.#kernel;
+    const failed: string[] = [];
+    for (const rel of files) {
       const url = await this.graph.versionedUrl(rel).catch((err) => err as Error);
       const id = rel.replace(/^domains\/([^/]+)\/plugins\/([^/]+)\.\w+$/, "$1/$2");
       // A save that changed nothing in the plugin's graph (a touch, a duplicate event).
@@ -182,13 +204,12 @@ export class HotReloader {
       const r = await k.loadPlugin(this.#source(rel, url));
       done.push(this.#describe(r));
       if (r.ok && typeof url === "string") this.#served.set(rel, url);
-      if (r.ok) k.countReload();
+      if (r.ok) {
+        k.countReload();
+        changed.push(rel);
+      } else failed.push(rel);
     }
-    if (!done.length) return;
-    const ms = (performance.now() - t0).toFixed(1);
-    k.log.info(`${[...rels].sort().join(", ")} changed → ${done.join("; ")} (${ms} ms)`);
-    await this.#opts.onChanged?.();
-    this.#checkBudget();
+    return failed;
   }
 
   #source(rel: string, url: string | Error): PluginSource {
@@ -224,6 +245,16 @@ export class HotReloader {
     this.#kernel.log.warn(`restarting the process: ${reason}`);
     this.#opts.onRestart(reason);
   }
+}
+
+/**
+ * Whether a change needs a new process: the kernel, a tool, the entry point, the CLI it imports,
+ * or the config. Tests, test data and bench scripts do not.
+ */
+function needsRestart(rel: string): boolean {
+  if (rel === "deno.json" || rel === "deno.jsonc" || rel === "main.ts") return true;
+  if (!/^(core|tools|cli)\//.test(rel) || !CODE.test(rel)) return false;
+  return !/(_test\.ts|\/testdata\/.*|\/bench_[^/]*)$/.test(rel);
 }
 
 /** Maps hot-reload copy paths in messages back to the user's files. */

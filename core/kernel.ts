@@ -71,6 +71,8 @@ export class Kernel {
   #pending = new Map<string, Promise<unknown>>();
   #reloads = 0;
   #stopping = false;
+  /** Old generations still finishing their work and shutting down. */
+  #retiring = new Set<Promise<void>>();
 
   constructor(opts: KernelOptions) {
     this.root = opts.root.replace(/\/$/, "");
@@ -123,7 +125,7 @@ export class Kernel {
     }
     for (const tool of this.#toolOrder) {
       await this.#hook(`${tool.name}.onBootComplete`, () => tool.onBootComplete?.()).catch(
-        (err) => this.#failTool(tool.name, err),
+        (err) => this.#failTool(tool.name, err, { keepForShutdown: true }),
       );
     }
     this.status.setFacts({
@@ -204,6 +206,7 @@ export class Kernel {
     if (this.#stopping) return;
     this.#stopping = true;
     await Promise.allSettled(this.#pending.values());
+    await Promise.allSettled(this.#retiring);
     await Promise.allSettled(
       this.#toolOrder.map((t) =>
         this.#hook(`${t.name}.quiesce`, () => t.quiesce?.(timeoutMs), timeoutMs + 1000)
@@ -235,7 +238,12 @@ export class Kernel {
       }
     }));
     for (const { s, tool, err, ms } of loaded) {
-      found.set(tool?.name ?? s.name, { tool, file: s.file, err, ms });
+      const name = tool?.name ?? s.name;
+      const other = found.get(name);
+      // Two folders claiming one name: neither wins silently.
+      const clash = other && new Error(`tool "${name}" is claimed by ${other.file} and ${s.file}`);
+      if (clash) found.set(name, { file: `${other.file}, ${s.file}`, err: clash, ms });
+      else found.set(name, { tool, file: s.file, err, ms });
     }
     for (const tool of this.#opts.tools ?? []) found.set(tool.name, { tool, ms: 0 });
     found.set("status", { tool: this.status, ms: 0 });
@@ -296,13 +304,25 @@ export class Kernel {
     if (sink && typeof sink.info === "function") this.#log = sink;
   }
 
-  #failTool(name: string, err: unknown): void {
+  /**
+   * Marks a tool failed. Plugins already built with it fail too (they declared they need it);
+   * a tool that was set up stays in the shutdown order so its resources are still closed.
+   */
+  #failTool(name: string, err: unknown, { keepForShutdown = false } = {}): void {
     const info = this.#info(err);
     this.#failedTools.set(name, info);
     this.#tools.delete(name);
-    this.#toolOrder = this.#toolOrder.filter((t) => t.name !== name);
+    if (!keepForShutdown) this.#toolOrder = this.#toolOrder.filter((t) => t.name !== name);
     this.status.update("tool", name, { state: "failed", error: info });
     this.#log.error(`tool ${name} failed: ${formatError(info)}`);
+    for (const e of this.status.list()) {
+      if (e.kind === "plugin" && e.state === "ready" && e.tools?.includes(name)) {
+        this.status.update("plugin", e.id, {
+          state: "failed",
+          error: { message: `needs tool "${name}", which failed: ${info.message}`, file: e.file },
+        });
+      }
+    }
   }
 
   // ---- plugins -----------------------------------------------------------------------------
@@ -347,7 +367,7 @@ export class Kernel {
       this.#plugins.set(src.id, { source: src, instance, owner, reloads });
       const ms = round(performance.now() - t0);
       this.#setPluginStatus(src, "ready", cls, injection, { generation, reloads, loadMs: ms });
-      if (prev) this.#retire(prev);
+      if (prev) this.#track(this.#retire(prev));
       return { id: src.id, ok: true, generation, ms };
     } catch (err) {
       for (const tool of this.#toolOrder) this.#try(() => tool.release?.(src.id, generation), "");
@@ -430,6 +450,11 @@ export class Kernel {
       );
   }
 
+  #track(p: Promise<void>): void {
+    this.#retiring.add(p);
+    p.finally(() => this.#retiring.delete(p));
+  }
+
   #serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.#pending.get(id) ?? Promise.resolve();
     const next = prev.then(fn, fn);
@@ -469,8 +494,9 @@ export class Kernel {
   }
 
   #info(err: unknown, file?: string): ErrorInfo {
-    const info = errorInfo(err, this.root, this.#opts.rewritePath);
-    if (!info.file && file) info.file = file;
+    const info = errorInfo(err, this.root, this.#opts.rewritePath, file);
+    // Stacks help in dev; in production they would only leak paths through /system/status.
+    if (this.mode === "start") delete info.stack;
     return info;
   }
 

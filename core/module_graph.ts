@@ -13,9 +13,12 @@
  */
 import { fileUrl } from "./discovery.ts";
 
-/** The specifier of every static import/export and literal dynamic import, with its offsets. */
+/**
+ * The specifier of every static import/export and literal dynamic import. Runs on source whose
+ * comments and template literals were blanked out, so names may span lines and contain comments.
+ */
 const IMPORT_RE =
-  /(?:^|[;\n}])\s*(?:import|export)\s*(?:type\s+)?(?:[\w*${}\s,]+?\s*from\s*)?(["'])([^"'\n]+)\1|\bimport\s*\(\s*(["'])([^"'\n]+)\3\s*\)/g;
+  /(?:^|[;\n}])\s*(?:import|export)\b(?:[^'";]*?\bfrom)?\s*(["'])([^"'\n]+)\1|\bimport\s*\(\s*(["'])([^"'\n]+)\3\s*\)/g;
 
 interface Spec {
   spec: string;
@@ -23,10 +26,48 @@ interface Spec {
   end: number;
 }
 
+/**
+ * Replaces comments and template literals with spaces (newlines kept), so offsets still match
+ * the source and nothing inside them looks like an import. String literals are kept.
+ */
+export function blankNonCode(source: string): string {
+  const out = source.split("");
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (out[k] !== "\n") out[k] = " ";
+  };
+  let i = 0;
+  while (i < source.length) {
+    const c = source[i], next = source[i + 1];
+    if (c === "/" && next === "/") {
+      const end = source.indexOf("\n", i);
+      const stop = end < 0 ? source.length : end;
+      blank(i, stop);
+      i = stop;
+    } else if (c === "/" && next === "*") {
+      const end = source.indexOf("*/", i + 2);
+      const stop = end < 0 ? source.length : end + 2;
+      blank(i, stop);
+      i = stop;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < source.length && source[j] !== c && source[j] !== "\n") {
+        j += source[j] === "\\" ? 2 : 1;
+      }
+      i = j + 1;
+    } else if (c === "`") {
+      let j = i + 1;
+      while (j < source.length && source[j] !== "`") j += source[j] === "\\" ? 2 : 1;
+      blank(i, j + 1);
+      i = j + 1;
+    } else i++;
+  }
+  return out.join("");
+}
+
 /** Relative specifiers in `source`, with the offsets of the text between the quotes. */
 export function scanImports(source: string): Spec[] {
   const out: Spec[] = [];
-  for (const m of source.matchAll(IMPORT_RE)) {
+  for (const m of blankNonCode(source).matchAll(IMPORT_RE)) {
     const spec = m[2] ?? m[4];
     if (!spec.startsWith("./") && !spec.startsWith("../")) continue;
     const end = m.index! + m[0].lastIndexOf(spec) + spec.length;
@@ -67,12 +108,16 @@ export class ModuleGraph {
     this.#written.clear();
   }
 
-  /** Records the local import graph of plugin files (as loaded from their original files). */
+  /**
+   * Records the local import graph of plugin files (as loaded from their original files). A file
+   * that cannot be read is recorded with what could be read, so its dependants still reload.
+   */
   async track(pluginFiles: string[]): Promise<void> {
     for (const rel of pluginFiles) {
       const nodes = new Map<string, Node>();
-      await this.#collect(rel, nodes);
-      this.#graphs.set(rel, new Set(nodes.keys()));
+      const missing = new Set<string>();
+      await this.#collect(rel, nodes, missing).catch(() => {});
+      this.#graphs.set(rel, new Set([...nodes.keys(), ...missing]));
     }
   }
 
@@ -94,8 +139,15 @@ export class ModuleGraph {
    */
   async versionedUrl(pluginRel: string): Promise<string> {
     const nodes = new Map<string, Node>();
-    await this.#collect(pluginRel, nodes);
-    this.#graphs.set(pluginRel, new Set(nodes.keys()));
+    const missing = new Set<string>();
+    await this.#collect(pluginRel, nodes, missing);
+    this.#graphs.set(pluginRel, new Set([...nodes.keys(), ...missing]));
+    if (missing.size) {
+      const importer = [...nodes.values()].find((n) => n.deps.some((d) => missing.has(d.rel)));
+      throw new Error(
+        `Module not found "${[...missing][0]}", imported by ${importer?.rel ?? pluginRel}`,
+      );
+    }
     const hashes = new Map<string, string>();
     const copyOf = async (rel: string, stack: Set<string>): Promise<string> => {
       const known = hashes.get(rel);
@@ -129,19 +181,28 @@ export class ModuleGraph {
     this.#written.add(copyRel);
   }
 
-  /** Reads `rel` and, recursively, the local files it imports. */
-  async #collect(rel: string, nodes: Map<string, Node>): Promise<void> {
+  /**
+   * Reads `rel` and, recursively, the local files it imports. Local files that do not exist
+   * are put in `missing` (so that creating one later reloads the plugin).
+   */
+  async #collect(rel: string, nodes: Map<string, Node>, missing: Set<string>): Promise<void> {
     if (nodes.has(rel)) return;
-    const source = await Deno.readTextFile(`${this.root}/${rel}`);
+    let source: string;
+    try {
+      source = await Deno.readTextFile(`${this.root}/${rel}`);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound && nodes.size > 0) return void missing.add(rel);
+      throw err;
+    }
     const deps = scanImports(source).map((at) => ({
       at,
-      rel: new URL(at.spec, `file:///${rel}`).pathname.slice(1),
+      rel: decodeURIComponent(new URL(at.spec, `file:///${rel}`).pathname.slice(1)),
     }));
     const node: Node = { rel, source, deps: [] };
     nodes.set(rel, node);
     for (const d of deps) {
       node.deps.push(d);
-      if (d.rel.startsWith("domains/")) await this.#collect(d.rel, nodes);
+      if (d.rel.startsWith("domains/")) await this.#collect(d.rel, nodes, missing);
     }
   }
 }

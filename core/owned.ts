@@ -22,14 +22,20 @@ export class OwnedRegistry<T> {
   /** Grows with every change to the live set; cheap to compare for lazy rebuilds. */
   version = 0;
 
-  /** Record `item` for `owner`. Visible at once if that generation is live, else staged. */
-  add(owner: Owner, item: T): void {
+  /**
+   * Record `item` for `owner`. Visible at once if that generation is live, else staged.
+   * Returns false, recording nothing, when that generation was already replaced or released
+   * (a timer firing after its plugin was unloaded): it can no longer register anything.
+   */
+  add(owner: Owner, item: T): boolean {
+    if (this.#isRetired(owner)) return false;
     let gens = this.#slots.get(owner.id);
     if (!gens) this.#slots.set(owner.id, gens = new Map());
     let slot = gens.get(owner.generation);
     if (!slot) gens.set(owner.generation, slot = { owner, items: [] });
     slot.items.push(item);
     if (this.#live.get(owner.id) === owner.generation) this.#changed();
+    return true;
   }
 
   /** Remove one item; returns whether it was there. */
@@ -53,6 +59,7 @@ export class OwnedRegistry<T> {
       }
     }
     this.#live.set(owner.id, owner.generation);
+    this.#retire(owner.id, owner.generation - 1);
     this.#changed();
     return dropped;
   }
@@ -60,6 +67,8 @@ export class OwnedRegistry<T> {
   /** Drop one generation of `ownerId`, or all of them; returns the dropped items. */
   release(ownerId: string, generation?: number): T[] {
     const gens = this.#slots.get(ownerId);
+    const newest = Math.max(0, this.#live.get(ownerId) ?? 0, ...(gens?.keys() ?? []));
+    this.#retire(ownerId, generation === undefined ? newest : undefined, generation);
     if (!gens) return [];
     const dropped: T[] = [];
     for (const [gen, slot] of gens) {
@@ -114,6 +123,22 @@ export class OwnedRegistry<T> {
     let n = 0;
     for (const gens of this.#slots.values()) for (const s of gens.values()) n += s.items.length;
     return n;
+  }
+
+  /** Generations of each id that may not register again: all up to `floor`, and `gens`. */
+  #retired = new Map<string, { floor: number; gens: Set<number> }>();
+
+  #retire(id: string, floor?: number, generation?: number): void {
+    let r = this.#retired.get(id);
+    if (!r) this.#retired.set(id, r = { floor: 0, gens: new Set() });
+    if (floor !== undefined) r.floor = Math.max(r.floor, floor);
+    if (generation !== undefined) r.gens.add(generation);
+    for (const g of r.gens) if (g <= r.floor) r.gens.delete(g);
+  }
+
+  #isRetired(owner: Owner): boolean {
+    const r = this.#retired.get(owner.id);
+    return !!r && (owner.generation <= r.floor || r.gens.has(owner.generation));
   }
 
   #changed() {

@@ -1,7 +1,8 @@
 /**
  * The dev supervisor: runs the app as a child process and starts a new one when the child asks
- * for a restart (exit code {@link RESTART_CODE}: `core/`, `tools/` or `deno.json` changed, or the
- * reload memory budget is spent). Signals are passed on, so Ctrl-C still shuts down cleanly.
+ * for a restart (exit code {@link RESTART_CODE}: `core/`, `tools/`, `main.ts` or `deno.json`
+ * changed, or the reload memory budget is spent). Signals are passed on, so Ctrl-C still shuts
+ * down cleanly; a signal while no child runs (after a crash) exits at once.
  * @module
  */
 
@@ -10,15 +11,19 @@ export const RESTART_CODE = 75;
 
 /** Runs `deno run -P=dev --no-code-cache main.ts dev --child` until it exits for good. */
 export async function supervise(root: string, entry: string): Promise<never> {
-  let stopping = false;
   let child: Deno.ChildProcess | undefined;
-  const forward = (sig: Deno.Signal) => () => {
-    stopping = true;
-    try {
-      child?.kill(sig);
-    } catch { /* already gone */ }
-  };
-  for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, forward(sig));
+  let stopRequested: (code: number) => void = () => {};
+  const stopped = new Promise<number>((resolve) => stopRequested = resolve);
+  let stopping = false;
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => {
+      stopping = true;
+      if (!child) return stopRequested(0);
+      try {
+        child.kill(sig);
+      } catch { /* already gone */ }
+    });
+  }
   while (true) {
     child = new Deno.Command(Deno.execPath(), {
       args: [
@@ -35,19 +40,31 @@ export async function supervise(root: string, entry: string): Promise<never> {
       stderr: "inherit",
     }).spawn();
     const { code } = await child.status;
+    child = undefined;
     if (stopping) Deno.exit(code);
     if (code === RESTART_CODE) continue;
     console.error(
       `[supervisor] the app exited with code ${code}; fix the error, then save any file to restart`,
     );
-    await nextChange(root);
+    const watcher = Deno.watchFs(
+      ["core", "tools", "domains", "cli", "main.ts", "deno.json"].map((p) => `${root}/${p}`)
+        .filter(exists),
+    );
+    const changed = (async () => {
+      for await (const _ of watcher) return -1;
+      return -1;
+    })();
+    const result = await Promise.race([changed, stopped]);
+    watcher.close();
+    if (result !== -1 || stopping) Deno.exit(0);
   }
 }
 
-async function nextChange(root: string): Promise<void> {
-  const watcher = Deno.watchFs(
-    ["core", "tools", "domains", "main.ts", "deno.json"].map((p) => `${root}/${p}`),
-  );
-  for await (const _ of watcher) break;
-  watcher.close();
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
