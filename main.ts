@@ -41,7 +41,11 @@ let stopping = false;
 let booted: Promise<void> = Promise.resolve();
 /** Graceful stop: the watcher, then the kernel (drains in-flight work), then exit. */
 async function stop(why: string, code = 0) {
-  if (stopping) return;
+  if (stopping) {
+    // A second Ctrl-C: the user does not want to wait for the drain.
+    if (why.endsWith("received")) Deno.exit(130);
+    return;
+  }
   stopping = true;
   await booted.catch(() => {});
   kernel.log.info(`${why}: shutting down`);
@@ -57,6 +61,18 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 await (booted = kernel.boot());
 reportBoot(kernel.status.list(), kernel.status.summary().bootMs as number, kernel.log);
+
+// In production a failed tool is a deployment error (a taken port, an unreachable database):
+// exit non-zero so the supervisor or orchestrator notices, instead of half-serving.
+const failedTools = kernel.status.list().filter((e) => e.kind === "tool" && e.state === "failed");
+if (mode === "start" && failedTools.length && env("ALLOW_FAILED_TOOLS") !== "1") {
+  kernel.log.error(
+    `exiting: tool(s) ${
+      failedTools.map((t) => t.id).join(", ")
+    } failed (ALLOW_FAILED_TOOLS=1 serves anyway)`,
+  );
+  await stop("boot failed", 1);
+}
 updateGenerated?.();
 if (reloader) await reloader.start();
 else kernel.log.info(`hot reload off (${compiled ? "compiled binary" : "start mode"})`);

@@ -66,3 +66,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "e2e start: a taken port fails the boot with a non-zero exit and says why",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await copyProject();
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["task", "start"],
+        cwd: dir,
+        env: {
+          PORT: String((taken.addr as Deno.NetAddr).port),
+          HOST: "127.0.0.1",
+          NO_COLOR: "1",
+          DB_PATH: `${dir}/data/app.db`,
+        },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const log = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      equal(out.code, 1, log);
+      match(log, /exiting: tool\(s\) http failed/);
+      match(log, /plugin\s+system\/health\s+failed/);
+    } finally {
+      taken.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -143,6 +143,9 @@ export class Migrator {
     const out: MigrationFile[] = [];
     for (const name of names) {
       const text = (await Deno.readTextFile(`${dir}/${name}`)).replaceAll("\r\n", "\n");
+      // An empty file is one being written (an editor's first save, a `touch`): applying and
+      // recording it would skip its real content for good. It and the files after it wait.
+      if (!text.trim()) break;
       out.push({
         domain,
         name,

@@ -222,3 +222,30 @@ Deno.test("migrations: a domain without a migrations folder is fine", async () =
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("migrations: an empty file (being written) waits, with those after it, until it has SQL", async () => {
+  const root = await tempRoot();
+  try {
+    await writeFiles(root, {
+      "domains/shop/migrations/001_products.sql": "CREATE TABLE products (id INTEGER PRIMARY KEY);",
+      "domains/shop/migrations/002_add_total.sql": "",
+      "domains/shop/migrations/003_index.sql": "CREATE INDEX products_total ON products (total);",
+    });
+    const shop = domain(root, "shop");
+    const tool = new DbToolService({ path: ":memory:" });
+    await tool.setup(fakeContext(root, { domains: [shop] }));
+    await tool.prepareDomain(shop);
+    const names = () =>
+      (tool.describe() as { migrations: { name: string }[] }).migrations.map((m) => m.name);
+    assert.deepEqual(names(), ["001_products.sql"]);
+    await writeFiles(root, {
+      "domains/shop/migrations/002_add_total.sql": "ALTER TABLE products ADD COLUMN total REAL;",
+    });
+    await tool.prepareDomain(shop);
+    assert.deepEqual(names(), ["001_products.sql", "002_add_total.sql", "003_index.sql"]);
+    await tool.api.execute("INSERT INTO products (total) VALUES ($1)", [2.5]);
+    await tool.shutdown();
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
