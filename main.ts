@@ -9,7 +9,7 @@ import { HotReloader, originalPath } from "./core/hot_reload.ts";
 import { RESTART_CODE, supervise } from "./core/supervisor.ts";
 import { compiledSource, isCompiled } from "./cli/compiled.ts";
 import { contextUpdater } from "./cli/context/mod.ts";
-import { writeManifest } from "./cli/manifest.ts";
+import { manifestOrWalk, writeManifest } from "./cli/manifest.ts";
 
 const mode: Mode = Deno.args[0] === "dev" ? "dev" : "start";
 const root = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
@@ -18,9 +18,10 @@ const env = (key: string) => Deno.env.get(key);
 // In dev, this process only supervises; the app runs in a child it can restart.
 if (mode === "dev" && !Deno.args.includes("--child")) await supervise(root, import.meta.url);
 
-// A `deno compile` binary boots from the generated manifest; otherwise the folders are walked.
+// A `deno compile` binary boots from the generated manifest; otherwise the folders are walked
+// (and the manifest used as a fast path when it matches them).
 const compiled = isCompiled();
-const source = compiled ? () => compiledSource(root) : undefined;
+const source = compiled ? () => compiledSource(root) : () => manifestOrWalk(root);
 const kernel = new Kernel({ root, mode, rewritePath: originalPath, source });
 // In dev, the generated files follow the code: AI_CONTEXT.md and the compile manifest are
 // rewritten at boot and after each reload, when their content changed.

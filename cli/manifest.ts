@@ -3,7 +3,13 @@
  * `deno task manifest --check`: exits 1 (and says what differs) when the file is out of date.
  * @module
  */
-import { walkProject } from "../core/discovery.ts";
+import {
+  type AppSource,
+  fileUrl,
+  fromManifest,
+  type Manifest,
+  walkProject,
+} from "../core/discovery.ts";
 import { diffManifest, MANIFEST_FILE, manifestEntries, renderManifest } from "../core/manifest.ts";
 
 /** The manifest text the tree under `root` calls for. */
@@ -27,6 +33,24 @@ export async function writeManifest(root: string): Promise<boolean> {
   if ((await currentManifest(root)) === wanted) return false;
   await Deno.writeTextFile(`${root}/${MANIFEST_FILE}`, wanted);
   return true;
+}
+
+/**
+ * The project's tools and plugins for `deno task dev`/`start`: from the manifest when it lists
+ * exactly the files on disk — one static import graph loads 1,000 plugins in ~0.1 s, where one
+ * `import()` per file costs more per file the larger the graph grows — else from the folder walk.
+ * If the manifest's graph fails to load (one broken plugin), each file is imported on its own, so
+ * the broken one fails alone.
+ */
+export async function manifestOrWalk(root: string): Promise<AppSource> {
+  const walked = await walkProject(root);
+  try {
+    if ((await currentManifest(root)) !== renderManifest(manifestEntries(walked))) return walked;
+    const mod = await import(fileUrl(root, MANIFEST_FILE));
+    return fromManifest(root, mod.default as Manifest);
+  } catch {
+    return walked;
+  }
 }
 
 /** The project root: the folder holding this repository's `deno.json`. */

@@ -31,6 +31,7 @@ export function didYouMean(name: string, candidates: Iterable<string>): string |
 }
 
 /** ANSI colour codes, which Deno puts inside some error messages (module-not-found…). */
+// deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**

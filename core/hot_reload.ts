@@ -188,20 +188,32 @@ export class HotReloader {
     if (!done.length) return;
     const ms = (performance.now() - t0).toFixed(1);
     k.log.info(`${[...rels].sort().join(", ")} changed → ${done.join("; ")} (${ms} ms)`);
-    await this.#opts.onChanged?.();
+    // Regenerating docs must not hold up the next save's reload.
+    Promise.resolve(this.#opts.onChanged?.()).catch(() => {});
     this.#checkBudget();
   }
 
-  /** Loads each file; returns those that failed. */
+  /**
+   * Loads each file; returns those that failed. The new copies are imported all at once (an
+   * edited model reloads many plugins), then committed one by one in a stable order.
+   */
   async #loadAll(files: string[], done: string[], changed: string[]): Promise<string[]> {
     const k = this.#kernel;
     const failed: string[] = [];
-    for (const rel of files) {
-      const url = await this.graph.versionedUrl(rel).catch((err) => err as Error);
+    const urls = await Promise.all(
+      files.map((rel) => this.graph.versionedUrl(rel).catch((err) => err as Error)),
+    );
+    const modules = urls.map((url) => {
+      const p = typeof url === "string" ? import(url) : Promise.reject(url);
+      p.catch(() => {}); // observed by loadPlugin; avoid an unhandled rejection meanwhile
+      return p;
+    });
+    for (const [i, rel] of files.entries()) {
+      const url = urls[i];
       const id = rel.replace(/^domains\/([^/]+)\/plugins\/([^/]+)\.\w+$/, "$1/$2");
       // A save that changed nothing in the plugin's graph (a touch, a duplicate event).
       if (url === this.#served.get(rel) && k.status.get("plugin", id)?.state === "ready") continue;
-      const r = await k.loadPlugin(this.#source(rel, url));
+      const r = await k.loadPlugin(this.#source(rel, () => modules[i]));
       done.push(this.#describe(r));
       if (r.ok && typeof url === "string") this.#served.set(rel, url);
       if (r.ok) {
@@ -212,14 +224,9 @@ export class HotReloader {
     return failed;
   }
 
-  #source(rel: string, url: string | Error): PluginSource {
+  #source(rel: string, load: () => Promise<Record<string, unknown>>): PluginSource {
     const m = /^domains\/([^/]+)\/plugins\/([^/]+)\.\w+$/.exec(rel)!;
-    return {
-      id: `${m[1]}/${m[2]}`,
-      domain: m[1],
-      file: rel,
-      load: () => typeof url === "string" ? import(url) : Promise.reject(url),
-    };
+    return { id: `${m[1]}/${m[2]}`, domain: m[1], file: rel, load };
   }
 
   #describe(r: LoadResult): string {

@@ -14,7 +14,7 @@ Deno.test({
         match(log, new RegExp(`plugin\\s+${id.replace("/", "\\/")}\\s+ready`));
       }
       match(log, /tool\s+http\s+ready/);
-      match(log, /hot reload off \(start mode\)/);
+      await app.waitForLine(/hot reload off \(start mode\)/);
 
       equal((await app.get("/health")).status, 200);
       let res = await app.send("POST", "/products", { name: "apple", price: 1.5, stock: 7 });
