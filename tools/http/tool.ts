@@ -33,7 +33,7 @@ import type {
   StaticOptions,
   WebSocketHandlers,
 } from "./types.ts";
-import { check, type FieldIssue, parseQuery, readBody, validationError } from "./validation.ts";
+import { check, type FieldIssue, parseQuery, validationError, withBody } from "./validation.ts";
 import { upgrade } from "./ws.ts";
 
 const METHODS = new Set<string>([
@@ -538,7 +538,7 @@ class OwnerApi implements HttpTool {
     };
     const run: RunFn = readsBody
       ? (req, params, search, _path, requestId) =>
-        readBody(req, tool.bodyLimitBytes).then((b) => finish(req, params, search, requestId, b))
+        withBody(req, tool.bodyLimitBytes, (b) => finish(req, params, search, requestId, b))
       : (req, params, search, _path, requestId) =>
         finish(req, params, search, requestId, undefined);
     tool.register(this.owner, {

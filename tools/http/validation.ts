@@ -81,20 +81,37 @@ export function readBody(
   req: Request,
   limit: number,
 ): Promise<Record<string, unknown> | undefined> {
+  try {
+    return Promise.resolve(withBody(req, limit, (b) => b));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * Read the body as {@link readBody} does and pass it to `next`, in as few steps as possible: at
+ * once when there is no body (errors then throw synchronously), else in one promise step for a
+ * JSON body of known length.
+ */
+export function withBody<T>(
+  req: Request,
+  limit: number,
+  next: (body: Record<string, unknown> | undefined) => T | Promise<T>,
+): T | Promise<T> {
   const headers = req.headers;
   const declared = headers.get("content-length");
-  if (declared === "0") return Promise.resolve(undefined);
+  if (declared === "0") return next(undefined);
   // Without a length, look at the stream (made on first access) only to see whether there is one.
-  if (declared === null && !req.body) return Promise.resolve(undefined);
+  if (declared === null && !req.body) return next(undefined);
   const type = headers.get("content-type") ?? "";
   if (declared !== null && type.includes("json")) {
     // The common case: a JSON body of a known size. `req.json()` has a fast path in Deno.
     if (Number(declared) > limit) {
-      return Promise.reject(new HttpError(413, `Request body larger than ${limit} bytes`));
+      throw new HttpError(413, `Request body larger than ${limit} bytes`);
     }
-    return req.json().then(jsonObject, malformed);
+    return req.json().then((v) => next(jsonObject(v)), malformed);
   }
-  return readOther(req, limit, declared, type);
+  return readOther(req, limit, declared, type).then(next);
 }
 
 function malformed(err: unknown): never {
