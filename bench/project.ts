@@ -3,6 +3,7 @@
  * as `deno task dev` / `deno task start` run it (same flags, same permission sets).
  * @module
  */
+import { writeManifest } from "../cli/manifest.ts";
 import { copyProject } from "../e2e/harness.ts";
 import { DENO, freePort, type Proc, spawn } from "./proc.ts";
 
@@ -48,6 +49,8 @@ export function modelSource(label: string): string {
 export async function projectWith(n: number): Promise<string> {
   const dir = await copyProject();
   await generate(dir, n);
+  // As in a real project, whose manifest CI keeps current (`deno task manifest --check`).
+  await writeManifest(dir);
   return dir;
 }
 
