@@ -4,17 +4,23 @@
  *
  *   deno run -A tools/http/bench_http.ts [--duration=5] [--connections=64] [--rounds=5]
  *     [--warmup=3] [--max-foreign=0.1] [--retries=3] [--no-pin] [--json]
+ *   deno run -A tools/http/bench_http.ts serve bare|tool     # one server; prints `PORT <n>`
  *
  * Each server runs in its own child process (`… bench_http.ts serve bare|tool`); the load comes
- * from `wrk` (`apt-get install -y wrk`). Two cases: GET of a small JSON object, and a POST whose
- * JSON body is validated with Zod (through a plugin's `addEndpoint` on the tool).
+ * from `wrk` (`apt-get install -y wrk`). Two cases: `GET /hello` (a small JSON object) and
+ * `POST /items` whose JSON body is validated with Zod (through a plugin's `addEndpoint` on the
+ * tool). The tool's log sink behaves like the logger tool at its default level (`info`): the
+ * per-request debug line is off.
  *
  * To make the numbers trustworthy on a small box: when `taskset` exists and the machine has two
  * or more cores, the servers are pinned to core 0 and `wrk` (one thread) to core 1; each server
  * is warmed up first; then rounds alternate bare/tool (ABBA order, so drift cancels) and the
  * reported ratio is the median of the per-round ratios tool/bare. Per run: req/s, p50/p99
- * latency (wrk `--latency`) and server CPU per request (utime+stime from `/proc/<pid>/stat`,
- * all threads, divided by the requests of the run).
+ * latency (wrk `--latency`), server CPU per request (utime+stime from `/proc/<pid>/stat`, all
+ * threads, divided by the requests of the run) and the share of the server's core that other
+ * processes took; a round where that share is above `--max-foreign` is run again (up to
+ * `--retries` times), and counted as `disturbed` if it stays noisy. `cpuRatio` (median of bare
+ * CPU/request over tool CPU/request) is the number least moved by other load on the machine.
  *
  * Importable: {@link benchHttp} runs the whole thing and returns {@link HttpBenchResult}.
  * @module
