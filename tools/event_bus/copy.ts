@@ -5,6 +5,10 @@
 
 const MAX_DEPTH = 200;
 const FALLBACK = Symbol("fallback");
+const OBJECT_PROTO = Object.prototype;
+const ARRAY_PROTO = Array.prototype;
+const { getPrototypeOf, freeze, isFrozen, hasOwn } = Object;
+const isArray = Array.isArray;
 
 /**
  * A deep copy of `value`, deep-frozen, when it is plain data (primitives, plain objects,
@@ -16,41 +20,54 @@ const FALLBACK = Symbol("fallback");
  * @throws {DOMException} `DataCloneError` for values `structuredClone` rejects (functions, …).
  */
 export function frozenCopy<T>(value: T): T {
-  if (value === null || typeof value !== "object") {
+  if (typeof value !== "object" || value === null) {
     if (typeof value === "function" || typeof value === "symbol") return structuredClone(value);
     return value;
   }
-  try {
-    return copyPlain(value, 0) as T;
-  } catch (e) {
-    if (e !== FALLBACK) throw e;
-    return structuredClone(value);
-  }
+  const out = copyPlain(value, 0);
+  return (out === FALLBACK ? structuredClone(value) : out) as T;
 }
 
 /** Whether a payload produced by {@link frozenCopy} can be handed to several consumers. */
 export function isShareable(value: unknown): boolean {
-  return value === null || typeof value !== "object" || Object.isFrozen(value);
+  return typeof value !== "object" || value === null || isFrozen(value);
 }
 
-function copyPlain(v: unknown, depth: number): unknown {
-  if (v === null || typeof v !== "object") {
-    if (typeof v === "function" || typeof v === "symbol") throw FALLBACK;
-    return v;
+/**
+ * Copy and freeze a non-null object of plain data, or return FALLBACK (a value that isn't plain
+ * data, or maybe a cycle). Own enumerable string keys only, as structuredClone; a for-in loop
+ * (no key array) with an own-property check, so that enumerable properties someone added to
+ * Object.prototype are not copied.
+ */
+function copyPlain(v: object, depth: number): unknown {
+  if (depth > MAX_DEPTH) return FALLBACK; // maybe a cycle: structuredClone handles those
+  const proto = getPrototypeOf(v);
+  if (proto === OBJECT_PROTO || proto === null) {
+    const out: Record<string, unknown> = {};
+    for (const k in v) {
+      if (!hasOwn(v, k)) continue;
+      if (k === "__proto__") return FALLBACK;
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === "object" && x !== null) {
+        const c = copyPlain(x, depth + 1);
+        if (c === FALLBACK) return FALLBACK;
+        out[k] = c;
+      } else if (typeof x === "function" || typeof x === "symbol") return FALLBACK;
+      else out[k] = x;
+    }
+    return freeze(out);
   }
-  if (depth > MAX_DEPTH) throw FALLBACK; // maybe a cycle: structuredClone handles those
-  if (Array.isArray(v)) {
-    if (Object.getPrototypeOf(v) !== Array.prototype) throw FALLBACK;
-    const out = new Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = copyPlain(v[i], depth + 1);
-    return Object.freeze(out);
+  if (proto !== ARRAY_PROTO || !isArray(v)) return FALLBACK;
+  const n = v.length;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (typeof x === "object" && x !== null) {
+      const c = copyPlain(x, depth + 1);
+      if (c === FALLBACK) return FALLBACK;
+      out[i] = c;
+    } else if (typeof x === "function" || typeof x === "symbol") return FALLBACK;
+    else out[i] = x;
   }
-  const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) throw FALLBACK;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) {
-    if (k === "__proto__") throw FALLBACK;
-    out[k] = copyPlain((v as Record<string, unknown>)[k], depth + 1);
-  }
-  return Object.freeze(out);
+  return freeze(out);
 }

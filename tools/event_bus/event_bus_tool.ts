@@ -8,6 +8,7 @@ import type { LogSink, Owner, Tool, ToolContext } from "../../core/types.ts";
 import { frozenCopy, isShareable } from "./copy.ts";
 import { type Deadline, Deadlines } from "./deadlines.ts";
 import { BusError } from "./errors.ts";
+import { EventIds, TickClock } from "./stamps.ts";
 import { assertName, compilePattern, type Matcher } from "./pattern.ts";
 import { type EventCounters, EventStats } from "./stats.ts";
 import {
@@ -125,13 +126,10 @@ export class EventBusTool implements Tool {
   #deadlines = new Deadlines();
   #state: "open" | "draining" | "closed" = "open";
   #dropped = 0;
-  #seq = 0;
+  #ids = new EventIds();
+  #clock = new TickClock();
   #opening: Promise<void> | undefined;
   #interestQueued = false;
-  readonly #idPrefix = Array.from(
-    crypto.getRandomValues(new Uint8Array(4)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
 
   /** A bus on `options.transport` (default: in-process). */
   constructor(options: EventBusOptions = {}) {
@@ -336,12 +334,12 @@ export class EventBusTool implements Tool {
   }
 
   #envelope(name: string, payload: unknown, source: string, correlationId?: string): Envelope {
-    const id = `${this.#idPrefix}-${(++this.#seq).toString(36)}`;
+    const id = this.#ids.next();
     return Object.freeze({
       id,
       name,
       payload,
-      time: Date.now(),
+      time: this.#clock.now(),
       source,
       correlationId: correlationId ?? id,
     });

@@ -13,13 +13,19 @@
  * `structuredClone`d once per subscriber, so each gets a private, writable copy.
  */
 export interface Envelope<T = unknown> {
-  /** Unique id of this event (unique within the process, sortable by publish order). */
+  /**
+   * Unique id of this event: `<8 hex, random per bus>-<10 base-36 digits>`, unique within the
+   * process, fixed width, so ids of one bus sort as strings in publish order.
+   */
   readonly id: string;
   /** Event name, e.g. `product.created`. */
   readonly name: string;
   /** The published data (a frozen copy; see above). */
   readonly payload: T;
-  /** Publish time, ms since epoch. */
+  /**
+   * Publish time, ms since epoch. The clock is read once per synchronous run: events published
+   * in the same tick (e.g. in one loop) share the time of the first of them.
+   */
   readonly time: number;
   /** Owner id of the publisher (`<domain>/<plugin>`, or `event_bus` for dead letters). */
   readonly source: string;
