@@ -7,7 +7,8 @@ const MAX_DEPTH = 200;
 const FALLBACK = Symbol("fallback");
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
-const { getPrototypeOf, freeze, isFrozen, hasOwn } = Object;
+const { getPrototypeOf, freeze, isFrozen } = Object;
+const hasOwnProperty = Object.prototype.hasOwnProperty;
 const isArray = Array.isArray;
 
 /**
@@ -35,9 +36,9 @@ export function isShareable(value: unknown): boolean {
 
 /**
  * Copy and freeze a non-null object of plain data, or return FALLBACK (a value that isn't plain
- * data, or maybe a cycle). Own enumerable string keys only, as structuredClone; a for-in loop
+ * data, or maybe a cycle). Own enumerable string keys only, as structuredClone: a for-in loop
  * (no key array) with an own-property check, so that enumerable properties someone added to
- * Object.prototype are not copied.
+ * Object.prototype are not copied. (A spread copies faster but would keep symbol keys.)
  */
 function copyPlain(v: object, depth: number): unknown {
   if (depth > MAX_DEPTH) return FALLBACK; // maybe a cycle: structuredClone handles those
@@ -45,7 +46,7 @@ function copyPlain(v: object, depth: number): unknown {
   if (proto === OBJECT_PROTO || proto === null) {
     const out: Record<string, unknown> = {};
     for (const k in v) {
-      if (!hasOwn(v, k)) continue;
+      if (!hasOwnProperty.call(v, k)) continue; // V8 makes this free inside for-in
       if (k === "__proto__") return FALLBACK;
       const x = (v as Record<string, unknown>)[k];
       if (typeof x === "object" && x !== null) {

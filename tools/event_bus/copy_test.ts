@@ -36,3 +36,20 @@ Deno.test("copy: __proto__ keys do not change the copy's prototype", () => {
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.deepEqual(Object.keys(out).sort(), ["__proto__", "a"]);
 });
+
+Deno.test("copy: only own enumerable string keys, as structuredClone", () => {
+  const sym = Symbol("meta");
+  const src: Record<string | symbol, unknown> = { a: 1, [sym]: { internal: true } };
+  Object.defineProperty(src, "hidden", { value: 2, enumerable: false });
+  const proto = Object.prototype as Record<string, unknown>;
+  proto.polluted = { x: 1 }; // enumerable, inherited by every object
+  try {
+    const out = frozenCopy(src) as Record<string | symbol, unknown>;
+    assert.deepEqual(Reflect.ownKeys(out), ["a"]);
+    assert.ok(isShareable(out));
+    const nested = frozenCopy({ inner: { b: 1 } }) as { inner: object };
+    assert.deepEqual(Reflect.ownKeys(nested.inner), ["b"]);
+  } finally {
+    delete proto.polluted;
+  }
+});

@@ -114,6 +114,8 @@ export class EventBusTool implements Tool {
   #responders = new OwnedRegistry<Responder>();
   #plans = new Map<string, Plan>();
   #plansVersion = -1;
+  #lastPlanName = "";
+  #lastPlan: Plan | undefined;
   #responderMap = new Map<string, Responder>();
   #responderVersion = -1;
   #roundRobin = new Map<string, number>();
@@ -197,10 +199,17 @@ export class EventBusTool implements Tool {
   /** The {@link EventBus} a plugin receives; everything it registers is owned by `owner`. */
   forOwner(owner: Owner): EventBus {
     // Per owner: names already validated and recorded → their counters (one Map lookup a publish).
+    // The last name published, to skip even that lookup when a plugin publishes one name often.
     const known = new Map<string, EventCounters>();
+    let lastName: unknown, lastCounters: EventCounters | undefined;
     return {
       publish: (name, payload, options) => {
-        const c = known.get(name) ?? this.#firstPublish(owner, name, known);
+        let c = lastCounters;
+        if (name !== lastName || c === undefined) {
+          c = known.get(name) ?? this.#firstPublish(owner, name, known);
+          lastName = name;
+          lastCounters = c;
+        }
         this.#publish(owner, c, name, payload, options);
       },
       subscribe: (pattern, handler, options) =>
@@ -413,9 +422,10 @@ export class EventBusTool implements Tool {
     if (this.#plansVersion !== this.#subs.version) {
       this.#plans.clear();
       this.#plansVersion = this.#subs.version;
-    }
+      this.#lastPlan = undefined;
+    } else if (name === this.#lastPlanName && this.#lastPlan !== undefined) return this.#lastPlan;
     let plan = this.#plans.get(name);
-    if (plan) return plan;
+    if (plan) return this.#remember(name, plan);
     const solo: Subscription[] = [];
     const groups = new Map<string, Subscription[]>();
     for (const s of this.#subs.live()) {
@@ -434,7 +444,13 @@ export class EventBusTool implements Tool {
     };
     if (this.#plans.size >= MAX_PLANS) this.#plans.clear();
     this.#plans.set(name, plan);
-    return plan;
+    return this.#remember(name, plan);
+  }
+
+  /** The plan of the last name delivered: a batch is often one name, no Map lookup then. */
+  #remember(name: string, plan: Plan): Plan {
+    this.#lastPlanName = name;
+    return this.#lastPlan = plan;
   }
 
   #attempt(
