@@ -662,7 +662,7 @@ export class EventBusTool implements Tool {
     c: EventCounters,
     name: string,
     payload: unknown,
-    options: RequestOptions = {},
+    options: RequestOptions | undefined,
   ): Promise<R> {
     if (this.#state === "closed") {
       return Promise.reject(new BusError("closed", `request "${name}": the event bus is closed`));
@@ -670,12 +670,14 @@ export class EventBusTool implements Tool {
     c.requests++;
     const r = this.#responder(name);
     if (!r) {
-      if (this.#transport.request) return this.#remoteRequest(owner, c, name, payload, options);
+      if (this.#transport.request) {
+        return this.#remoteRequest(owner, c, name, payload, options ?? {});
+      }
       return Promise.reject(new BusError("no_responder", `no plugin responds to "${name}"`));
     }
     let result: unknown;
     try {
-      const env = this.#envelope(name, frozenCopy(payload), owner.id, options.correlationId);
+      const env = this.#envelope(name, frozenCopy(payload), owner.id, options?.correlationId);
       result = r.handler(env);
     } catch (e) {
       return Promise.reject(this.#responderError(r, name, e, c));
@@ -688,7 +690,7 @@ export class EventBusTool implements Tool {
         return Promise.reject(this.#responderError(r, name, e, c));
       }
     }
-    const timeout = options.timeout ?? DEFAULT_REQUEST_TIMEOUT;
+    const timeout = options?.timeout ?? DEFAULT_REQUEST_TIMEOUT;
     this.#begin(r.flight);
     return new Promise<R>((resolve, reject) => {
       let done = false;
