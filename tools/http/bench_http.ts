@@ -17,8 +17,8 @@
  * is warmed up first; then rounds alternate bare/tool (ABBA order, so drift cancels) and the
  * reported ratio is the median of the per-round ratios tool/bare. Per run: req/s, p50/p99
  * latency (wrk `--latency`), server CPU per request (utime+stime from `/proc/<pid>/stat`, all
- * threads, divided by the requests of the run) and the share of the server's core that other
- * processes took; a round where that share is above `--max-foreign` is run again (up to
+ * threads, divided by the requests of the run) and the CPU (in cores) that other processes
+ * took; a round where that is above `--max-foreign` is run again (up to
  * `--retries` times), and counted as `disturbed` if it stays noisy. `cpuRatio` (median of bare
  * CPU/request over tool CPU/request) is the number least moved by other load on the machine.
  *
@@ -85,8 +85,8 @@ export interface HttpBenchOptions {
   /** Pin servers to core 0 and wrk to core 1 with taskset when possible (default true). */
   pin?: boolean;
   /**
-   * A round (one bare and one tool run) is run again, up to {@link retries} times, when another
-   * process used more than this share of the server's core during either run (default 0.1).
+   * A round (one bare and one tool run) is run again, up to {@link retries} times, when other
+   * processes used more than this many cores during either run (default 0.1).
    */
   maxForeign?: number;
   /** How many times a disturbed round is run again (default 3). */
@@ -104,8 +104,8 @@ export interface HttpRun {
   /** Server CPU (user+system, all threads) per request, in microseconds; NaN without /proc. */
   cpuUsPerReq: number;
   /**
-   * Share of the server's core (of all cores when not pinned) that other processes used during
-   * the run: user+system time of the core minus the server's. High means the run was disturbed.
+   * CPU that other processes used during the run, in cores (user+system time of all cores minus
+   * the server's, wrk's and the bench's own, over the wall time). High means a disturbed run.
    */
   foreign: number;
 }
@@ -169,6 +169,17 @@ function cpuSeconds(pid: number): number {
     // Fields after the `(comm)`: state is field 3; utime 14, stime 15 (1-based).
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time of this process and its reaped children (wrk), in seconds; NaN when unknown. */
+function selfSeconds(): number {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
   } catch {
     return NaN;
   }
@@ -257,19 +268,21 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<HttpBen
     const wargs = [`-t1`, `-c${connections}`, `-d${seconds}s`, "--latency", url];
     if (post) wargs.unshift("-s", script);
     const [cmd, args] = pin(1, "wrk", wargs);
-    const core = pinned ? "cpu0" : "cpu";
     const cpu0 = cpuSeconds(pid);
-    const busy0 = coreBusySeconds(core);
+    const busy0 = coreBusySeconds("cpu");
+    const self0 = selfSeconds();
     const t0 = performance.now();
     const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
     const cpu1 = cpuSeconds(pid);
-    const busy1 = coreBusySeconds(core);
-    const wall = (performance.now() - t0) / 1000 * (pinned ? 1 : navigator.hardwareConcurrency);
+    const busy1 = coreBusySeconds("cpu");
+    const self1 = selfSeconds();
+    const wall = (performance.now() - t0) / 1000;
     if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
     const text = new TextDecoder().decode(out.stdout);
     if (/Non-2xx|Socket errors/.test(text)) throw new Error(`errors under load:\n${text}`);
     const run = parseWrk(text);
-    const foreign = Math.max(0, (busy1 - busy0 - (cpu1 - cpu0)) / wall);
+    // Busy time of all cores minus the server, wrk (a reaped child) and this process.
+    const foreign = Math.max(0, (busy1 - busy0 - (cpu1 - cpu0) - (self1 - self0)) / wall);
     return { ...run, cpuUsPerReq: (cpu1 - cpu0) * 1e6 / run.requests, foreign };
   };
 
@@ -307,9 +320,9 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<HttpBen
           }
           retried++;
           progress(
-            `${name} round ${i + 1}: disturbed (foreign ${
-              (100 * Math.max(pair.bare.foreign, pair.tool.foreign)).toFixed(0)
-            }% of the server core), again`,
+            `${name} round ${i + 1}: disturbed (others used ${
+              Math.max(pair.bare.foreign, pair.tool.foreign).toFixed(2)
+            } cores), again`,
           );
         }
         runs.bare.push(pair.bare);
