@@ -51,7 +51,7 @@ interface Server {
 
 const REPO = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 
-async function baseline(kind: "hono" | "raw" | "tool"): Promise<Server> {
+async function baseline(kind: "hono" | "hono-rid" | "raw" | "tool"): Promise<Server> {
   const script = kind === "tool"
     ? `${REPO}/tools/http/bench_http.ts` // the http tool alone (its own bench's server)
     : `${REPO}/bench/servers/http_baselines.ts`;
@@ -63,7 +63,12 @@ async function baseline(kind: "hono" | "raw" | "tool"): Promise<Server> {
     await proc.stop(500);
     throw e;
   });
-  const name = { hono: "bare Hono", raw: "raw Deno.serve", tool: "http tool alone" }[kind];
+  const name = {
+    hono: "bare Hono",
+    "hono-rid": "Hono + requestId()",
+    raw: "raw Deno.serve",
+    tool: "http tool alone",
+  }[kind];
   return { name, url: `http://127.0.0.1:${/PORT (\d+)/.exec(line)![1]}`, proc };
 }
 
@@ -109,7 +114,12 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
   const rounds = o.quick ? 1 : 3;
   const servers: Server[] = [];
   try {
-    servers.push(await kernelApp(), await baseline("hono"), await baseline("raw"));
+    servers.push(
+      await kernelApp(),
+      await baseline("hono"),
+      await baseline("hono-rid"),
+      await baseline("raw"),
+    );
     const tool = await baseline("tool").catch((e) => {
       o.log(`http tool alone: skipped (${(e as Error).message.split("\n")[0]})`);
       return undefined;
@@ -148,6 +158,7 @@ function rows(best: Map<string, Measured>, rounds: number, servers: Server[]): R
     const k = best.get(`${label} kernel + plugin`)!;
     const hono = best.get(`${label} bare Hono`)!;
     const raw = best.get(`${label} raw Deno.serve`)!;
+    const rid = best.get(`${label} Hono + requestId()`)!;
     const what = label === "GET" ? "GET small JSON" : "POST validated JSON";
     const samples = `best of ${rounds}; ${k.requests.toLocaleString("en-US")} req`;
     const ratio = k.rps / hono.rps;
@@ -161,6 +172,17 @@ function rows(best: Map<string, Measured>, rounds: number, servers: Server[]): R
         ratio,
         target: "≥ 0.90×",
         pass: ratio >= 0.9,
+        samples,
+      },
+      {
+        // Like for like: our tool sends an x-request-id on every response, which takes Deno's
+        // responses off their fastest path; so does Hono's own request-id middleware.
+        scenario: "http",
+        case: `${what}: req/s, kernel vs Hono + its requestId() middleware`,
+        value: k.rps,
+        unit: "req/s",
+        baseline: { name: "Hono + requestId()", value: rid.rps },
+        ratio: k.rps / rid.rps,
         samples,
       },
       {

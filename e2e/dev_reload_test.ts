@@ -268,3 +268,25 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "e2e dev: after the app crashes, the supervisor waits for a fix, and SIGTERM still stops it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await copyProject();
+    const app = await startApp("dev", dir);
+    try {
+      const from = app.lines.length;
+      // A syntax error in the kernel: the restarted app cannot even start.
+      await Deno.writeTextFile(`${dir}/core/boot_report.ts`, "export function reportBoot( {\n");
+      await app.waitForLine(/save any file to restart/, 20_000, from);
+    } finally {
+      const t0 = performance.now();
+      equal(await app.stop("SIGTERM"), 0);
+      ok(performance.now() - t0 < 5_000, "the waiting supervisor exits at once");
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

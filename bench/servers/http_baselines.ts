@@ -2,16 +2,19 @@
  * The HTTP baselines: the same two routes as the bench plugins, on a bare Hono app or on a raw
  * `Deno.serve` handler. Prints `PORT <n>` once listening.
  *
- *   deno run --allow-net=127.0.0.1 bench/servers/http_baselines.ts hono|raw
+ *   deno run --allow-net=127.0.0.1 bench/servers/http_baselines.ts hono|hono-rid|raw
  * @module
  */
 import { Hono } from "@hono/hono";
+import { requestId } from "@hono/hono/request-id";
 import { Item } from "../fixtures/item.ts";
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
-function hono(): Deno.ServeHandler {
+/** `withRequestId`: Hono's own request-id middleware, the one feature of ours bare Hono lacks. */
+function hono(withRequestId = false): Deno.ServeHandler {
   const app = new Hono();
+  if (withRequestId) app.use(requestId());
   app.get("/hello", (c) => c.json({ success: true, message: "hi" }));
   app.post("/items", async (c) => {
     const r = Item.safeParse(await c.req.json());
@@ -42,6 +45,6 @@ function raw(): Deno.ServeHandler {
   };
 }
 
-const handler = Deno.args[0] === "raw" ? raw() : hono();
+const handler = Deno.args[0] === "raw" ? raw() : hono(Deno.args[0] === "hono-rid");
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
 console.log(`PORT ${server.addr.port}`);
