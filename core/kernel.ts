@@ -290,6 +290,7 @@ export class Kernel {
       domains: [...this.#domains.values()],
       tool: <T>(name: string) => this.#tools.get(name) as T | undefined,
       log: this.#sinkFor(tool.name),
+      errorInfo: (err, prefer) => this.#info(err, prefer),
     };
   }
 

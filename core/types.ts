@@ -58,6 +58,12 @@ export interface ToolContext {
   tool<T = unknown>(name: string): T | undefined;
   /** A log sink for this tool. */
   readonly log: LogSink;
+  /**
+   * Where an error arose, as the status page shows it: the message, the user's file and line
+   * (`prefer`: the plugin file, when known; hot-reload copies mapped back to the user's file),
+   * and the stack with those paths mapped too (left out in `start` mode).
+   */
+  errorInfo?(err: unknown, prefer?: string): ErrorInfo;
 }
 
 /**

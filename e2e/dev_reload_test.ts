@@ -1,4 +1,4 @@
-import { equal, ok } from "node:assert/strict";
+import { equal, match, ok } from "node:assert/strict";
 import { type App, copyProject, json, startApp, until } from "./harness.ts";
 
 /** A plugin answering `GET <path>` with `{ v, tag }`, `tag` coming from a shared model. */
@@ -55,6 +55,21 @@ export default class extends BasePlugin {
       success: true,
       data: { pings: (await this.state.get("pings")) ?? 0 },
     }));
+  }
+}
+`;
+
+const boom = `import { BasePlugin } from "@core";
+import type { HttpTool } from "@tools/http/mod.ts";
+
+export default class extends BasePlugin {
+  constructor(private http: HttpTool) {
+    super();
+  }
+  override onBoot() {
+    this.http.addEndpoint("/e2e/boom", "GET", () => {
+      throw new Error("kaboom");
+    });
   }
 }
 `;
@@ -164,6 +179,20 @@ Deno.test({
         return res.status === 404;
       });
       equal(await pluginState(app, "e2e/hello"), undefined);
+
+      // a handler that throws: a clean 500 for the client, the user's file and line in the log
+      await Deno.writeTextFile(`${d}/plugins/boom.ts`, boom);
+      await until("the throwing plugin is live", async () => {
+        const res = await app.get("/e2e/boom");
+        await res.body?.cancel();
+        return res.status === 500;
+      });
+      const crash = await app.waitForLine(/GET \/e2e\/boom failed in e2e\/boom/);
+      match(crash, /\(domains\/e2e\/plugins\/boom\.ts:10:\d+\)/);
+      ok(
+        !app.lines.some((l) => l.includes("boom") && l.includes(".microcore/hmr")),
+        "no copy paths",
+      );
 
       // a new domain folder with a migration: migrations applied, plugins loaded
       await Deno.mkdir(`${dir}/domains/notes/migrations`, { recursive: true });

@@ -108,6 +108,8 @@ export class EventBusTool implements Tool {
     "Pub/sub with wildcards, retries, dead letters and groups; request/response between plugins";
 
   #log: LogSink = consoleLog;
+  /** The kernel's error locator (hot-reload copies mapped back to the user's file). */
+  #errorInfo: ToolContext["errorInfo"] | undefined;
   #transport: BusTransport;
   readonly #env: (key: string) => string | undefined;
   #subs = new OwnedRegistry<Subscription>();
@@ -147,6 +149,7 @@ export class EventBusTool implements Tool {
    */
   setup(ctx: ToolContext): void | Promise<void> {
     this.#log = ctx.log;
+    this.#errorInfo = ctx.errorInfo;
     let driver: string | undefined;
     try {
       driver = this.#env("EVENT_BUS_DRIVER");
@@ -515,7 +518,7 @@ export class EventBusTool implements Tool {
       pattern: sub.pattern,
       attempt,
       final,
-      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      error: this.#stack(err, sub.owner.file),
     });
     if (!final && this.#state !== "closed") {
       this.#begin(sub.flight);
@@ -770,13 +773,20 @@ export class EventBusTool implements Tool {
     }
   }
 
+  /** A handler error's stack for the log, pointing at the user's files. */
+  #stack(err: unknown, file?: string): string {
+    const info = this.#errorInfo?.(err, file);
+    if (info) return info.stack ?? info.message;
+    return err instanceof Error ? (err.stack ?? err.message) : String(err);
+  }
+
   #responderError(r: Responder, name: string, e: unknown, c: EventCounters): BusError {
     c.errors++;
     const { message } = errInfo(e);
     this.#log.warn(`responder ${r.owner.id} failed on "${name}": ${message}`, {
       plugin: r.owner.id,
       event: name,
-      error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      error: this.#stack(e, r.owner.file),
     });
     return new BusError(
       "responder_error",

@@ -97,6 +97,8 @@ export class HttpToolImpl implements Tool {
   #table = new RouteTable([], -1);
   #gens = new Map<string, GenState>();
   #log: LogSink = SILENT;
+  /** The kernel's error locator (user file and line, hot-reload copies mapped back). */
+  #errorInfo: ToolContext["errorInfo"] | undefined;
   #logs: LevelCheck | undefined = levelCheck(SILENT);
   #mode: Mode = "test";
   #root = Deno.cwd();
@@ -116,6 +118,7 @@ export class HttpToolImpl implements Tool {
   /** Read configuration (HOST, PORT, HTTP_BODY_LIMIT, CORS_ORIGINS, CORS_CREDENTIALS). */
   setup(ctx: ToolContext): void {
     this.#log = ctx.log;
+    this.#errorInfo = ctx.errorInfo;
     this.#logs = levelCheck(ctx.log);
     this.#mode = ctx.mode;
     this.#root = ctx.root;
@@ -281,11 +284,15 @@ export class HttpToolImpl implements Tool {
 
   /** @internal */
   logError(owner: Owner, requestId: string, err: unknown, what: string): void {
-    this.#log.error(`${what} failed in ${owner.id}: ${(err as Error)?.message ?? err}`, {
+    const info = this.#errorInfo?.(err, owner.file);
+    const at = info?.file
+      ? `${info.file}${info.line ? `:${info.line}:${info.column}` : ""}`
+      : owner.file;
+    this.#log.error(`${what} failed in ${owner.id} (${at}): ${(err as Error)?.message ?? err}`, {
       plugin: owner.id,
       file: owner.file,
       requestId,
-      stack: (err as Error)?.stack,
+      stack: info ? info.stack : (err as Error)?.stack,
     });
   }
 
