@@ -5,6 +5,7 @@
  * the same hand-made request/reply. In this process; best of a few alternating rounds.
  * @module
  */
+import { standaloneContext } from "../core/standalone.ts";
 import EventBusTool from "../tools/event_bus/mod.ts";
 import type { Owner } from "../core/types.ts";
 import type { Row } from "./report.ts";
@@ -15,14 +16,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 function newBus(): EventBusTool {
   const bus = new EventBusTool();
-  bus.setup({
-    root: "/",
-    mode: "start",
-    domains: [],
-    tool: () => undefined,
-    log: quiet,
-    status: { list: () => [], get: () => undefined, summary: () => ({}) },
-  });
+  bus.setup(standaloneContext({ mode: "start", log: quiet }));
   return bus;
 }
 

@@ -5,6 +5,7 @@
  * timeout). Both sides run in this process, alternating rounds; best round of each.
  * @module
  */
+import { standaloneContext } from "../core/standalone.ts";
 import { DatabaseSync } from "node:sqlite";
 import DbToolService, { type DbTool } from "../tools/db/mod.ts";
 import type { Row } from "./report.ts";
@@ -29,14 +30,7 @@ function openRaw(path: string): DatabaseSync {
 
 async function openTool(path: string): Promise<{ service: DbToolService; db: DbTool }> {
   const service = new DbToolService({ path });
-  await service.setup({
-    root: "/",
-    mode: "start",
-    domains: [],
-    tool: () => undefined,
-    log: quiet,
-    status: { list: () => [], get: () => undefined, summary: () => ({}) },
-  });
+  await service.setup(standaloneContext({ mode: "start", log: quiet }));
   const db = service.forOwner({ id: "bench/db", generation: 1 });
   await db.execute(SCHEMA);
   return { service, db };

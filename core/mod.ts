@@ -19,6 +19,7 @@ export {
   walkProject,
 } from "./discovery.ts";
 export { Status, type StatusView } from "./status.ts";
+export { type LogLine, recordingLog, standaloneContext } from "./standalone.ts";
 export type {
   DomainInfo,
   ErrorInfo,

@@ -2,39 +2,19 @@
  * A tiny fake ToolContext and helpers for the db tool's tests.
  * @module
  */
-import type { DomainInfo, LogSink, Mode, StatusRegistry, ToolContext } from "../../core/types.ts";
+import type { DomainInfo, LogSink, Mode, ToolContext } from "../../core/types.ts";
+import { type LogLine, recordingLog, standaloneContext } from "../../core/standalone.ts";
+
+export { recordingLog };
 
 /** A log sink that records every line. */
-export interface RecordingLog extends LogSink {
-  lines: { level: string; message: string; props?: Record<string, unknown> }[];
-}
-
-export function recordingLog(): RecordingLog {
-  const lines: RecordingLog["lines"] = [];
-  const rec = (level: string) => (message: string, props?: Record<string, unknown>) => {
-    lines.push({ level, message, props });
-  };
-  return { lines, debug: rec("debug"), info: rec("info"), warn: rec("warn"), error: rec("error") };
-}
-
-const status: StatusRegistry = {
-  list: () => [],
-  get: () => undefined,
-  summary: () => ({}),
-};
+export type RecordingLog = LogSink & { lines: LogLine[] };
 
 export function fakeContext(
   root: string,
   opts: { mode?: Mode; domains?: DomainInfo[]; log?: LogSink } = {},
 ): ToolContext {
-  return {
-    root,
-    mode: opts.mode ?? "test",
-    status,
-    domains: opts.domains ?? [],
-    tool: () => undefined,
-    log: opts.log ?? recordingLog(),
-  };
+  return standaloneContext({ root, ...opts, log: opts.log ?? recordingLog() });
 }
 
 /** Write `files` (path relative to `root` → content). */

@@ -4,6 +4,7 @@
  * Run: `deno run tools/event_bus/bench_bus.ts` (no permissions needed).
  * @module
  */
+import { standaloneContext } from "../../core/standalone.ts";
 import { EventBusTool } from "./event_bus_tool.ts";
 import { InProcessTransport, type Scheduler } from "./transport.ts";
 import type { Owner } from "../../core/types.ts";
@@ -15,14 +16,7 @@ const owner = (id: string): Owner => ({ id, generation: 1 });
 
 function newBus(scheduler: Scheduler = "microtask") {
   const bus = new EventBusTool({ transport: new InProcessTransport(scheduler) });
-  bus.setup({
-    root: ".",
-    mode: "test",
-    domains: [],
-    tool: () => undefined,
-    log: quiet,
-    status: { list: () => [], get: () => undefined, summary: () => ({}) },
-  });
+  bus.setup(standaloneContext({ mode: "test", log: quiet }));
   return bus;
 }
 

@@ -6,6 +6,7 @@
  * `NATS_URL` (default nats://127.0.0.1:4222). Uses a throw-away memory stream.
  * @module
  */
+import { standaloneContext } from "../../core/standalone.ts";
 import { connect } from "nats";
 import { EventBusTool } from "./event_bus_tool.ts";
 import { NatsTransport } from "./nats_transport.ts";
@@ -20,14 +21,7 @@ async function instance() {
   const bus = new EventBusTool({
     transport: new NatsTransport({ url: URL, stream, storage: "memory" }),
   });
-  await bus.setup({
-    root: ".",
-    mode: "test",
-    domains: [],
-    tool: () => undefined,
-    log: quiet,
-    status: { list: () => [], get: () => undefined, summary: () => ({}) },
-  });
+  await bus.setup(standaloneContext({ mode: "test", log: quiet }));
   const live = (id: string) => {
     const o: Owner = { id, generation: 1 };
     const api = bus.forOwner(o);

@@ -3,37 +3,16 @@
  * bus to settle.
  * @module
  */
-import type { LogSink, Owner, StatusRegistry, ToolContext } from "../../core/types.ts";
+import type { Owner, ToolContext } from "../../core/types.ts";
+import { type LogLine, recordingLog, standaloneContext } from "../../core/standalone.ts";
 import { EventBusTool } from "./event_bus_tool.ts";
 
-/** One recorded log line. */
-export interface LogLine {
-  level: "debug" | "info" | "warn" | "error";
-  message: string;
-  props?: Record<string, unknown>;
-}
+export type { LogLine };
 
 /** A ToolContext whose log sink records lines into `lines`. */
 export function fakeContext(): ToolContext & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const rec = (level: LogLine["level"]) => (message: string, props?: Record<string, unknown>) =>
-    void lines.push({ level, message, props });
-  const log: LogSink = {
-    debug: rec("debug"),
-    info: rec("info"),
-    warn: rec("warn"),
-    error: rec("error"),
-  };
-  const status: StatusRegistry = { list: () => [], get: () => undefined, summary: () => ({}) };
-  return {
-    root: "/tmp",
-    mode: "test",
-    status,
-    domains: [],
-    tool: () => undefined,
-    log,
-    lines,
-  };
+  const log = recordingLog();
+  return { ...standaloneContext({ root: "/tmp", log }), lines: log.lines };
 }
 
 /** An owner (plugin id + generation). */

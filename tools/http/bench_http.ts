@@ -29,6 +29,7 @@ import { Hono } from "@hono/hono";
 import { z } from "zod";
 import { HttpToolImpl } from "./tool.ts";
 import type { LogSink } from "@core/types.ts";
+import { standaloneContext } from "@core/standalone.ts";
 
 const Item = z.object({ name: z.string().min(1), price: z.number().positive() });
 const BODY = JSON.stringify({ name: "tea", price: 3.5 });
@@ -55,14 +56,7 @@ async function serveTool(): Promise<number> {
     isEnabled: (level) => level !== "debug",
   };
   const tool = new HttpToolImpl();
-  tool.setup({
-    root: Deno.cwd(),
-    mode: "start",
-    status: { list: () => [], get: () => undefined, summary: () => ({}) },
-    domains: [],
-    tool: () => undefined,
-    log: quiet,
-  });
+  tool.setup(standaloneContext({ mode: "start", log: quiet }));
   const owner = { id: "bench/plugin", generation: 1 };
   const http = tool.forOwner(owner);
   http.addEndpoint("/hello", "GET", () => ({ success: true, message: "hi" }));

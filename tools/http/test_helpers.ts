@@ -2,41 +2,15 @@
  * Test helpers for the http tool: a fake ToolContext with a recording log sink.
  * @module
  */
-import type { LogSink, Owner, StatusRegistry, ToolContext } from "@core/types.ts";
+import type { LogSink, Owner, ToolContext } from "@core/types.ts";
+import { type LogLine, recordingLog, standaloneContext } from "@core/standalone.ts";
 import { HttpToolImpl } from "./tool.ts";
 
-/** One recorded log line. */
-export interface LogLine {
-  level: "debug" | "info" | "warn" | "error";
-  message: string;
-  props?: Record<string, unknown>;
-}
-
-/** A log sink that keeps every line. */
-export function recordingLog(): LogSink & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const at = (level: LogLine["level"]) => (message: string, props?: Record<string, unknown>) => {
-    lines.push({ level, message, props });
-  };
-  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
-
-const status: StatusRegistry = {
-  list: () => [],
-  get: () => undefined,
-  summary: () => ({}),
-};
+export { type LogLine, recordingLog };
 
 /** A minimal ToolContext (the kernel's is richer). */
 export function fakeContext(log: LogSink, root = Deno.cwd()): ToolContext {
-  return {
-    root,
-    mode: "test",
-    status,
-    domains: [],
-    tool: () => undefined,
-    log,
-  };
+  return standaloneContext({ root, log });
 }
 
 /** An owner for tests: `<domain>/<name>` with a file path. */
