@@ -16,7 +16,18 @@ Deno.test({
       match(log, /tool\s+http\s+ready/);
       await app.waitForLine(/hot reload off \(start mode\)/);
 
-      equal((await app.get("/health")).status, 200);
+      // At the default level (info) a 200 leaves no log line, so it carries no request id; an
+      // error does. A client's own id is not adopted unless HTTP_REQUEST_ID_HEADER says so.
+      const health = await fetch(app.url + "/health", { headers: { "x-request-id": "forged" } });
+      equal(health.status, 200);
+      equal(health.headers.get("x-request-id"), null);
+      await health.body?.cancel();
+      const missing = await fetch(app.url + "/no/such/route", {
+        headers: { "x-request-id": "forged" },
+      });
+      equal(missing.status, 404);
+      match(missing.headers.get("x-request-id") ?? "", /^[0-9a-f]{8}-[0-9a-z]+$/);
+      await missing.body?.cancel();
       let res = await app.send("POST", "/products", { name: "apple", price: 1.5, stock: 7 });
       equal(res.status, 201);
       const id = ((await json(res)).data as { id: number }).id;

@@ -11,7 +11,7 @@ import { Item } from "../fixtures/item.ts";
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
-/** `withRequestId`: Hono's own request-id middleware, the one feature of ours bare Hono lacks. */
+/** `withRequestId`: Hono's own request-id middleware (like-for-like with HTTP_REQUEST_ID=always). */
 function hono(withRequestId = false): Deno.ServeHandler {
   const app = new Hono();
   if (withRequestId) app.use(requestId());

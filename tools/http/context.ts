@@ -23,16 +23,31 @@ export function nextRequestId(): string {
   return `${ID_PREFIX}-${(++idCounter).toString(36)}`;
 }
 
-/** The last response made by {@link toResponse}: it already carries the request id. */
-let stamped: Response | undefined;
+/** An incoming id we adopt: 1–128 visible ASCII characters (nothing that could forge a log). */
+const VALID_ID = /^[\x21-\x7e]{1,128}$/;
 
-/** Whether `res` was made by {@link toResponse} (so it has `x-request-id` already). */
-export function isStamped(res: Response): boolean {
-  if (res === stamped) {
-    stamped = undefined;
-    return true;
+/**
+ * The id of one request: the incoming one (from the header named by `HTTP_REQUEST_ID_HEADER`)
+ * when it is a sane value, else a new one made the first time something reads it. `used` says whether the id went anywhere (a log line, an
+ * error body, the handler), which is when the response should carry it.
+ */
+export class RequestId {
+  #value: string | undefined;
+  /** True once the id was read, or when the client sent it (it is echoed back). */
+  used = false;
+
+  constructor(incoming: string | null) {
+    if (incoming !== null && VALID_ID.test(incoming)) {
+      this.#value = incoming;
+      this.used = true;
+    }
   }
-  return false;
+
+  /** The id (made now if needed); marks it used. */
+  get value(): string {
+    this.used = true;
+    return this.#value ??= nextRequestId();
+  }
 }
 
 /** The {@link HttpContext} implementation: small, with lazily made parts. */
@@ -47,9 +62,14 @@ export class RequestContext implements HttpContext {
     readonly request: Request,
     readonly params: Readonly<Record<string, string>>,
     readonly query: Readonly<Record<string, string | string[]>>,
-    readonly requestId: string,
+    readonly rid: RequestId,
     readonly ownSignal?: AbortSignal,
   ) {}
+
+  /** Made on first read; reading it makes the response carry it as `x-request-id`. */
+  get requestId(): string {
+    return this.rid.value;
+  }
 
   /** Read lazily: touching `request.signal` costs an allocation per request. */
   get signal(): AbortSignal {
@@ -141,30 +161,19 @@ export function toResponse(result: unknown, ctx: RequestContext): Response {
   }
   status ||= 200;
   if (!ctx.extra) {
-    let res: Response;
+    // A 200 with only one of these content types stays on Deno's cheapest response path.
     if (status === 200 && (type === JSON_CT || type === TEXT_CT)) {
-      // A 200 with only a content type is built the cheap way; adding the id afterwards costs
-      // less than building it with two headers (which makes a native header map at once).
-      res = new Response(body, type === JSON_CT ? JSON_INIT : TEXT_INIT);
-      res.headers.set("x-request-id", ctx.requestId);
-    } else {
-      res = new Response(body, {
-        status,
-        headers: type
-          ? { "content-type": type, "x-request-id": ctx.requestId }
-          : { "x-request-id": ctx.requestId },
-      });
+      return new Response(body, type === JSON_CT ? JSON_INIT : TEXT_INIT);
     }
-    return stamped = res;
+    return new Response(body, { status, headers: type ? { "content-type": type } : undefined });
   }
   const headers = new Headers();
   if (type) headers.set("content-type", type);
-  headers.set("x-request-id", ctx.requestId);
   for (const [k, v] of ctx.extra) {
     if (k === "set-cookie") headers.append(k, v);
     else headers.set(k, v);
   }
-  return stamped = new Response(body, { status, headers });
+  return new Response(body, { status, headers });
 }
 
 /** Add headers to a response, copying it when its headers are immutable. */

@@ -191,6 +191,7 @@ Deno.test("error statuses: 404, 405, malformed JSON, 413, 415, 500, HttpError, k
   await ct.body?.cancel();
   assert.equal(called, 0);
 
+  tool.requestIds({ from: "x-request-id" }); // a proxy's id flows through to body and log
   const boom = await call(tool, "GET", "/boom", undefined, { "x-request-id": "req-123" });
   assert.equal(boom.status, 500);
   assert.equal(boom.headers.get("x-request-id"), "req-123");

@@ -41,12 +41,15 @@ export interface ErrorReply {
   body: Record<string, unknown>;
 }
 
-/** Map any thrown value to a status and a client-safe envelope. */
-export function errorReply(err: unknown, requestId: string): ErrorReply {
+/**
+ * Map any thrown value to a status and a client-safe envelope. `id.value` (the request id) is read
+ * only when the envelope includes it (5xx).
+ */
+export function errorReply(err: unknown, id: { readonly value: string }): ErrorReply {
   if (err instanceof HttpError) {
     const body: Record<string, unknown> = { success: false, error: err.message };
     if (err.details !== undefined) body.details = err.details;
-    if (err.status >= 500) body.requestId = requestId;
+    if (err.status >= 500) body.requestId = id.value;
     return { status: err.status, body };
   }
   if (err && typeof err === "object") {
@@ -66,7 +69,7 @@ export function errorReply(err: unknown, requestId: string): ErrorReply {
   }
   return {
     status: 500,
-    body: { success: false, error: "Internal server error", requestId },
+    body: { success: false, error: "Internal server error", requestId: id.value },
   };
 }
 

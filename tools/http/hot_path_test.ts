@@ -108,6 +108,7 @@ Deno.test("text, status and empty results keep their headers", async () => {
     });
     http.addEndpoint("/none", "GET", () => undefined);
     tool.activate(o);
+    tool.requestIds({ from: "x-request-id" });
     const text = await fetch(`${url}/text`, { headers: { "x-request-id": "t-1" } });
     assert.equal(text.headers.get("content-type"), "text/plain;charset=UTF-8");
     assert.equal(text.headers.get("x-request-id"), "t-1");

@@ -7,6 +7,7 @@ import type { Router } from "@hono/hono/router";
 import { SmartRouter } from "@hono/hono/router/smart-router";
 import { RegExpRouter } from "@hono/hono/router/reg-exp-router";
 import { TrieRouter } from "@hono/hono/router/trie-router";
+import type { RequestId } from "./context.ts";
 import type { Schema } from "./types.ts";
 
 /** Per owner generation: requests in flight and open streams (SSE, sockets). */
@@ -41,7 +42,7 @@ export type RunFn = (
   params: Record<string, string>,
   search: string,
   path: string,
-  requestId: string,
+  rid: RequestId,
 ) => Response | Promise<Response>;
 
 /** One registered route, as stored in the OwnedRegistry. */

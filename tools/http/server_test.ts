@@ -20,6 +20,7 @@ Deno.test("listens on a random port, logs the URL, serves over a real socket", a
     const o = owner("shop/hello");
     tool.forOwner(o).addEndpoint("/hello/:name", "GET", (d) => ({ success: true, hi: d.name }));
     tool.activate(o); // added after listening: the table is rebuilt lazily
+    tool.requestIds({ from: "x-request-id" });
     const res = await fetch(`${url}/hello/ann`, { headers: { "x-request-id": "abc" } });
     assert.equal(res.headers.get("x-request-id"), "abc");
     assert.deepEqual(await res.json(), { success: true, hi: "ann" });

@@ -24,7 +24,6 @@ function dataLines(s: string): string {
 /** Options of {@link sseResponse}. */
 export interface SseStreamOptions {
   heartbeatMs: number;
-  requestId: string;
   /** Called once when the stream ends, for whatever reason. */
   onClose(): void;
   /** Called when the iterable throws. */
@@ -85,7 +84,6 @@ export function sseResponse(
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       "x-accel-buffering": "no",
-      "x-request-id": o.requestId,
     },
   });
   return { response, close };

@@ -4,7 +4,7 @@
  */
 import { OwnedRegistry } from "@core/owned.ts";
 import type { LogSink, Mode, Owner, Tool, ToolContext } from "@core/types.ts";
-import { isStamped, nextRequestId, RequestContext, toResponse, withHeaders } from "./context.ts";
+import { RequestContext, RequestId, toResponse, withHeaders } from "./context.ts";
 import { Cors, corsFromEnv, type CorsOptions } from "./cors.ts";
 import { docsAsset, docsPage } from "./docs_assets.ts";
 import { errorReply, errorResponse } from "./errors.ts";
@@ -68,6 +68,24 @@ function levelCheck(log: LogSink): LevelCheck | undefined {
   return typeof f === "function" ? (level) => f.call(log, level) : undefined;
 }
 
+/** The request-id policy; see {@link HttpToolImpl.requestIds}. */
+export interface RequestIdOptions {
+  /**
+   * When responses carry `x-request-id`: `auto` (default) when the id can be looked up (an
+   * error, a logged access line, an id the handler read or the client's header supplied),
+   * `always` on every response. The header takes a response off Deno's fastest path.
+   */
+  send?: "auto" | "always";
+  /**
+   * An incoming header to adopt the id from (e.g. `x-request-id` set by your proxy), or `false`
+   * (default) to always make a new one. Adopting lets any caller choose the id in your logs.
+   */
+  from?: string | false;
+}
+
+/** A header name we may read: an HTTP token. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** Options of {@link HttpToolImpl.listen}. */
 export interface ListenOptions {
   hostname?: string;
@@ -81,6 +99,12 @@ function envGet(name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Options of the {@link HttpToolImpl} constructor. */
+export interface HttpToolOptions {
+  /** Where `setup` reads HOST, PORT, HTTP_BODY_LIMIT, … (default: `Deno.env.get`). */
+  env?: (name: string) => string | undefined;
 }
 
 function where(o: Owner): string {
@@ -103,6 +127,9 @@ export class HttpToolImpl implements Tool {
   #mode: Mode = "test";
   #root = Deno.cwd();
   #bodyLimit = 1024 * 1024;
+  #alwaysId = false;
+  /** Incoming header an id is adopted from (lower case), if any. */
+  #idFrom: string | undefined;
   #cors: Cors | undefined;
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   #url: string | undefined;
@@ -111,32 +138,61 @@ export class HttpToolImpl implements Tool {
   #openapi: { version: number; doc: Record<string, unknown> } | undefined;
   #title = "MicroCoreOS API";
 
-  constructor() {
+  #env: (name: string) => string | undefined;
+
+  constructor(options: HttpToolOptions = {}) {
+    this.#env = options.env ?? envGet;
     this.#builtins();
   }
 
-  /** Read configuration (HOST, PORT, HTTP_BODY_LIMIT, CORS_ORIGINS, CORS_CREDENTIALS). */
+  /**
+   * Read configuration (HOST, PORT, HTTP_BODY_LIMIT, HTTP_REQUEST_ID, HTTP_REQUEST_ID_HEADER,
+   * CORS_ORIGINS, CORS_CREDENTIALS).
+   */
   setup(ctx: ToolContext): void {
     this.#log = ctx.log;
     this.#errorInfo = ctx.errorInfo;
     this.#logs = levelCheck(ctx.log);
     this.#mode = ctx.mode;
     this.#root = ctx.root;
-    const limit = envGet("HTTP_BODY_LIMIT");
+    const limit = this.#env("HTTP_BODY_LIMIT");
     if (limit) {
       const n = Number(limit);
       if (!Number.isFinite(n) || n <= 0) throw new Error(`HTTP_BODY_LIMIT must be > 0: ${limit}`);
       this.#bodyLimit = n;
     }
-    const cors = corsFromEnv(envGet("CORS_ORIGINS"), envGet("CORS_CREDENTIALS"));
+    const send = this.#env("HTTP_REQUEST_ID");
+    if (send && send !== "auto" && send !== "always") {
+      throw new Error(`HTTP_REQUEST_ID must be "auto" or "always": ${send}`);
+    }
+    const from = this.#env("HTTP_REQUEST_ID_HEADER");
+    if (from !== undefined && from !== "" && !HEADER_NAME.test(from)) {
+      throw new Error(`HTTP_REQUEST_ID_HEADER must be a header name: ${from}`);
+    }
+    this.requestIds({ send: send === "always" ? "always" : "auto", from: from || false });
+    const cors = corsFromEnv(this.#env("CORS_ORIGINS"), this.#env("CORS_CREDENTIALS"));
     if (cors) this.#cors = new Cors(cors);
-    const title = envGet("APP_NAME");
+    const title = this.#env("APP_NAME");
     if (title) this.#title = title;
   }
 
   /** The max body size in bytes (HTTP_BODY_LIMIT). */
   set bodyLimit(n: number) {
     this.#bodyLimit = n;
+  }
+
+  /**
+   * Set the request-id policy (replaces HTTP_REQUEST_ID / HTTP_REQUEST_ID_HEADER); options left
+   * out keep their value.
+   */
+  requestIds(options: RequestIdOptions): void {
+    if (options.send !== undefined) this.#alwaysId = options.send === "always";
+    if (options.from !== undefined) {
+      if (options.from !== false && !HEADER_NAME.test(options.from)) {
+        throw new TypeError(`requestIds: not a header name: ${options.from}`);
+      }
+      this.#idFrom = options.from ? options.from.toLowerCase() : undefined;
+    }
   }
 
   /** Configure CORS (replaces CORS_ORIGINS); `undefined` turns it off. */
@@ -147,8 +203,8 @@ export class HttpToolImpl implements Tool {
   /** Start listening (in `start`/`dev` mode; tests call {@link listen} themselves). */
   async onBootComplete(): Promise<void> {
     if (this.#mode === "test" || this.#server) return;
-    const port = Number(envGet("PORT") ?? 8000);
-    await this.listen({ hostname: envGet("HOST") ?? "0.0.0.0", port });
+    const port = Number(this.#env("PORT") ?? 8000);
+    await this.listen({ hostname: this.#env("HOST") ?? "0.0.0.0", port });
   }
 
   /** Open the listener; returns its URL. Logs `listening on http://HOST:PORT`. */
@@ -283,7 +339,7 @@ export class HttpToolImpl implements Tool {
   }
 
   /** @internal */
-  logError(owner: Owner, requestId: string, err: unknown, what: string): void {
+  logError(owner: Owner, rid: RequestId, err: unknown, what: string): void {
     const info = this.#errorInfo?.(err, owner.file);
     const at = info?.file
       ? `${info.file}${info.line ? `:${info.line}:${info.column}` : ""}`
@@ -291,7 +347,7 @@ export class HttpToolImpl implements Tool {
     this.#log.error(`${what} failed in ${owner.id} (${at}): ${(err as Error)?.message ?? err}`, {
       plugin: owner.id,
       file: owner.file,
-      requestId,
+      requestId: rid.value,
       stack: info ? info.stack : (err as Error)?.stack,
     });
   }
@@ -325,8 +381,8 @@ export class HttpToolImpl implements Tool {
     const path = start < 0 ? "/" : q < 0 ? url.slice(start) : url.slice(start, q);
     const search = q < 0 ? "" : url.slice(q + 1);
     const method = req.method;
-    let requestId = req.headers.get("x-request-id");
-    if (!requestId || requestId.length > 128) requestId = nextRequestId();
+    // Reading any request header costs every request a little, so only when configured.
+    const rid = new RequestId(this.#idFrom ? req.headers.get(this.#idFrom) : null);
 
     if (this.#routes.version !== this.#table.version) {
       this.#table = new RouteTable(this.#routes.live(), this.#routes.version);
@@ -338,7 +394,7 @@ export class HttpToolImpl implements Tool {
         errorResponse(503, "Server is shutting down"),
         method,
         path,
-        requestId,
+        rid,
         origin,
         t0,
       );
@@ -348,7 +404,7 @@ export class HttpToolImpl implements Tool {
         this.#cors!.preflight(req, origin),
         method,
         path,
-        requestId,
+        rid,
         origin,
         t0,
       );
@@ -360,41 +416,41 @@ export class HttpToolImpl implements Tool {
         ? errorResponse(405, `Method ${method} not allowed on ${path}`)
         : errorResponse(404, `No route for ${method} ${path}`);
       if (allow.length) res.headers.set("allow", allow.join(", "));
-      return this.#after(res, method, path, requestId, origin, t0);
+      return this.#after(res, method, path, rid, origin, t0);
     }
     const route = m.route;
     route.gen.inflight++;
     this.#inflight.inflight++;
     let out: Response | Promise<Response>;
     try {
-      out = route.run(req, m.params, search, path, requestId);
+      out = route.run(req, m.params, search, path, rid);
     } catch (err) {
-      out = this.#failed(route, err, requestId, method, path);
+      out = this.#failed(route, err, rid, method, path);
     }
     if (out instanceof Promise) {
       return out.then(
-        (res) => this.#after(res, method, path, requestId, origin, t0, route),
+        (res) => this.#after(res, method, path, rid, origin, t0, route),
         (err) =>
           this.#after(
-            this.#failed(route, err, requestId, method, path),
+            this.#failed(route, err, rid, method, path),
             method,
             path,
-            requestId!,
+            rid,
             origin,
             t0,
             route,
           ),
       );
     }
-    return this.#after(out, method, path, requestId, origin, t0, route);
+    return this.#after(out, method, path, rid, origin, t0, route);
   }
 
-  #failed(route: RouteDef, err: unknown, requestId: string, method: string, path: string) {
-    const reply = errorReply(err, requestId);
-    if (reply.status >= 500) this.logError(route.owner, requestId, err, `${method} ${path}`);
+  #failed(route: RouteDef, err: unknown, rid: RequestId, method: string, path: string) {
+    const reply = errorReply(err, rid);
+    if (reply.status >= 500) this.logError(route.owner, rid, err, `${method} ${path}`);
     return new Response(JSON.stringify(reply.body), {
       status: reply.status,
-      headers: { "content-type": "application/json", "x-request-id": requestId },
+      headers: { "content-type": "application/json" },
     });
   }
 
@@ -403,7 +459,7 @@ export class HttpToolImpl implements Tool {
     res: Response,
     method: string,
     path: string,
-    requestId: string,
+    rid: RequestId,
     origin: string | null,
     t0: number,
     route?: RouteDef,
@@ -418,13 +474,17 @@ export class HttpToolImpl implements Tool {
       }
     }
     const status = res.status;
-    if (status !== 101) {
-      if (!isStamped(res)) res = withHeaders(res, [["x-request-id", requestId]]);
-      if (origin) res = this.#cors!.apply(res, origin);
-    }
     const level = status >= 500 ? "warn" : status >= 400 ? "info" : "debug";
     // The access line is built only when its level is on (or the sink cannot tell).
-    if (this.#logs === undefined || this.#logs(level)) {
+    const logged = this.#logs === undefined || this.#logs(level);
+    if (status !== 101) {
+      // The id goes out when it can be looked up: errors, logged lines, ids the handler used.
+      if (logged || status >= 400 || rid.used || this.#alwaysId) {
+        res = withHeaders(res, [["x-request-id", rid.value]]);
+      }
+      if (origin) res = this.#cors!.apply(res, origin);
+    }
+    if (logged) {
       const ms = Date.now() - t0;
       this.#log[level](`${method} ${path} ${status} ${ms}ms`, {
         method,
@@ -432,7 +492,7 @@ export class HttpToolImpl implements Tool {
         status,
         ms,
         plugin: route?.owner.id ?? "-",
-        requestId,
+        requestId: rid.value,
       });
     }
     return res;
@@ -522,7 +582,7 @@ class OwnerApi implements HttpTool {
       req: Request,
       params: Record<string, string>,
       search: string,
-      requestId: string,
+      rid: RequestId,
       b: Record<string, unknown> | undefined,
     ): Response | Promise<Response> => {
       const q = search ? parseQuery(search) : EMPTY_QUERY;
@@ -539,15 +599,14 @@ class OwnerApi implements HttpTool {
       } else {
         data = bodyOnly && !search && b ? b : Object.assign({}, q, params, b);
       }
-      const ctx = new RequestContext(req, params, q, requestId);
+      const ctx = new RequestContext(req, params, q, rid);
       const out = handler(data, ctx);
       return out instanceof Promise ? out.then((r) => toResponse(r, ctx)) : toResponse(out, ctx);
     };
     const run: RunFn = readsBody
-      ? (req, params, search, _path, requestId) =>
-        withBody(req, tool.bodyLimitBytes, (b) => finish(req, params, search, requestId, b))
-      : (req, params, search, _path, requestId) =>
-        finish(req, params, search, requestId, undefined);
+      ? (req, params, search, _path, rid) =>
+        withBody(req, tool.bodyLimitBytes, (b) => finish(req, params, search, rid, b))
+      : (req, params, search, _path, rid) => finish(req, params, search, rid, undefined);
     tool.register(this.owner, {
       kind: "endpoint",
       method: m,
@@ -574,7 +633,7 @@ class OwnerApi implements HttpTool {
     const query = options.query;
     const heartbeatMs = options.heartbeatMs ?? 15000;
     const gen = tool.forGen(owner);
-    const run: RunFn = async (req, params, search, _path, requestId) => {
+    const run: RunFn = async (req, params, search, _path, rid) => {
       const q = search ? parseQuery(search) : EMPTY_QUERY;
       let qv: unknown = q;
       if (query) {
@@ -584,13 +643,12 @@ class OwnerApi implements HttpTool {
       }
       const abort = new AbortController();
       // The client leaving cancels the stream, which aborts this signal (see sse.ts).
-      const ctx = new RequestContext(req, params, q, requestId, abort.signal);
+      const ctx = new RequestContext(req, params, q, rid, abort.signal);
       const source = await handler(Object.assign({}, qv, params), ctx);
       const { response, close } = sseResponse(source, abort, {
         heartbeatMs,
-        requestId,
         onClose: () => gen.closers.delete(close),
-        onError: (e) => tool.logError(owner, requestId, e, `SSE ${path}`),
+        onError: (e) => tool.logError(owner, rid, e, `SSE ${path}`),
       });
       gen.closers.add(close);
       return response;
@@ -616,13 +674,13 @@ class OwnerApi implements HttpTool {
     const tool = this.tool;
     const owner = this.owner;
     const gen = tool.forGen(owner);
-    const run: RunFn = (req, params, search, _path, requestId) => {
+    const run: RunFn = (req, params, search, _path, rid) => {
       const q = search ? parseQuery(search) : EMPTY_QUERY;
-      const ctx = new RequestContext(req, params, q, requestId);
+      const ctx = new RequestContext(req, params, q, rid);
       return upgrade(req, handlers, Object.assign({}, q, params), ctx, (close) => {
         gen.closers.add(close);
         return () => gen.closers.delete(close);
-      }, (e) => tool.logError(owner, requestId, e, `WebSocket ${path}`));
+      }, (e) => tool.logError(owner, rid, e, `WebSocket ${path}`));
     };
     tool.register(owner, {
       kind: "ws",

@@ -50,7 +50,12 @@ export interface HttpContext {
   readonly params: Readonly<Record<string, string>>;
   /** Query parameters; a repeated key gives an array. */
   readonly query: Readonly<Record<string, string | string[]>>;
-  /** This request's id (incoming `x-request-id`, or a new UUID); also sent back as a header. */
+  /**
+   * This request's id: a new one made on first read, or the incoming one when
+   * `HTTP_REQUEST_ID_HEADER` names a header to adopt it from (1–128 visible ASCII characters).
+   * Reading it makes the response carry it as `x-request-id`, so a log line that records it can
+   * be found from the response.
+   */
   readonly requestId: string;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
