@@ -137,6 +137,9 @@ export class RequestContext implements HttpContext {
  */
 export function toResponse(result: unknown, ctx: RequestContext): Response {
   if (result instanceof Response) {
+    if (result.type === "error") {
+      throw new TypeError("The handler returned Response.error(); throw or return a status");
+    }
     if (ctx.extra) return withHeaders(result, ctx.extra);
     return result;
   }

@@ -147,3 +147,51 @@ Deno.test("request ids: a bad HTTP_REQUEST_ID or HTTP_REQUEST_ID_HEADER fails se
   assert.throws(() => app("info", { HTTP_REQUEST_ID_HEADER: "x request" }), /header name/);
   assert.throws(() => new HttpToolImpl().requestIds({ from: "a:b" }), /not a header name/);
 });
+
+Deno.test("request ids: an async throw and Response.error() give a 500 whose id is in the log", async () => {
+  const { tool, log } = app("info");
+  const o = owner("shop/more");
+  const http = tool.forOwner(o);
+  http.addEndpoint("/later", "GET", async () => {
+    await Promise.resolve();
+    throw new Error("later");
+  });
+  http.addEndpoint("/error-response", "GET", () => Response.error());
+  tool.activate(o);
+  for (const path of ["/later", "/error-response"]) {
+    const res = await call(tool, "GET", path);
+    assert.equal(res.status, 500, path);
+    const id = res.headers.get("x-request-id");
+    assert.match(id ?? "", ID);
+    assert.equal((await res.json()).requestId, id);
+    assert.ok(log.lines.some((l) => l.level === "error" && l.props?.requestId === id), path);
+  }
+});
+
+Deno.test("request ids: an SSE stream carries its id up front; its later errors are logged with it", async () => {
+  const { tool, log } = app("info");
+  const o = owner("shop/feed");
+  tool.forOwner(o).addSse("/feed", async function* () {
+    yield { data: "one" };
+    await Promise.resolve();
+    throw new Error("feed broke");
+  }, { heartbeatMs: 0 });
+  tool.activate(o);
+  const res = await call(tool, "GET", "/feed");
+  const id = res.headers.get("x-request-id");
+  assert.match(id ?? "", ID);
+  assert.match(await res.text(), /data: one/);
+  const err = log.lines.find((l) => l.level === "error");
+  assert.equal(err?.props?.requestId, id);
+});
+
+Deno.test("request ids: with CORS a browser may read the id of an error", async () => {
+  const { tool } = app("info");
+  tool.cors({ origins: ["https://app.example"] });
+  const headers = { origin: "https://app.example" };
+  const gone = await call(tool, "GET", "/gone", undefined, headers);
+  assert.match(gone.headers.get("x-request-id") ?? "", ID);
+  assert.equal(gone.headers.get("access-control-expose-headers"), "x-request-id");
+  assert.equal(gone.headers.get("access-control-allow-origin"), "https://app.example");
+  await gone.body?.cancel();
+});

@@ -642,6 +642,9 @@ class OwnerApi implements HttpTool {
         if (issues.length) throw validationError(issues);
       }
       const abort = new AbortController();
+      // The stream's errors are logged after the response left: it carries the id up front
+      // (one header on a long-lived response costs nothing that matters).
+      void rid.value;
       // The client leaving cancels the stream, which aborts this signal (see sse.ts).
       const ctx = new RequestContext(req, params, q, rid, abort.signal);
       const source = await handler(Object.assign({}, qv, params), ctx);

@@ -53,8 +53,9 @@ export interface HttpContext {
   /**
    * This request's id: a new one made on first read, or the incoming one when
    * `HTTP_REQUEST_ID_HEADER` names a header to adopt it from (1–128 visible ASCII characters).
-   * Reading it makes the response carry it as `x-request-id`, so a log line that records it can
-   * be found from the response.
+   * Reading it before the handler returns makes the response carry it as `x-request-id`, so a
+   * log line that records it can be found from the response (read it up front when a streamed
+   * body or later work logs it). SSE responses always carry it.
    */
   readonly requestId: string;
   /** Aborted when the client goes away. */
