@@ -54,7 +54,7 @@ export function errorInfo(
   const frames: { file: string; line: number; column: number }[] = [];
   for (const m of `${message}\n${stack ?? ""}`.matchAll(/file:\/\/[^\s)'"]+?:(\d+):(\d+)/g)) {
     const url = m[0].slice(0, m[0].length - m[1].length - m[2].length - 2);
-    const path = rewrite(decodeURIComponent(url.replace(/\?.*$/, "")));
+    const path = rewrite(decodeURIComponent(url)).replace(/\?.*$/, "");
     if (path.startsWith(prefix) && !path.includes("/node_modules/")) {
       frames.push({ file: path.slice(prefix.length), line: Number(m[1]), column: Number(m[2]) });
     }

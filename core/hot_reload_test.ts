@@ -132,3 +132,56 @@ Deno.test("hot reload: the real watcher picks up editor-style saves (temp file +
     await waitFor(`v${i}`);
   }
 });
+
+Deno.test("hot reload: a model edit with one broken dependant reloads the others and blames that file", async () => {
+  await using t = await setup({
+    "domains/d/models/model.ts": `export const suffix = "-m1";`,
+    "domains/d/plugins/a.ts": pluginWithModel("a"),
+    "domains/d/plugins/b.ts": pluginWithModel("b"),
+    "domains/d/plugins/c.ts": pluginWithModel("c"),
+  });
+  const { p, k, hr, live } = t;
+  // b throws while its module is evaluated, but only once the model it imports changes
+  await p.write(
+    "domains/d/plugins/b.ts",
+    pluginWithModel("b") + `\nif (suffix !== "-m1") throw new Error("b cannot take " + suffix);\n`,
+  );
+  await hr.process([`${p.root}/domains/d/plugins/b.ts`]);
+  deepEqual(live(), ["a-m1", "b-m1", "c-m1"]);
+
+  await p.write("domains/d/models/model.ts", `export const suffix = "-m2";`);
+  await hr.process([`${p.root}/domains/d/models/model.ts`]);
+  deepEqual(live(), ["a-m2", "b-m1", "c-m2"], "the other dependants take the new model");
+  const b = k.status.get("plugin", "d/b")!;
+  equal(b.state, "stale");
+  equal(b.error?.file, "domains/d/plugins/b.ts");
+  equal(b.error?.line, 8);
+  match(b.error?.message ?? "", /b cannot take -m2/);
+});
+
+Deno.test("hot reload: copies are rewritten in place and imported by version; paths map back", async () => {
+  await using t = await setup({
+    "domains/d/models/model.ts": `export const suffix = "-m1";`,
+    "domains/d/plugins/a.ts": pluginWithModel("a"),
+  });
+  const { p, hr, live } = t;
+  for (let i = 2; i <= 4; i++) {
+    await p.write("domains/d/models/model.ts", `export const suffix = "-m${i}";`);
+    await hr.process([`${p.root}/domains/d/models/model.ts`]);
+    deepEqual(live(), [`a-m${i}`]);
+  }
+  const copies: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isDirectory) walk(`${dir}/${e.name}`);
+      else copies.push(`${dir}/${e.name}`.slice(p.root.length + 1));
+    }
+  };
+  walk(`${p.root}/.microcore/hmr`);
+  deepEqual(copies.sort(), [
+    ".microcore/hmr/domains/d/models/model.ts",
+    ".microcore/hmr/domains/d/plugins/a.ts",
+  ], "one copy per source file, however many versions were loaded");
+  const url = `file://${p.root}/.microcore/hmr/domains/d/plugins/a.ts?v=0123456789ab`;
+  equal(originalPath(`at ${url}:3:4`), `at file://${p.root}/domains/d/plugins/a.ts:3:4`);
+});
