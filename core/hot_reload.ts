@@ -14,6 +14,12 @@ import { ModuleGraph, originalPath } from "./module_graph.ts";
 export interface HotReloadOptions {
   /** Quiet time that ends a burst of events (ms). Default 8. */
   quietMs?: number;
+  /**
+   * Quiet time once every file of the burst was closed after writing, renamed into place or
+   * removed: the writer is done with it, so only a save-all's next file is waited for (ms).
+   * Default 2.
+   */
+  settledMs?: number;
   /** Longest a burst is held before it is processed anyway (ms). Default 60. */
   maxWaitMs?: number;
   /** Restart the process after this many reloads (V8 never frees old modules). Default 1000. */
@@ -35,7 +41,8 @@ export class HotReloader {
   #kernel: Kernel;
   #opts: HotReloadOptions;
   #watchers: Deno.FsWatcher[] = [];
-  #pending = new Set<string>();
+  /** Paths of the burst so far, with whether the last event says the file is complete. */
+  #pending = new Map<string, boolean>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #firstAt = 0;
   #running: Promise<void> = Promise.resolve();
@@ -93,7 +100,7 @@ export class HotReloader {
     this.#watchers.push(w);
     (async () => {
       for await (const ev of w) {
-        for (const p of ev.paths) this.#pending.add(p);
+        for (const p of ev.paths) this.#pending.set(p, isSettled(ev.kind));
         this.#schedule();
       }
     })().catch((err) => this.#kernel.log.error(`watcher stopped: ${err}`));
@@ -103,11 +110,12 @@ export class HotReloader {
     const now = performance.now();
     if (!this.#timer) this.#firstAt = now;
     clearTimeout(this.#timer);
-    const quiet = this.#opts.quietMs ?? 8;
+    const settled = [...this.#pending.values()].every(Boolean);
+    const quiet = settled ? this.#opts.settledMs ?? 2 : this.#opts.quietMs ?? 8;
     const wait = Math.min(quiet, Math.max(0, this.#firstAt + (this.#opts.maxWaitMs ?? 60) - now));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      const paths = [...this.#pending];
+      const paths = [...this.#pending.keys()];
       this.#pending.clear();
       this.process(paths);
     }, wait);
@@ -272,6 +280,14 @@ export class HotReloader {
     this.#kernel.log.warn(`restarting the process: ${reason}`);
     this.#opts.onRestart(reason);
   }
+}
+
+/**
+ * Whether an event says its file is complete: closed after writing (`access`, Linux), renamed
+ * into place (an editor's atomic save) or removed. A plain `modify` may be one write of several.
+ */
+export function isSettled(kind: Deno.FsEvent["kind"]): boolean {
+  return kind === "access" || kind === "rename" || kind === "remove";
 }
 
 /**

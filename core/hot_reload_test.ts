@@ -1,6 +1,6 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { Kernel } from "./kernel.ts";
-import { HotReloader } from "./hot_reload.ts";
+import { HotReloader, type HotReloadOptions, isSettled } from "./hot_reload.ts";
 import { originalPath } from "./module_graph.ts";
 import { recordingTool, tempProject } from "./testdata/project.ts";
 import type { LogSink } from "./types.ts";
@@ -18,12 +18,18 @@ export default class {
 `;
 
 /** A booted kernel and reloader; the real watcher runs only when `watch` is set. */
-async function setup(files: Record<string, string>, watch = false) {
+async function setup(
+  files: Record<string, string>,
+  watch = false,
+  opts: Partial<HotReloadOptions> = {},
+) {
   const p = await tempProject({ "tools/reg/mod.ts": recordingTool("reg"), ...files });
-  const k = new Kernel({ root: p.root, mode: "dev", log: quiet, rewritePath: originalPath });
+  const lines: string[] = [];
+  const log: LogSink = { ...quiet, info: (m) => lines.push(m), error: (m) => lines.push(m) };
+  const k = new Kernel({ root: p.root, mode: "dev", log, rewritePath: originalPath });
   await k.boot();
   const restarts: string[] = [];
-  const hr = new HotReloader(k, { onRestart: (r) => restarts.push(r) });
+  const hr = new HotReloader(k, { ...opts, onRestart: (r) => restarts.push(r) });
   await hr.start({ watch });
   const live = () => [...(k.tools.get("reg") as unknown as Reg).reg.live()].sort();
   return {
@@ -32,6 +38,7 @@ async function setup(files: Record<string, string>, watch = false) {
     hr,
     live,
     restarts,
+    lines,
     async [Symbol.asyncDispose]() {
       await hr.stop();
       await k.shutdown();
@@ -184,4 +191,44 @@ Deno.test("hot reload: copies are rewritten in place and imported by version; pa
   ], "one copy per source file, however many versions were loaded");
   const url = `file://${p.root}/.microcore/hmr/domains/d/plugins/a.ts?v=0123456789ab`;
   equal(originalPath(`at ${url}:3:4`), `at file://${p.root}/domains/d/plugins/a.ts:3:4`);
+});
+
+Deno.test("hot reload: only a close, rename or remove says a file is complete", () => {
+  deepEqual(
+    (["access", "rename", "remove", "modify", "create", "any", "other"] as const).map(isSettled),
+    [true, true, true, false, false, false, false],
+  );
+});
+
+Deno.test("hot reload: a file written in pieces is read once it is closed, not in between", async () => {
+  // A long quiet for open files and a short one for closed ones: the pause between the two
+  // writes is longer than the short one, so reading on it would see half a plugin.
+  await using t = await setup(
+    {
+      "domains/d/models/model.ts": `export const suffix = "";`,
+      "domains/d/plugins/a.ts": pluginWithModel("v0"),
+    },
+    true,
+    { quietMs: 1000, maxWaitMs: 2000, settledMs: 5 },
+  );
+  const text = pluginWithModel("v1");
+  const half = Math.floor(text.length / 2);
+  const file = await Deno.open(`${t.p.root}/domains/d/plugins/a.ts`, {
+    write: true,
+    truncate: true,
+  });
+  await file.write(new TextEncoder().encode(text.slice(0, half)));
+  await new Promise((r) => setTimeout(r, 100));
+  await file.write(new TextEncoder().encode(text.slice(half)));
+  file.close();
+  const t0 = performance.now();
+  for (let i = 0; i < 200 && !t.live().includes("v1"); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  deepEqual(t.live(), ["v1"]);
+  ok(performance.now() - t0 < 900, "the close ended the burst, not the 1 s quiet");
+  equal(t.k.status.get("plugin", "d/a")!.state, "ready");
+  const batches = t.lines.filter((l) => l.includes("changed →"));
+  equal(batches.length, 1, `one batch, of the whole file: ${batches.join(" / ")}`);
+  match(batches[0], /→ reloaded d\/a \(generation \d+\)/);
 });
