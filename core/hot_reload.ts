@@ -17,7 +17,7 @@ export interface HotReloadOptions {
   /**
    * Quiet time once every file of the burst was closed after writing, renamed into place or
    * removed: the writer is done with it, so only a save-all's next file is waited for (ms).
-   * Default 2.
+   * Closes are reported on Linux; elsewhere a plain save waits `quietMs`. Default 2.
    */
   settledMs?: number;
   /** Longest a burst is held before it is processed anyway (ms). Default 60. */
@@ -100,8 +100,10 @@ export class HotReloader {
     this.#watchers.push(w);
     (async () => {
       for await (const ev of w) {
-        for (const p of ev.paths) this.#pending.set(p, isSettled(ev.kind));
-        this.#schedule();
+        // Paths we never act on (our own .microcore/, swap files) do not hold a burst open.
+        const paths = ev.paths.filter((p) => this.#rel(p) !== undefined);
+        for (const p of paths) this.#pending.set(p, isSettled(ev.kind));
+        if (paths.length) this.#schedule();
       }
     })().catch((err) => this.#kernel.log.error(`watcher stopped: ${err}`));
   }
@@ -208,22 +210,27 @@ export class HotReloader {
   async #loadAll(files: string[], done: string[], changed: string[]): Promise<string[]> {
     const k = this.#kernel;
     const failed: string[] = [];
-    const urls = await Promise.all(
-      files.map((rel) => this.graph.versionedUrl(rel).catch((err) => err as Error)),
+    const urls = this.graph.versionedUrls(files);
+    // A save that changed nothing in a plugin's graph (a touch, a duplicate event) is skipped.
+    const skip = files.map((rel, i) =>
+      urls[i] === this.#served.get(rel) && k.status.get("plugin", idOf(rel))?.state === "ready"
     );
-    const modules = this.#importAll(urls);
-    for (const [i, rel] of files.entries()) {
-      const url = urls[i];
-      const id = rel.replace(/^domains\/([^/]+)\/plugins\/([^/]+)\.\w+$/, "$1/$2");
-      // A save that changed nothing in the plugin's graph (a touch, a duplicate event).
-      if (url === this.#served.get(rel) && k.status.get("plugin", id)?.state === "ready") continue;
-      const r = await k.loadPlugin(this.#source(rel, () => modules[i]));
-      done.push(this.#describe(r));
-      if (r.ok && typeof url === "string") this.#served.set(rel, url);
-      if (r.ok) {
-        k.countReload();
-        changed.push(rel);
-      } else failed.push(rel);
+    const modules = this.#importAll(urls.map((u, i) => skip[i] ? undefined : u));
+    try {
+      for (const [i, rel] of files.entries()) {
+        if (skip[i]) continue;
+        const url = urls[i];
+        const r = await k.loadPlugin(this.#source(rel, () => modules[i]!));
+        done.push(this.#describe(r));
+        if (r.ok && typeof url === "string") this.#served.set(rel, url);
+        if (r.ok) {
+          k.countReload();
+          changed.push(rel);
+        } else failed.push(rel);
+      }
+    } finally {
+      // Every copy must be read before the next batch may rewrite it.
+      await Promise.allSettled(modules.filter((m) => m !== undefined));
     }
     return failed;
   }
@@ -233,16 +240,25 @@ export class HotReloader {
    * several copies are imported through one entry module that imports them all; if that fails
    * (one copy has an error), each is imported alone so the error lands on its own plugin.
    */
-  #importAll(urls: (string | Error)[]): Promise<Record<string, unknown>>[] {
+  #importAll(
+    urls: (string | Error | undefined)[],
+  ): (Promise<Record<string, unknown>> | undefined)[] {
     const ok = [...new Set(urls.filter((u): u is string => typeof u === "string"))];
     let together: Promise<Record<string, unknown>[]> | undefined;
     if (ok.length > 1) {
       const text = ok.map((u, i) => `import * as m${i} from ${JSON.stringify(u)};\n`).join("") +
         `export default [${ok.map((_, i) => `m${i}`).join(", ")}];\n`;
-      const entry = this.graph.writeModule("batch.js", text);
-      together = import(entry).then((m) => m.default as Record<string, unknown>[]);
+      try {
+        const entry = this.graph.writeModule("batch.js", text);
+        // A plugin whose top-level await takes long must not hold back the others.
+        together = withTimeout(
+          import(entry).then((m) => m.default as Record<string, unknown>[]),
+          BATCH_IMPORT_MS,
+        );
+      } catch { /* cannot write the entry: one import per copy */ }
     }
     return urls.map((url) => {
+      if (url === undefined) return undefined;
       let p: Promise<Record<string, unknown>>;
       if (typeof url !== "string") p = Promise.reject(url);
       else if (!together) p = import(url);
@@ -280,6 +296,21 @@ export class HotReloader {
     this.#kernel.log.warn(`restarting the process: ${reason}`);
     this.#opts.onRestart(reason);
   }
+}
+
+/** How long the one import of a batch may take before each copy is imported alone (ms). */
+const BATCH_IMPORT_MS = 2000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no result in ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+function idOf(rel: string): string {
+  return rel.replace(/^domains\/([^/]+)\/plugins\/([^/]+)\.\w+$/, "$1/$2");
 }
 
 /**

@@ -232,3 +232,54 @@ Deno.test("hot reload: a file written in pieces is read once it is closed, not i
   equal(batches.length, 1, `one batch, of the whole file: ${batches.join(" / ")}`);
   match(batches[0], /→ reloaded d\/a \(generation \d+\)/);
 });
+
+Deno.test("hot reload: a model saved again while a batch reads it: the batch uses one version throughout", async () => {
+  await using t = await setup({
+    "domains/d/models/model.ts": `export const suffix = "-m1";`,
+    "domains/d/plugins/a.ts": pluginWithModel("a"),
+    "domains/d/plugins/b.ts": pluginWithModel("b"),
+  });
+  const { p, hr, live } = t;
+  const model = `${p.root}/domains/d/models/model.ts`;
+  await p.write("domains/d/models/model.ts", `export const suffix = "-m2";`);
+  // The editor saves m3 right after the batch first reads the model.
+  const read = Deno.readTextFileSync;
+  let saved = false;
+  Deno.readTextFileSync = (path: string | URL) => {
+    const text = read(path);
+    if (!saved && String(path) === model) {
+      saved = true;
+      Deno.writeTextFileSync(model, `export const suffix = "-m3";`);
+    }
+    return text;
+  };
+  try {
+    await hr.process([model]);
+  } finally {
+    Deno.readTextFileSync = read;
+  }
+  ok(saved);
+  deepEqual(live(), ["a-m2", "b-m2"], "both dependants see the version the batch read");
+  await hr.process([model]); // the watcher's event for the second save
+  deepEqual(live(), ["a-m3", "b-m3"]);
+  await p.write("domains/d/models/model.ts", `export const suffix = "-m2";`);
+  await hr.process([model]);
+  deepEqual(live(), ["a-m2", "b-m2"], "going back to a version loaded before gives that version");
+});
+
+Deno.test("hot reload: a save that changes nothing reloads nothing", async () => {
+  await using t = await setup({
+    "domains/d/models/model.ts": `export const suffix = "-m1";`,
+    "domains/d/plugins/a.ts": pluginWithModel("a"),
+    "domains/d/plugins/b.ts": pluginWithModel("b"),
+  });
+  const { p, hr, live, lines } = t;
+  const model = `${p.root}/domains/d/models/model.ts`;
+  await p.write("domains/d/models/model.ts", `export const suffix = "-m2";`);
+  await hr.process([model]);
+  const before = lines.length;
+  await p.write("domains/d/models/model.ts", `export const suffix = "-m2";`);
+  await hr.process([model]);
+  deepEqual(lines.slice(before), [], "no reload line");
+  deepEqual(live(), ["a-m2", "b-m2"]);
+});

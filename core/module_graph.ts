@@ -82,6 +82,12 @@ export function scanImports(source: string): Spec[] {
   return out;
 }
 
+/** What one reload batch shares: each file's source as read once, and each file's copy URL. */
+interface Batch {
+  sources: Map<string, string>;
+  urls: Map<string, string>;
+}
+
 interface Node {
   /** Project-relative path. */
   rel: string;
@@ -148,17 +154,31 @@ export class ModuleGraph {
    * Throws (like an import would) when a local import points at a missing file.
    */
   versionedUrl(pluginRel: string): Promise<string> {
-    try {
-      return Promise.resolve(this.#versionedUrl(pluginRel));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const [url] = this.versionedUrls([pluginRel]);
+    return typeof url === "string" ? Promise.resolve(url) : Promise.reject(url);
   }
 
-  #versionedUrl(pluginRel: string): string {
+  /**
+   * {@link versionedUrl} for the plugins of one reload batch (an error in place of a URL where
+   * it failed). Each file is read once for the whole batch, so the batch sees one version of it
+   * even if it is saved again meanwhile, and each copy path holds one version. Import every URL
+   * before the next batch: that one may rewrite the copies.
+   */
+  versionedUrls(pluginRels: string[]): (string | Error)[] {
+    const batch: Batch = { sources: new Map(), urls: new Map() };
+    return pluginRels.map((rel) => {
+      try {
+        return this.#versionedUrl(rel, batch);
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    });
+  }
+
+  #versionedUrl(pluginRel: string, batch: Batch): string {
     const nodes = new Map<string, Node>();
     const missing = new Set<string>();
-    this.#collect(pluginRel, nodes, missing);
+    this.#collect(pluginRel, nodes, missing, batch.sources);
     this.#graphs.set(pluginRel, new Set([...nodes.keys(), ...missing]));
     if (missing.size) {
       const importer = [...nodes.values()].find((n) => n.deps.some((d) => missing.has(d.rel)));
@@ -166,7 +186,7 @@ export class ModuleGraph {
         `Module not found "${[...missing][0]}", imported by ${importer?.rel ?? pluginRel}`,
       );
     }
-    const hashes = new Map<string, string>();
+    const hashes = batch.urls;
     const copyOf = (rel: string, stack: Set<string>): string => {
       const known = hashes.get(rel);
       if (known) return known;
@@ -220,11 +240,17 @@ export class ModuleGraph {
    * Reads `rel` and, recursively, the local files it imports. Local files that do not exist
    * are put in `missing` (so that creating one later reloads the plugin).
    */
-  #collect(rel: string, nodes: Map<string, Node>, missing: Set<string>): void {
+  #collect(
+    rel: string,
+    nodes: Map<string, Node>,
+    missing: Set<string>,
+    sources = new Map<string, string>(),
+  ): void {
     if (nodes.has(rel)) return;
     let source: string;
     try {
-      source = Deno.readTextFileSync(`${this.root}/${rel}`);
+      source = sources.get(rel) ?? Deno.readTextFileSync(`${this.root}/${rel}`);
+      sources.set(rel, source);
     } catch (err) {
       if (err instanceof Deno.errors.NotFound && nodes.size > 0) return void missing.add(rel);
       throw err;
@@ -237,7 +263,7 @@ export class ModuleGraph {
     nodes.set(rel, node);
     for (const d of deps) {
       node.deps.push(d);
-      if (d.rel.startsWith("domains/")) this.#collect(d.rel, nodes, missing);
+      if (d.rel.startsWith("domains/")) this.#collect(d.rel, nodes, missing, sources);
     }
   }
 }
