@@ -42,6 +42,8 @@ interface Case {
   ops: number;
   raw: () => void;
   tool: () => Promise<void>;
+  /** The raw calls with one `await` each: the least any async API pays (a reference row). */
+  awaited?: () => Promise<void>;
 }
 
 /** Runs the scenario. */
@@ -79,6 +81,11 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
             for (let i = 0; i < n; i++) await tx.execute(INSERT, [`item ${i}`, i]);
           });
         },
+        awaited: async () => {
+          raw.exec("BEGIN IMMEDIATE");
+          for (let i = 0; i < n; i++) await Promise.resolve(rawInsert.run(`item ${i}`, i));
+          raw.exec("COMMIT");
+        },
       },
       {
         // Both sides insert the same prepared rows (the data exists before the insert).
@@ -107,7 +114,7 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     const rows: Row[] = [];
     const details: Record<string, unknown> = {};
     for (const c of cases) {
-      const rawMs: number[] = [], toolMs: number[] = [];
+      const rawMs: number[] = [], toolMs: number[] = [], awaitedMs: number[] = [];
       for (let r = 0; r < rounds; r++) { // alternate, so drift hits both sides alike
         let t = performance.now();
         c.raw();
@@ -115,6 +122,11 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
         t = performance.now();
         await c.tool();
         toolMs.push(performance.now() - t);
+        if (c.awaited) {
+          t = performance.now();
+          await c.awaited();
+          awaitedMs.push(performance.now() - t);
+        }
       }
       const rawOps = c.ops / (median(rawMs) / 1000), toolOps = c.ops / (median(toolMs) / 1000);
       const ratio = median(rawMs.map((ms, i) => ms / toolMs[i]));
@@ -132,6 +144,20 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
         samples: `median of ${rounds} × ${c.ops.toLocaleString("en-US")} ops`,
         note: `${round(1e6 / toolOps, 2)} µs/op vs ${round(1e6 / rawOps, 2)} µs/op`,
       });
+      if (awaitedMs.length) {
+        rows.push({
+          scenario: "db",
+          case: `${c.name}: tool vs raw with one await per call`,
+          value: toolOps,
+          unit: "ops/s",
+          baseline: {
+            name: "raw, each call awaited",
+            value: c.ops / (median(awaitedMs) / 1000),
+          },
+          ratio: median(awaitedMs.map((ms, i) => ms / toolMs[i])),
+          samples: `median of ${rounds} × ${c.ops.toLocaleString("en-US")} ops`,
+        });
+      }
     }
     return { rows, details };
   } finally {
