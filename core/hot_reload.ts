@@ -2,7 +2,7 @@
  * Hot reload in dev: watch the tree, group a save's burst of events per path, then look at the
  * files as they are now: reload what exists, unload what is still gone, reload every plugin
  * whose import graph holds a changed model or helper, apply new migrations, and ask for a
- * process restart when `core/`, `tools/` or `deno.json` change.
+ * process restart when `core/`, `tools/`, `cli/`, `main.ts` or `deno.json` change.
  * @module
  */
 import { isPluginPath, type PluginSource } from "./discovery.ts";

@@ -28,8 +28,9 @@ const VALID_ID = /^[\x21-\x7e]{1,128}$/;
 
 /**
  * The id of one request: the incoming one (from the header named by `HTTP_REQUEST_ID_HEADER`)
- * when it is a sane value, else a new one made the first time something reads it. `used` says whether the id went anywhere (a log line, an
- * error body, the handler), which is when the response should carry it.
+ * when it is a sane value, else a new one made the first time something reads it. `used` says
+ * whether the id went anywhere (a log line, an error body, the handler), which is when the
+ * response should carry it.
  */
 export class RequestId {
   #value: string | undefined;

@@ -5,11 +5,12 @@
  * Plugins ask for it by naming a constructor parameter `http` and get an {@link HttpTool}.
  *
  * Configuration (env): `HOST` (0.0.0.0), `PORT` (8000; 0 = any free port), `HTTP_BODY_LIMIT`
- * (bytes, default 1 MiB), `HTTP_REQUEST_ID` (`auto`: `x-request-id` on errors, logged requests
- * and ids the handler used; `always`: on every response), `HTTP_REQUEST_ID_HEADER` (an incoming
- * header to adopt ids from, e.g. `x-request-id` behind a proxy that sets it; unset = always a new
- * id), `CORS_ORIGINS` (`*` or a comma list; unset = no CORS), `CORS_CREDENTIALS` (`true` to allow
- * credentials; not with `*`).
+ * (bytes, default 1 MiB), `HTTP_REQUEST_ID` (`auto`: `x-request-id` on errors, logged requests,
+ * SSE streams, ids the handler read and adopted incoming ids; `always`: on every response),
+ * `HTTP_REQUEST_ID_HEADER` (an incoming header to adopt ids from and echo, e.g. `x-request-id`
+ * behind a proxy that sets it; unset = always a new id), `CORS_ORIGINS` (`*` or a comma list;
+ * unset = no CORS), `CORS_CREDENTIALS` (`true` to allow credentials; not with `*`), `APP_NAME`
+ * (the OpenAPI title).
  *
  * @example
  * ```ts
@@ -32,7 +33,12 @@
  */
 import { HttpToolImpl } from "./tool.ts";
 
-export { HttpToolImpl, type ListenOptions } from "./tool.ts";
+export {
+  HttpToolImpl,
+  type HttpToolOptions,
+  type ListenOptions,
+  type RequestIdOptions,
+} from "./tool.ts";
 export { HttpError } from "./errors.ts";
 export type { CorsOptions } from "./cors.ts";
 export type { FieldIssue } from "./validation.ts";

@@ -72,7 +72,7 @@ function envGet(name: string): string | undefined {
 
 /** Options of the {@link HttpToolImpl} constructor. */
 export interface HttpToolOptions {
-  /** Where `setup` reads HOST, PORT, HTTP_BODY_LIMIT, … (default: `Deno.env.get`). */
+  /** Where the tool reads HOST, PORT, HTTP_BODY_LIMIT, … (default: `Deno.env.get`). */
   env?: (name: string) => string | undefined;
 }
 
@@ -115,8 +115,8 @@ export class HttpToolImpl implements Tool {
   }
 
   /**
-   * Read configuration (HOST, PORT, HTTP_BODY_LIMIT, HTTP_REQUEST_ID, HTTP_REQUEST_ID_HEADER,
-   * CORS_ORIGINS, CORS_CREDENTIALS).
+   * Read configuration (HTTP_BODY_LIMIT, HTTP_REQUEST_ID, HTTP_REQUEST_ID_HEADER, CORS_ORIGINS,
+   * CORS_CREDENTIALS, APP_NAME); HOST and PORT are read when listening starts.
    */
   setup(ctx: ToolContext): void {
     this.#log = ctx.log;
