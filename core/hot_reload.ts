@@ -9,6 +9,7 @@ import { isPluginPath, type PluginSource } from "./discovery.ts";
 import { formatError } from "./errors.ts";
 import type { Kernel, LoadResult } from "./kernel.ts";
 import { ModuleGraph, originalPath } from "./module_graph.ts";
+import { withTimeout } from "./timeout.ts";
 
 /** Options of the dev reloader. */
 export interface HotReloadOptions {
@@ -254,6 +255,7 @@ export class HotReloader {
         together = withTimeout(
           import(entry).then((m) => m.default as Record<string, unknown>[]),
           BATCH_IMPORT_MS,
+          `the batch import took over ${BATCH_IMPORT_MS} ms`,
         );
       } catch { /* cannot write the entry: one import per copy */ }
     }
@@ -300,14 +302,6 @@ export class HotReloader {
 
 /** How long the one import of a batch may take before each copy is imported alone (ms). */
 const BATCH_IMPORT_MS = 2000;
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no result in ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 function idOf(rel: string): string {
   return rel.replace(/^domains\/([^/]+)\/plugins\/([^/]+)\.\w+$/, "$1/$2");

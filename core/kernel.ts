@@ -10,6 +10,7 @@ import { didYouMean, errorInfo, formatError } from "./errors.ts";
 import { type Injection, readInjection } from "./inject.ts";
 import type { BasePlugin, PluginClass } from "./plugin.ts";
 import { Status } from "./status.ts";
+import { withTimeout } from "./timeout.ts";
 import type { DomainInfo, ErrorInfo, LogSink, Mode, Owner, Tool, ToolContext } from "./types.ts";
 
 /** How to build a kernel. */
@@ -473,17 +474,7 @@ export class Kernel {
 
   /** Runs a hook, sync or async, failing it after the hook timeout. */
   async #hook(what: string, fn: () => unknown, ms = this.#timeout()): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      await Promise.race([
-        Promise.resolve().then(fn),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(Promise.resolve().then(fn), ms, `${what} did not finish within ${ms} ms`);
   }
 
   #try(fn: () => unknown, who: string): void {

@@ -150,19 +150,11 @@ export class ModuleGraph {
   }
 
   /**
-   * A URL for `pluginRel` whose whole local graph reflects the files as they are now on disk.
-   * Throws (like an import would) when a local import points at a missing file.
-   */
-  versionedUrl(pluginRel: string): Promise<string> {
-    const [url] = this.versionedUrls([pluginRel]);
-    return typeof url === "string" ? Promise.resolve(url) : Promise.reject(url);
-  }
-
-  /**
-   * {@link versionedUrl} for the plugins of one reload batch (an error in place of a URL where
-   * it failed). Each file is read once for the whole batch, so the batch sees one version of it
-   * even if it is saved again meanwhile, and each copy path holds one version. Import every URL
-   * before the next batch: that one may rewrite the copies.
+   * For the plugins of one reload batch, a URL whose whole local graph reflects the files as they
+   * are now on disk, or (like an import would) an error where a local import points at a missing
+   * file. Each file is read once for the whole batch, so the batch sees one version of it even if
+   * it is saved again meanwhile, and each copy path holds one version. Import every URL before
+   * the next batch: that one may rewrite the copies.
    */
   versionedUrls(pluginRels: string[]): (string | Error)[] {
     const batch: Batch = { sources: new Map(), urls: new Map() };
