@@ -179,15 +179,23 @@ function literals(t: DocNode): string[] {
   return [];
 }
 
-function interfaceMembers(def: DocNode): RawMember[] {
-  const props = (def.properties ?? []).map((p: DocNode) => ({
+/** A member with its source line, before {@link bySourceOrder} sorts them. */
+type LocatedMember = RawMember & { line: number };
+
+/** A property of an interface or class, as a member line. */
+function propertyMember(p: DocNode): LocatedMember {
+  return {
     name: p.name,
     signature: `${p.readonly ? "readonly " : ""}${p.name}${p.optional ? "?" : ""}: ${
       renderType(p.tsType)
     }`,
     doc: docOf(p),
     line: p.location?.line ?? 0,
-  }));
+  };
+}
+
+function interfaceMembers(def: DocNode): RawMember[] {
+  const props = (def.properties ?? []).map(propertyMember);
   const methods = (def.methods ?? []).map((m: DocNode) => ({
     name: m.name,
     signature: `${m.name}${m.optional ? "?" : ""}${typeParams(m.typeParams)}(${
@@ -203,14 +211,7 @@ function classMembers(def: DocNode): RawMember[] {
   const visible = (m: DocNode) =>
     !m.isStatic && !m.accessibility?.startsWith("p") && !String(m.name).startsWith("#") &&
     !String(m.name).startsWith("_") && !isInternal(m);
-  const props = (def.properties ?? []).filter(visible).map((p: DocNode) => ({
-    name: p.name,
-    signature: `${p.readonly ? "readonly " : ""}${p.name}${p.optional ? "?" : ""}: ${
-      renderType(p.tsType)
-    }`,
-    doc: docOf(p),
-    line: p.location?.line ?? 0,
-  }));
+  const props = (def.properties ?? []).filter(visible).map(propertyMember);
   const all: DocNode[] = (def.methods ?? []).filter(visible);
   // An overloaded method's implementation signature (the one with a body) is not callable.
   const overloaded = new Set(
@@ -232,7 +233,7 @@ function classMembers(def: DocNode): RawMember[] {
   return bySourceOrder([...props, ...methods]);
 }
 
-function bySourceOrder(ms: (RawMember & { line: number })[]): RawMember[] {
+function bySourceOrder(ms: LocatedMember[]): RawMember[] {
   return ms.sort((a, b) => a.line - b.line).map(({ name, signature, doc }) => ({
     name,
     signature,
