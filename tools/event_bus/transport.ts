@@ -81,9 +81,9 @@ export type Scheduler = "microtask" | "timeout";
  * Delivers in the same process, batched: the first `send` after a flush schedules one flush
  * that delivers everything queued by then.
  *
- * Flushes run as microtasks (fast: no timer, no event-loop turn; measured by `deno task bench bus`).
- * So that a chain of handlers publishing to each other cannot starve I/O, every 256th flush is
- * scheduled with `setTimeout(0)` instead, which lets the event loop turn.
+ * Flushes run as microtasks (fast: no timer, no event-loop turn; measured by
+ * `deno task bench bus`). So that a chain of handlers publishing to each other cannot starve I/O,
+ * every 256th flush is scheduled with `setTimeout(0)` instead, which lets the event loop turn.
  */
 export class InProcessTransport implements BusTransport {
   readonly kind = "in_process";
