@@ -223,7 +223,7 @@ Deno.test({
       await new Promise((r) => setTimeout(r, 100));
       equal((await body(app, "/e2e/pings"))?.pings, 1, "handled exactly once");
     } finally {
-      const code = await app.stop("SIGTERM");
+      const code = await app.stop();
       equal(code, 0, log());
       await Deno.remove(dir, { recursive: true });
     }
@@ -264,7 +264,7 @@ Deno.test({
     } finally {
       running = false;
       await Promise.all(workers);
-      const code = await app.stop("SIGTERM");
+      const code = await app.stop();
       await Deno.remove(dir, { recursive: true });
       equal(code, 0);
     }
@@ -292,7 +292,7 @@ Deno.test({
       equal(res.status, 200);
       await res.body?.cancel();
     } finally {
-      equal(await app.stop("SIGTERM"), 0);
+      equal(await app.stop(), 0);
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -313,7 +313,7 @@ Deno.test({
       await app.waitForLine(/save any file to restart/, 20_000, from);
     } finally {
       const t0 = performance.now();
-      equal(await app.stop("SIGTERM"), 0);
+      equal(await app.stop(), 0);
       ok(performance.now() - t0 < 5_000, "the waiting supervisor exits at once");
       await Deno.remove(dir, { recursive: true });
     }

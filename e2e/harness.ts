@@ -3,6 +3,8 @@
  * throwaway copy of the project, reads its log, and talks HTTP to it.
  * @module
  */
+import { type Proc, spawnProc } from "./proc.ts";
+
 const REPO = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 /** Top-level entries not copied: history, local data and build output. */
 const SKIPPED = new Set([".git", "data", "dist", ".microcore", "node_modules"]);
@@ -24,18 +26,14 @@ export async function copyProject(): Promise<string> {
 }
 
 /** A running app. */
-export interface App {
+export interface App extends Proc {
   /** `http://127.0.0.1:<port>` */
   url: string;
-  /** Every line printed so far (stdout and stderr). */
-  lines: string[];
   get(path: string): Promise<Response>;
   send(method: string, path: string, body?: unknown): Promise<Response>;
-  /** Resolves with the first line (from `from` on) matching `re`. */
-  waitForLine(re: RegExp, timeoutMs?: number, from?: number): Promise<string>;
-  /** Sends a signal and waits for the exit code. */
-  stop(signal?: Deno.Signal): Promise<number>;
 }
+
+const LISTENING = /listening on http:\/\/[^\s:]+:(\d+)/;
 
 /** Starts `deno task <task>` in `cwd` with a random port, and waits until it listens. */
 export async function startApp(
@@ -43,66 +41,23 @@ export async function startApp(
   cwd: string,
   env: Record<string, string> = {},
 ): Promise<App> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", task],
+  const proc = spawnProc(Deno.execPath(), ["task", task], {
     cwd,
-    env: { PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", DB_PATH: `${cwd}/data/app.db`, ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    let buf = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      const parts = buf.split("\n");
-      buf = parts.pop()!;
-      lines.push(...parts);
-      for (const w of waiters) w();
-    }
-    if (buf) lines.push(buf);
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-
-  const waitForLine = (re: RegExp, timeoutMs = 20_000, from = 0) =>
-    new Promise<string>((resolve, reject) => {
-      const check = () => {
-        const hit = lines.slice(from).find((l) => re.test(l));
-        if (hit !== undefined) {
-          done();
-          resolve(hit);
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no line matching ${re} within ${timeoutMs} ms:\n${lines.join("\n")}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
-      check();
-    });
-
-  const listening = await waitForLine(/listening on http:\/\/[^\s:]+:(\d+)/).catch(async (e) => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already exited */ }
-    await child.status;
-    await pumps;
-    throw e;
+    env: { PORT: "0", HOST: "127.0.0.1", DB_PATH: `${cwd}/data/app.db`, ...env },
   });
-  const port = /listening on http:\/\/[^\s:]+:(\d+)/.exec(listening)![1];
-  const url = `http://127.0.0.1:${port}`;
-  await waitForLine(/booted \d+ tools and \d+ plugins/);
-  // In dev, edits count only once the watcher is up.
-  if (task === "dev") await waitForLine(/hot reload: watching/);
+  let url: string;
+  try {
+    url = `http://127.0.0.1:${LISTENING.exec(await proc.waitForLine(LISTENING, 20_000))![1]}`;
+    await proc.waitForLine(/booted \d+ tools and \d+ plugins/, 20_000);
+    // In dev, edits count only once the watcher is up.
+    if (task === "dev") await proc.waitForLine(/hot reload: watching/, 20_000);
+  } catch (e) {
+    await proc.stop(0);
+    throw e;
+  }
   return {
+    ...proc,
     url,
-    lines,
     get: (path) => fetch(url + path),
     send: (method, path, body) =>
       fetch(url + path, {
@@ -110,13 +65,6 @@ export async function startApp(
         headers: body === undefined ? {} : { "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
-    waitForLine,
-    async stop(signal: Deno.Signal = "SIGTERM") {
-      child.kill(signal);
-      const { code } = await child.status;
-      await pumps;
-      return code;
-    },
   };
 }
 

@@ -70,7 +70,7 @@ Deno.test({
       ok(status.entries.every((e) => e.state === "ready"));
       ok(status.entries.find((e) => e.id === "products/get_product")?.routes?.length);
     } finally {
-      const code = await app.stop("SIGTERM");
+      const code = await app.stop();
       equal(code, 0, app.lines.join("\n"));
       match(app.lines.join("\n"), /stopped cleanly/);
       await Deno.remove(dir, { recursive: true });
