@@ -28,6 +28,10 @@ export interface KernelOptions {
   hookTimeoutMs?: number;
   /** Maps internal module paths back to user files in error messages (hot-reload copies). */
   rewritePath?: (path: string) => string;
+  /** Where tools' settings come from ({@link ToolContext.env}); default: the environment. */
+  env?: (key: string) => string | undefined;
+  /** Where relative data paths resolve ({@link ToolContext.dataDir}); default: `root`. */
+  dataDir?: string;
 }
 
 /** The result of loading one plugin. */
@@ -64,6 +68,8 @@ export class Kernel {
   #log: LogSink;
   #tools = new Map<string, Tool>();
   #toolOrder: Tool[] = [];
+  /** The tool that logs for the others ({@link Tool.logFor}), once it is set up. */
+  #logger: Tool | undefined;
   #failedTools = new Map<string, ErrorInfo>();
   #domains = new Map<string, DomainInfo>();
   #domainErrors = new Map<string, ErrorInfo>();
@@ -250,7 +256,8 @@ export class Kernel {
     found.set("status", { tool: this.status, ms: 0 });
 
     for (const [name, f] of found) {
-      this.status.set({ kind: "tool", id: name, state: "loading", file: f.file });
+      const env = f.tool?.env ? Object.keys(f.tool.env).sort() : undefined;
+      this.status.set({ kind: "tool", id: name, state: "loading", file: f.file, env });
       if (f.err || !f.tool) this.#failTool(name, f.err ?? new Error("no tool exported"));
     }
     for (const tool of sortByDeps([...found.values()].flatMap((f) => f.tool ? [f.tool] : []))) {
@@ -279,31 +286,32 @@ export class Kernel {
       this.#toolOrder.push(tool);
       const ms = performance.now() - t + (found.get(tool.name)?.ms ?? 0);
       this.status.update("tool", tool.name, { state: "ready", loadMs: round(ms) });
-      if (tool.name === "logger") this.#adoptLogger(tool);
+      if (tool.logFor) {
+        this.#logger = tool;
+        this.#log = tool.logFor("kernel");
+      }
     }
   }
 
   #context(tool: Tool): ToolContext {
+    const declared = tool.env ?? {};
+    const read = this.#opts.env ?? readEnv;
     return {
       root: this.root,
       mode: this.mode,
       status: this.status,
       domains: [...this.#domains.values()],
+      dataDir: this.#opts.dataDir ?? this.root,
       tool: <T>(name: string) => this.#tools.get(name) as T | undefined,
-      log: this.#sinkFor(tool.name),
+      env: (key) => {
+        if (!Object.hasOwn(declared, key)) {
+          throw new Error(`tool "${tool.name}" reads ${key} without declaring it in its \`env\``);
+        }
+        return read(key) || undefined;
+      },
+      log: this.#logger?.logFor?.(tool.name) ?? prefixed(this.#log, tool.name),
       errorInfo: (err, prefer) => this.#info(err, prefer),
     };
-  }
-
-  #sinkFor(name: string): LogSink {
-    const logger = this.#tools.get("logger");
-    const sink = logger?.forOwner?.({ id: name, generation: 0 }) as LogSink | undefined;
-    return sink && typeof sink.info === "function" ? sink : prefixed(this.#log, name);
-  }
-
-  #adoptLogger(tool: Tool): void {
-    const sink = tool.forOwner?.({ id: "kernel", generation: 0 }) as LogSink | undefined;
-    if (sink && typeof sink.info === "function") this.#log = sink;
   }
 
   /**
@@ -497,6 +505,15 @@ export class Kernel {
   }
 }
 
+/** The process environment; without the env permission, nothing is set. */
+function readEnv(key: string): string | undefined {
+  try {
+    return Deno.env.get(key);
+  } catch {
+    return undefined;
+  }
+}
+
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
@@ -548,8 +565,8 @@ function sortByDeps(tools: Tool[]): Tool[] {
     state.set(t.name, "done");
     out.push(t);
   };
-  // logger and config first when present: everyone logs, many read config.
-  for (const name of ["logger", "config"]) if (byName.has(name)) visit(byName.get(name)!);
+  // A tool that logs for the others goes first, so that they all log through it.
+  for (const t of tools) if (t.logFor) visit(t);
   for (const t of tools) visit(t);
   return out;
 }

@@ -26,9 +26,21 @@ const EMPTY_STATUS: StatusRegistry = {
   summary: () => ({}),
 };
 
+/** Options of {@link standaloneContext}. */
+export interface StandaloneOptions {
+  root?: string;
+  mode?: Mode;
+  domains?: DomainInfo[];
+  log?: LogSink;
+  /** The settings the tool reads through `ctx.env` (default: none set). */
+  env?: Record<string, string | undefined>;
+  /** Default: `root`. */
+  dataDir?: string;
+}
+
 /**
  * A {@link ToolContext} for a tool set up outside a kernel: no other tools, an empty status
- * registry, a silent log unless one is given.
+ * registry, settings from `env` only, a silent log unless one is given.
  *
  * @example
  * ```ts
@@ -36,15 +48,16 @@ const EMPTY_STATUS: StatusRegistry = {
  * bus.setup(standaloneContext({ mode: "start" }));
  * ```
  */
-export function standaloneContext(
-  opts: { root?: string; mode?: Mode; domains?: DomainInfo[]; log?: LogSink } = {},
-): ToolContext {
+export function standaloneContext(opts: StandaloneOptions = {}): ToolContext {
+  const env = opts.env ?? {};
   return {
     root: opts.root ?? ".",
     mode: opts.mode ?? "test",
     status: EMPTY_STATUS,
     domains: opts.domains ?? [],
+    dataDir: opts.dataDir ?? opts.root ?? ".",
     tool: () => undefined,
+    env: (key) => (Object.hasOwn(env, key) ? env[key] : undefined) || undefined,
     log: opts.log ?? { debug() {}, info() {}, warn() {}, error() {} },
   };
 }

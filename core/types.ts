@@ -54,8 +54,22 @@ export interface ToolContext {
   readonly status: StatusRegistry;
   /** The domains found at boot (more may appear later in dev; see {@link Tool.prepareDomain}). */
   readonly domains: readonly DomainInfo[];
-  /** Another tool by name, or `undefined` if there is none (or it failed). */
+  /**
+   * Another tool by name, or `undefined` if there is none (or it failed). Name it in
+   * {@link Tool.dependsOn} so that it is set up first.
+   */
   tool<T = unknown>(name: string): T | undefined;
+  /**
+   * A setting (environment variable) this tool declared in {@link Tool.env}; an empty value
+   * counts as unset. Reading a variable the tool did not declare throws: the declarations are
+   * what AI_CONTEXT.md and the status page list.
+   */
+  env(key: string): string | undefined;
+  /**
+   * Absolute folder where relative data paths (a SQLite file, uploads) resolve: the project
+   * root, or the working directory in a compiled binary, whose root is read-only.
+   */
+  readonly dataDir: string;
   /** A log sink for this tool. */
   readonly log: LogSink;
   /**
@@ -77,8 +91,24 @@ export interface Tool {
   readonly name: string;
   /** One line saying what the tool is for (used in AI_CONTEXT.md and the status page). */
   readonly description?: string;
-  /** Other tools this one uses; they are set up first. */
+  /** Other tools this one uses through {@link ToolContext.tool}; they are set up first. */
   readonly dependsOn?: readonly string[];
+  /**
+   * The environment variables this tool reads through {@link ToolContext.env}, each with one
+   * line on what it does (and its default).
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Project files this tool reads from each domain, as globs relative to the project root
+   * (`*` matches within one folder), e.g. `domains/*\/migrations/*.sql`. In dev, a change to
+   * one runs {@link Tool.prepareDomain} again for its domain.
+   */
+  readonly files?: readonly string[];
+  /**
+   * A log sink for `name` (a tool, `kernel`): a tool that offers one is the app's logger. It is
+   * set up before every other tool, and the kernel and the tools set up after it log through it.
+   */
+  logFor?(name: string): LogSink;
   /** Set up: open connections, read config. A throw marks this tool failed, and only it. */
   setup?(ctx: ToolContext): void | Promise<void>;
   /**
@@ -147,6 +177,8 @@ export interface StatusEntry {
   domain?: string;
   /** Tools a plugin declared (by constructor parameter name). */
   tools?: string[];
+  /** Environment variables a tool declared (names only, never values). */
+  env?: string[];
   /** Events a plugin declared it publishes (`static publishes`). */
   publishes?: string[];
   /** Generation now serving (plugins). */

@@ -38,6 +38,11 @@ export class CaptureLoggerTool implements Tool {
   forOwner(owner: Owner): Logger {
     return this.capture.forOwner(owner);
   }
+
+  /** The log of a tool or the kernel: this tool logs for the whole app. */
+  logFor(name: string): Logger {
+    return this.forOwner({ id: name, generation: 0 });
+  }
 }
 
 /**

@@ -126,6 +126,11 @@ export class LoggerTool implements Tool {
     return new BackendLogger(this.#backend, [owner.id]);
   }
 
+  /** The log of a tool or the kernel: this tool logs for the whole app. */
+  logFor(name: string): Logger {
+    return this.forOwner({ id: name, generation: 0 });
+  }
+
   /** A logger for any category, e.g. `get("kernel")` or `get(["db", "pool"])`. */
   get(category: string | string[]): Logger {
     return new BackendLogger(this.#backend, typeof category === "string" ? [category] : category);
