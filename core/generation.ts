@@ -1,11 +1,11 @@
 /**
  * Work in flight per owner generation: what a tool needs to let an old generation finish its
- * requests, handlers and streams after a reload switched away from it ({@link Tool.drain}), and
+ * requests, handlers and streams after a reload switched away from it (`Tool.drain`), and
  * to close what it left open once it is released.
  * @module
  */
 import { settleWithin } from "./timeout.ts";
-import type { Owner, Tool } from "./types.ts";
+import type { Owner } from "./types.ts";
 
 /** In-flight work and open streams of one owner generation. */
 export class Generation {
@@ -74,7 +74,7 @@ export class Generations {
     return g;
   }
 
-  /** Releases one generation of `ownerId`, or all of them ({@link Tool.release}). */
+  /** Releases one generation of `ownerId`, or all of them (`Tool.release`). */
   release(ownerId: string, generation?: number): void {
     for (const g of [...this.#byKey.values()]) {
       const [id, gen] = splitKey(g.key);
@@ -82,7 +82,7 @@ export class Generations {
     }
   }
 
-  /** Waits, at most `timeoutMs`, until one generation is idle ({@link Tool.drain}). */
+  /** Waits, at most `timeoutMs`, until one generation is idle (`Tool.drain`). */
   async drain(ownerId: string, generation: number, timeoutMs: number): Promise<void> {
     const g = this.#byKey.get(`${ownerId}#${generation}`);
     if (g) await settleWithin(g.idle(), timeoutMs);
