@@ -1,79 +1,136 @@
 /**
- * Boots MicroCoreOS: `deno task dev` (watch and hot-reload) or `deno task start` (production).
- * SIGINT/SIGTERM shut down gracefully: in-flight work finishes, tools close, exit code 0.
+ * Runs MicroCoreOS in production: `deno task start`, and the `deno compile` binary. Loads only
+ * the runtime kernel (`core/`), the tools and the plugins; dev mode, with hot reload, is
+ * `deno task dev` (`dev/main.ts`, which runs the same {@link App}). SIGINT/SIGTERM shut down
+ * gracefully: in-flight work finishes, tools close, exit code 0.
  * @module
  */
-import { Kernel, type Mode } from "./core/mod.ts";
-import { reportBoot } from "./core/boot_report.ts";
-import { HotReloader, originalPath } from "./core/hot_reload.ts";
-import { RESTART_CODE, supervise } from "./core/supervisor.ts";
-import { compiledSource, isCompiled } from "./cli/compiled.ts";
-import { contextUpdater } from "./cli/context/mod.ts";
-import { manifestOrWalk, writeManifest } from "./cli/manifest.ts";
+import {
+  formatError,
+  fromManifest,
+  Kernel,
+  type KernelOptions,
+  type LogSink,
+  type Manifest,
+  manifestOrWalk,
+  projectRoot,
+  type StatusEntry,
+} from "@core";
 
-const mode: Mode = Deno.args[0] === "dev" ? "dev" : "start";
-const root = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
-const env = (key: string) => Deno.env.get(key);
+/** The argument `deno task compile` bakes into the binary (after the mode, `start`). */
+export const COMPILED_FLAG = "--compiled";
 
-// In dev, this process only supervises; the app runs in a child it can restart.
-if (mode === "dev" && !Deno.args.includes("--child")) await supervise(root, import.meta.url);
+/**
+ * Whether this process is a compiled binary: the compile task bakes in {@link COMPILED_FLAG}, and
+ * Deno runs a binary's modules from a virtual folder named `deno-compile-<binary name>`.
+ */
+export function isCompiled(args = Deno.args, mainModule = Deno.mainModule): boolean {
+  return args.includes(COMPILED_FLAG) || /\/deno-compile-[^/]+\//.test(mainModule);
+}
 
-// A `deno compile` binary boots from the generated manifest; otherwise the folders are walked
-// (and the manifest used as a fast path when it matches them).
-const compiled = isCompiled();
-const source = compiled ? () => compiledSource(root) : () => manifestOrWalk(root);
-const kernel = new Kernel({ root, mode, rewritePath: originalPath, source });
-// In dev, the generated files follow the code: AI_CONTEXT.md and the compile manifest are
-// rewritten at boot and after each reload, when their content changed.
-const updateContext = mode === "dev" && !compiled ? contextUpdater(kernel) : undefined;
-const updateGenerated = updateContext && (async () => {
-  await updateContext();
-  if (await writeManifest(root).catch(() => false)) kernel.log.info("microcore.gen.ts updated");
-});
-const reloader = mode === "dev"
-  ? new HotReloader(kernel, {
-    maxReloads: Number(env("HOT_RELOAD_MAX_RELOADS") ?? 1000),
-    heapBudgetMb: Number(env("HOT_RELOAD_HEAP_MB") ?? 512),
-    onRestart: () => stop("restart", RESTART_CODE),
-    onChanged: updateGenerated,
-  })
-  : undefined;
-let stopping = false;
-let booted: Promise<void> = Promise.resolve();
-/** Graceful stop: the watcher, then the kernel (drains in-flight work), then exit. */
-async function stop(why: string, code = 0) {
-  if (stopping) {
-    // A second Ctrl-C: the user does not want to wait for the drain.
-    if (why.endsWith("received")) Deno.exit(130);
-    return;
+/** A running app: its kernel, and the one way to stop it. */
+export class App {
+  readonly kernel: Kernel;
+  #env: (key: string) => string | undefined;
+  #beforeStop: (() => Promise<void> | void)[] = [];
+  #stopping = false;
+  #booted: Promise<void> = Promise.resolve();
+
+  /** Builds the kernel and listens for SIGINT/SIGTERM at once (a signal during boot is clean). */
+  constructor(options: KernelOptions) {
+    this.kernel = new Kernel(options);
+    this.#env = options.env ?? ((key) => Deno.env.get(key));
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(sig, () => this.stop(`${sig} received`));
+    }
   }
-  stopping = true;
-  await booted.catch(() => {});
-  kernel.log.info(`${why}: shutting down`);
-  const t = performance.now();
-  await reloader?.stop();
-  await kernel.shutdown(Number(env("SHUTDOWN_TIMEOUT_MS") ?? 10_000));
-  console.log(`[kernel] stopped cleanly in ${Math.round(performance.now() - t)} ms`);
-  Deno.exit(code);
-}
-// Listen for signals from the start, so a signal during boot still shuts down cleanly.
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(sig, () => stop(`${sig} received`));
-}
-await (booted = kernel.boot());
-reportBoot(kernel.status.list(), kernel.status.summary().bootMs as number, kernel.log);
 
-// In production a failed tool is a deployment error (a taken port, an unreachable database):
-// exit non-zero so the supervisor or orchestrator notices, instead of half-serving.
-const failedTools = kernel.status.list().filter((e) => e.kind === "tool" && e.state === "failed");
-if (mode === "start" && failedTools.length && env("ALLOW_FAILED_TOOLS") !== "1") {
-  kernel.log.error(
-    `exiting: tool(s) ${
-      failedTools.map((t) => t.id).join(", ")
-    } failed (ALLOW_FAILED_TOOLS=1 serves anyway)`,
-  );
-  await stop("boot failed", 1);
+  /** Runs `fn` at stop, before the kernel shuts down (e.g. to stop a file watcher). */
+  onStop(fn: () => Promise<void> | void): void {
+    this.#beforeStop.push(fn);
+  }
+
+  /**
+   * Boots the kernel and logs one line per tool and plugin. In `start` mode a failed tool is a
+   * deployment error (a taken port, an unreachable database): the process exits 1 so that its
+   * supervisor notices, unless `ALLOW_FAILED_TOOLS=1`.
+   */
+  async boot(): Promise<void> {
+    const k = this.kernel;
+    await (this.#booted = k.boot());
+    reportBoot(k.status.list(), k.status.summary().bootMs as number, k.log);
+    const failed = k.status.list().filter((e) => e.kind === "tool" && e.state === "failed");
+    if (k.mode === "start" && failed.length && this.#env("ALLOW_FAILED_TOOLS") !== "1") {
+      const names = failed.map((t) => t.id).join(", ");
+      k.log.error(`exiting: tool(s) ${names} failed (ALLOW_FAILED_TOOLS=1 serves anyway)`);
+      await this.stop("boot failed", 1);
+    }
+  }
+
+  /**
+   * Graceful stop: the stop hooks, then the kernel (drains in-flight work, bounded by
+   * `SHUTDOWN_TIMEOUT_MS`, default 10 s), then exit with `code`. A second signal exits at once.
+   */
+  async stop(why: string, code = 0): Promise<void> {
+    if (this.#stopping) {
+      if (why.endsWith("received")) Deno.exit(130);
+      return;
+    }
+    this.#stopping = true;
+    await this.#booted.catch(() => {});
+    this.kernel.log.info(`${why}: shutting down`);
+    const t = performance.now();
+    for (const fn of this.#beforeStop) await fn();
+    await this.kernel.shutdown(Number(this.#env("SHUTDOWN_TIMEOUT_MS") ?? 10_000));
+    console.log(`[kernel] stopped cleanly in ${Math.round(performance.now() - t)} ms`);
+    Deno.exit(code);
+  }
 }
-updateGenerated?.();
-if (reloader) await reloader.start();
-else kernel.log.info(`hot reload off (${compiled ? "compiled binary" : "start mode"})`);
+
+/** Logs every status entry and a summary line; returns the number of failed parts. */
+function reportBoot(entries: StatusEntry[], bootMs: number, log: LogSink): number {
+  const width = Math.max(...entries.map((e) => e.id.length), 10);
+  let failed = 0;
+  for (const e of entries) {
+    const ms = e.loadMs !== undefined ? `${e.loadMs.toFixed(1)} ms` : "";
+    const tools = e.tools?.length ? ` [${e.tools.join(", ")}]` : "";
+    const line = `${e.kind.padEnd(6)} ${e.id.padEnd(width)} ${e.state.padEnd(7)} ${
+      ms.padStart(9)
+    }${tools}`;
+    if (e.state === "failed" || e.state === "stale") {
+      failed++;
+      log.error(`${line}  ${e.error ? formatError(e.error) : ""}`);
+    } else log.info(line);
+  }
+  const tools = entries.filter((e) => e.kind === "tool").length;
+  const plugins = entries.filter((e) => e.kind === "plugin").length;
+  log.info(
+    `booted ${tools} tools and ${plugins} plugins in ${bootMs} ms${
+      failed ? ` (${failed} failed)` : ""
+    }`,
+  );
+  return failed;
+}
+
+if (import.meta.main) {
+  if (Deno.args[0] === "dev") {
+    console.error("dev mode (hot reload) runs from dev/main.ts: use `deno task dev`");
+    Deno.exit(2);
+  }
+  const compiled = isCompiled();
+  const app = new App({
+    root: projectRoot,
+    mode: "start",
+    // A binary boots from the generated manifest: the only list it can trust, as its modules
+    // are the ones `deno compile` saw; the literal import makes the compiler embed them.
+    // Otherwise the folders are walked (the manifest is a fast path when it matches them).
+    source: compiled
+      ? async () =>
+        fromManifest(projectRoot, (await import("./microcore.gen.ts")).default as Manifest)
+      : () => manifestOrWalk(projectRoot),
+    // A binary's root is its read-only virtual folder: data belongs in the working directory.
+    dataDir: compiled ? Deno.cwd() : projectRoot,
+  });
+  await app.boot();
+  app.kernel.log.info(`hot reload off (${compiled ? "compiled binary" : "start mode"})`);
+}

@@ -7,9 +7,9 @@
  * @module
  */
 import { median } from "./stats.ts";
-import { standaloneContext } from "../core/standalone.ts";
+import type { Owner } from "@core";
+import { standaloneContext } from "@microcore/testing";
 import EventBusTool from "../tools/event_bus/mod.ts";
-import type { Owner } from "../core/types.ts";
 import type { Row } from "./report.ts";
 import type { BenchOptions, ScenarioResult } from "./scenario.ts";
 

@@ -6,7 +6,7 @@
  * ratio is the median of the per-round ratios.
  * @module
  */
-import { standaloneContext } from "../core/standalone.ts";
+import { standaloneContext } from "@microcore/testing";
 import { DatabaseSync } from "node:sqlite";
 import DbToolService, { type DbTool } from "../tools/db/mod.ts";
 import type { Row } from "./report.ts";

@@ -3,7 +3,7 @@
  * as `deno task dev` / `deno task start` run it (same flags, same permission sets).
  * @module
  */
-import { writeManifest } from "../cli/manifest.ts";
+import { writeManifest } from "../dev/manifest.ts";
 import { copyProject } from "../e2e/harness.ts";
 import { DENO, freePort, type Proc, spawn } from "./proc.ts";
 
@@ -89,7 +89,7 @@ export function appArgs(mode: RunMode): string[] {
     case "start":
       return ["run", "-P=start", "--env-file", "main.ts", "start"];
     case "dev":
-      return ["run", "-P=dev", "--no-code-cache", "--env-file", "main.ts", "dev"];
+      return ["run", "-P=dev", "--no-code-cache", "--env-file", "dev/main.ts"];
     case "watch":
       return ["run", "--watch", "-P=start", "--env-file", "main.ts", "start"];
   }

@@ -5,10 +5,7 @@
  * without, from the folder walk. The compile tests compare the two.
  * @module
  */
-import { Kernel } from "../core/kernel.ts";
-import { fromManifest, type Manifest } from "../core/discovery.ts";
-import type { LogSink } from "../core/types.ts";
-import { projectRoot } from "./manifest.ts";
+import { fromManifest, Kernel, type LogSink, type Manifest, projectRoot } from "@core";
 
 const VOLATILE = /^(updatedAt|startedAt|appliedAt|at|ms|bootMs|heapUsed|rss|uptimeMs)$|Ms$|At$/;
 

@@ -14,9 +14,9 @@
  * relative to the folder it runs in.
  * @module
  */
-import { diffManifest, MANIFEST_FILE } from "../core/manifest.ts";
-import { COMPILED_FLAG } from "./compiled.ts";
-import { currentManifest, projectRoot, wantedManifest, writeManifest } from "./manifest.ts";
+import { MANIFEST_FILE, projectRoot } from "@core";
+import { COMPILED_FLAG } from "../main.ts";
+import { currentManifest, diffManifest, wantedManifest, writeManifest } from "../dev/manifest.ts";
 
 /**
  * Folders embedded as files (read at run time with `Deno.readDir`/`readTextFile`): each domain's

@@ -8,9 +8,8 @@
  *   stop it with SIGTERM. Otherwise that test is ignored and says so.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { walkProject } from "../core/discovery.ts";
+import { projectRoot as root, walkProject } from "@core";
 import { compileArgs, readConfig } from "./compile.ts";
-import { projectRoot as root } from "./manifest.ts";
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 

@@ -4,18 +4,20 @@
  * runtime `denort` is available) the real binary serves and stops cleanly.
  */
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
-import { walkProject } from "../core/discovery.ts";
+import { MANIFEST_FILE, projectRoot as root, walkProject } from "@core";
+import { standaloneContext } from "@microcore/testing";
+import DbToolService from "@tools/db/mod.ts";
+import { COMPILED_FLAG, isCompiled } from "../main.ts";
+import { plugin, recordingTool, tempProject } from "@core/testdata/project.ts";
 import {
+  currentManifest,
   diffManifest,
   identifiers,
-  MANIFEST_FILE,
   manifestEntries,
   renderManifest,
-} from "../core/manifest.ts";
-import { plugin, recordingTool, tempProject } from "../core/testdata/project.ts";
+  wantedManifest,
+} from "../dev/manifest.ts";
 import { COMPILE_INCLUDES, compileArgs, permissionFlags, readConfig } from "./compile.ts";
-import { COMPILED_FLAG, compiledSource, isCompiled } from "./compiled.ts";
-import { currentManifest, projectRoot as root, wantedManifest } from "./manifest.ts";
 
 const deno = (args: string[], opts: Deno.CommandOptions = {}) =>
   new Deno.Command("deno", { args, cwd: root, stdout: "piped", stderr: "piped", ...opts })
@@ -155,25 +157,23 @@ Deno.test("permissions: the start set becomes flags with relative paths kept; -A
   for (const inc of COMPILE_INCLUDES) ok(args.join(" ").includes(`--include ${inc}`));
 });
 
-Deno.test("compiled mode: detected by flag or virtual root; a relative DB_PATH lands in the cwd", async () => {
+Deno.test("compiled mode: detected by flag or virtual root; a relative DB_PATH lands in the data dir", async () => {
   ok(isCompiled(["start", COMPILED_FLAG], "file:///work/main.ts"));
   ok(isCompiled(["start"], "file:///tmp/deno-compile-microcore/main.ts"));
   ok(!isCompiled(["start"], `file://${root}/main.ts`));
-  // A fake environment: tests run in parallel in one process, so the real one stays untouched.
-  const vars = new Map<string, string>();
-  const env = {
-    get: (k: string) => vars.get(k),
-    set: (k: string, v: string) => void vars.set(k, v),
-  };
-  const src = await compiledSource(root, env);
-  equal(vars.get("DB_PATH"), `${Deno.cwd()}/data/app.db`);
-  deepEqual(src.plugins.map((p) => p.file), manifestEntries(await walkProject(root)).plugins);
-  vars.set("DB_PATH", "shop/db.sqlite");
-  await compiledSource(root, env);
-  equal(vars.get("DB_PATH"), `${Deno.cwd()}/shop/db.sqlite`);
-  for (const kept of ["/srv/app.db", ":memory:", "file:x.db?mode=ro"]) {
-    vars.set("DB_PATH", kept);
-    await compiledSource(root, env);
-    equal(vars.get("DB_PATH"), kept);
+  // main.ts gives a binary the working directory as its data dir (its root is read-only).
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const db = new DbToolService();
+    await db.setup(standaloneContext({
+      root: "/nonexistent/deno-compile-app",
+      dataDir,
+      mode: "start",
+      env: { DB_PATH: "shop/db.sqlite" },
+    }));
+    await db.shutdown();
+    ok((await Deno.stat(`${dataDir}/shop/db.sqlite`)).isFile, "the file is under the data dir");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
   }
 });

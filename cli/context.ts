@@ -3,9 +3,9 @@
  * `deno task context --check`: exits 1 when the committed file differs from what the code gives.
  * @module
  */
-import { CONTEXT_FILE, generateContext, writeIfChanged } from "./context/mod.ts";
+import { projectRoot as root } from "@core";
+import { CONTEXT_FILE, generateContext, writeIfChanged } from "../dev/context/mod.ts";
 
-const root = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 // The generator boots the kernel in test mode: no listener, an in-memory database.
 Deno.env.set("DB_PATH", ":memory:");
 

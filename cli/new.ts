@@ -12,6 +12,8 @@
  * request; without, the event it reacts to.
  * @module
  */
+import { exists, projectRoot } from "@core";
+import { writeManifest } from "../dev/manifest.ts";
 import {
   migrationFile,
   pluginFile,
@@ -137,16 +139,6 @@ export function plan(args: string[]): Planned[] {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
-
 /**
  * Writes the planned files under `root`; refuses (writing nothing) if any exists, or if a new
  * domain or tool's folder already does. Returns the paths written.
@@ -182,10 +174,8 @@ async function format(root: string, paths: string[]): Promise<void> {
     .output().catch(() => {});
 }
 
-import { writeManifest } from "./manifest.ts";
-
 if (import.meta.main) {
-  const root = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
+  const root = projectRoot;
   try {
     const written = await scaffold(root, Deno.args);
     await format(root, written);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseRoute, plan, scaffold, UsageError } from "./new.ts";
-import { copyProject } from "./testdata/project_copy.ts";
+import { copyProject } from "../dev/testdata/project_copy.ts";
 
 Deno.test("new: validates names, routes and events", () => {
   for (

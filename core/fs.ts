@@ -3,10 +3,13 @@
  * @module
  */
 
-/** Whether `path` exists. Errors other than NotFound (a denied permission) are thrown. */
+/**
+ * Whether something exists at `path` (a symlink counts, even a broken one). Errors other than
+ * NotFound (a denied permission) are thrown.
+ */
 export async function exists(path: string): Promise<boolean> {
   try {
-    await Deno.stat(path);
+    await Deno.lstat(path);
     return true;
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return false;
@@ -17,7 +20,7 @@ export async function exists(path: string): Promise<boolean> {
 /** {@link exists}, synchronously. */
 export function existsSync(path: string): boolean {
   try {
-    Deno.statSync(path);
+    Deno.lstatSync(path);
     return true;
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return false;

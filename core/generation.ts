@@ -92,11 +92,6 @@ export class Generations {
   closeAll(): void {
     for (const g of this.#byKey.values()) g.closeAll();
   }
-
-  /** Generations tracked (released ones with work still in flight included), for leak checks. */
-  get size(): number {
-    return this.#byKey.size;
-  }
 }
 
 function splitKey(key: string): [string, number] {

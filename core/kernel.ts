@@ -51,8 +51,8 @@ interface LivePlugin {
   reloads: number;
 }
 
-/** A console log sink, for before the logger tool is up. */
-export const consoleSink: LogSink = {
+/** The console, for before (and without) a tool that logs ({@link Tool.logFor}). */
+const consoleSink: LogSink = {
   debug: () => {},
   info: (m, p) => console.log(`[kernel] ${m}`, ...(p ? [p] : [])),
   warn: (m, p) => console.warn(`[kernel] ${m}`, ...(p ? [p] : [])),
@@ -115,8 +115,8 @@ export class Kernel {
     const src = typeof this.#opts.source === "function"
       ? await this.#opts.source()
       : this.#opts.source ?? await walkProject(this.root);
-    await this.#loadTools(src);
     for (const d of src.domains) this.#domains.set(d.name, d);
+    await this.#loadTools(src);
     for (const d of src.domains) await this.prepareDomain(d);
     // Import every plugin module at once (I/O-bound), then build and boot in a stable order.
     const modules = src.plugins.map((p) => {
@@ -265,14 +265,10 @@ export class Kernel {
       const missing = (tool.dependsOn ?? []).filter((d) => !found.get(d)?.tool);
       const failedDep = (tool.dependsOn ?? []).find((d) => this.#failedTools.has(d));
       if (missing.length || failedDep) {
-        this.#failTool(
-          tool.name,
-          new Error(
-            missing.length
-              ? `depends on missing tool(s): ${missing.join(", ")}`
-              : `depends on tool "${failedDep}", which failed`,
-          ),
-        );
+        const why = missing.length
+          ? `depends on missing tool(s): ${missing.join(", ")}`
+          : `depends on tool "${failedDep}", which failed`;
+        this.#failTool(tool.name, new Error(why));
         continue;
       }
       const t = performance.now();
@@ -553,16 +549,11 @@ function pluginClass(mod: Module, file: string): PluginClass {
 function sortByDeps(tools: Tool[]): Tool[] {
   const byName = new Map(tools.map((t) => [t.name, t]));
   const out: Tool[] = [];
-  const state = new Map<string, "visiting" | "done">();
-  const visit = (t: Tool) => {
-    if (state.get(t.name) === "done") return;
-    if (state.get(t.name) === "visiting") return; // a cycle: keep declaration order
-    state.set(t.name, "visiting");
-    for (const d of t.dependsOn ?? []) {
-      const dep = byName.get(d);
-      if (dep) visit(dep);
-    }
-    state.set(t.name, "done");
+  const seen = new Set<string>(); // a cycle: the declaration order wins
+  const visit = (t: Tool | undefined) => {
+    if (!t || seen.has(t.name)) return;
+    seen.add(t.name);
+    for (const d of t.dependsOn ?? []) visit(byName.get(d));
     out.push(t);
   };
   // A tool that logs for the others goes first, so that they all log through it.

@@ -167,3 +167,48 @@ Deno.test("reload: ten reloads leave exactly one registration", async () => {
   equal(reg.size, 1);
   await k.shutdown();
 });
+
+Deno.test("timeouts: an onBoot that never settles fails its plugin alone, and boot returns", async () => {
+  events().length = 0;
+  await using p = await tempProject({
+    "tools/alpha/mod.ts": recordingTool("alpha"),
+    "domains/d/plugins/hangs.ts": `
+      export default class { constructor(alpha) {} onBoot() { return new Promise(() => {}); } }`,
+    "domains/d/plugins/ok.ts": plugin(["alpha"], "ok"),
+  });
+  const k = new Kernel({ root: p.root, mode: "test", log: quiet, hookTimeoutMs: 50 });
+  const t0 = performance.now();
+  await k.boot();
+  ok(performance.now() - t0 < 2_000, "boot returned after the timeout, not never");
+  const hangs = k.status.get("plugin", "d/hangs")!;
+  equal(hangs.state, "failed");
+  match(hangs.error!.message, /onBoot did not finish within 50 ms/);
+  equal(hangs.error!.file, "domains/d/plugins/hangs.ts");
+  equal(k.status.get("plugin", "d/ok")!.state, "ready", "the other plugin booted");
+  deepEqual((k.tools.get("alpha") as unknown as Reg).reg.live(), ["ok"]);
+  await k.shutdown(1000);
+});
+
+Deno.test("timeouts: a shutdown hook that never settles is abandoned; the others still run", async () => {
+  events().length = 0;
+  await using p = await tempProject({
+    "tools/alpha/mod.ts": recordingTool("alpha"),
+    "domains/d/plugins/a.ts": plugin(["alpha"], "a"),
+    "domains/d/plugins/b.ts": `
+      export default class { constructor(alpha) {} shutdown() { return new Promise(() => {}); } }`,
+  });
+  const lines: string[] = [];
+  const log: LogSink = { ...quiet, error: (m) => lines.push(m) };
+  const k = new Kernel({ root: p.root, mode: "test", log });
+  await k.boot();
+  events().length = 0;
+  const t0 = performance.now();
+  await k.shutdown(50);
+  ok(performance.now() - t0 < 2_000, "shutdown returned");
+  deepEqual(events(), ["quiesce:alpha", "shutdown:a", "shutdown:alpha"]);
+  ok(
+    lines.some((l) => /d\/b shutdown failed: .*did not finish within 50 ms/.test(l)),
+    lines.join(),
+  );
+  equal(k.status.get("plugin", "d/b")!.state, "stopped");
+});

@@ -10,7 +10,7 @@ export { OwnedRegistry } from "./owned.ts";
 export { Generation, Generations } from "./generation.ts";
 export { settleWithin, withTimeout } from "./timeout.ts";
 export { exists, existsSync, pathOf, projectRoot } from "./fs.ts";
-export { consoleSink, Kernel, type KernelOptions, type LoadResult } from "./kernel.ts";
+export { Kernel, type KernelOptions, type LoadResult } from "./kernel.ts";
 export { type Injection, InjectionError, readInjection, type Wanted } from "./inject.ts";
 export {
   type AppSource,
@@ -30,12 +30,6 @@ export {
 } from "./discovery.ts";
 export { didYouMean, errorInfo, formatError } from "./errors.ts";
 export { Status, type StatusView } from "./status.ts";
-export {
-  type LogLine,
-  recordingLog,
-  standaloneContext,
-  type StandaloneOptions,
-} from "./standalone.ts";
 export type {
   DomainInfo,
   ErrorInfo,

@@ -309,7 +309,7 @@ Deno.test({
     try {
       const from = app.lines.length;
       // A syntax error in the kernel: the restarted app cannot even start.
-      await Deno.writeTextFile(`${dir}/core/boot_report.ts`, "export function reportBoot( {\n");
+      await Deno.writeTextFile(`${dir}/core/errors.ts`, "export function formatError( {\n");
       await app.waitForLine(/save any file to restart/, 20_000, from);
     } finally {
       const t0 = performance.now();

@@ -3,11 +3,16 @@
  * and a handle to drive and inspect it.
  * @module
  */
-import type { PluginSource } from "@core/discovery.ts";
-import { formatError } from "@core/errors.ts";
-import { Kernel } from "@core/kernel.ts";
-import type { PluginClass } from "@core/plugin.ts";
-import type { ErrorInfo, LogSink, StatusEntry, Tool } from "@core/types.ts";
+import {
+  type ErrorInfo,
+  formatError,
+  Kernel,
+  type LogSink,
+  type PluginClass,
+  type PluginSource,
+  type StatusEntry,
+  type Tool,
+} from "@core";
 import type { DbTool } from "@tools/db/mod.ts";
 import type { HttpToolImpl, RouteInfo } from "@tools/http/mod.ts";
 import type { Level } from "@tools/logger/mod.ts";

@@ -100,6 +100,8 @@ Deno.test("any tool can be replaced: a plain value (here a node:test mock) is in
 });
 
 class Echo extends BasePlugin {
+  /** Calls of the flaky subscriber, and runs of the slow one that finished. */
+  calls = { flaky: 0, slowDone: 0 };
   constructor(private event_bus: EventBus) {
     super();
   }
@@ -107,6 +109,15 @@ class Echo extends BasePlugin {
     this.event_bus.subscribe<{ ok: boolean }>("job.run", (e) => {
       if (!e.payload.ok) throw new Error("job failed");
       this.event_bus.publish("job.done", { ok: true }, { correlationId: e.correlationId });
+    });
+    // Fails its first two attempts unless told to always fail; 2 retries, 10 ms apart.
+    this.event_bus.subscribe<{ always: boolean }>("job.flaky", (e) => {
+      if (++this.calls.flaky <= 2 || e.payload.always) throw new Error("flaky failed");
+    }, { retries: 2, backoffMs: 10 });
+    // Finishes after a timer: deliver must wait for it.
+    this.event_bus.subscribe("job.slow", async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      this.calls.slowDone++;
     });
     this.event_bus.respond<number, number>("double", ({ payload }) => payload * 2);
   }
@@ -125,6 +136,23 @@ Deno.test("bus: deliver waits for subscribers, records publishes, surfaces failu
   assert.throws(() => t.bus.respondTo("double", () => 0), /already has a responder/);
   t.bus.clear();
   assert.deepEqual(t.bus.published, []);
+});
+
+Deno.test("bus: deliver waits for async handlers and for every retry", async () => {
+  await using t = await bootPlugin(Echo);
+  const calls = (t.plugin as Echo).calls;
+  await t.bus.deliver("job.slow");
+  assert.equal(calls.slowDone, 1, "an async handler with a timer finished before deliver returned");
+
+  await t.bus.deliver("job.flaky", { always: false });
+  assert.equal(calls.flaky, 3, "two failed attempts, then the retry that succeeded");
+  assert.deepEqual(t.bus.deadLetters, []);
+
+  calls.flaky = 0;
+  const err = await t.bus.deliver("job.flaky", { always: true }).catch((e) => e);
+  assert.ok(err instanceof DeliveryError, "a subscriber that fails every retry rejects deliver");
+  assert.equal(calls.flaky, 3, "rejected only after all 3 attempts ran");
+  assert.match(err.message, /after 3 attempt\(s\): flaky failed/);
 });
 
 Deno.test("assertReleased passes after unload and names what a leaky tool still holds", async () => {

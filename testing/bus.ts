@@ -3,8 +3,8 @@
  * a driver that delivers events to the plugin, answers its requests and asks its responders.
  * @module
  */
-import type { Owner } from "@core/types.ts";
-import { frozenCopy } from "@tools/event_bus/copy.ts";
+import type { Owner } from "@core";
+import { frozenCopy } from "@tools/event_bus/mod.ts";
 import {
   type DeadLetter,
   type Envelope,

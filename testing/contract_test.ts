@@ -6,7 +6,8 @@
  * The other tools in a plugin test are the real ones (see testing/tools.ts).
  */
 import assert from "node:assert/strict";
-import type { Owner, Tool } from "@core/types.ts";
+import type { Owner, Tool } from "@core";
+import { standaloneContext } from "./standalone.ts";
 import {
   BusError,
   type Envelope,
@@ -39,12 +40,8 @@ const loggers: Record<string, (level: Level) => Promise<LoggerUnderTest>> = {
   },
   "real LoggerTool": async (level) => {
     const records: LogEntry[] = [];
-    const tool = new LoggerTool({
-      level,
-      write: (_line, e) => records.push(e),
-      env: () => undefined,
-    });
-    await tool.setup({ mode: "test" });
+    const tool = new LoggerTool({ level, write: (_line, e) => records.push(e) });
+    await tool.setup(standaloneContext({ mode: "test" }));
     return {
       logger: (id) => tool.forOwner(owner(id)),
       records: () => records,

@@ -3,7 +3,7 @@
  * or, for a class, from the test file that calls the kit (tests sit beside their plugin).
  * @module
  */
-import type { PluginClass } from "@core/plugin.ts";
+import type { PluginClass } from "@core";
 
 /** Who the plugin is, as the kernel would name it. */
 export interface PluginIdentity {

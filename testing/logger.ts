@@ -3,7 +3,7 @@
  * (tools/logger `captureLogs()`), with no LogTape configuration and no output.
  * @module
  */
-import type { Owner, Tool } from "@core/types.ts";
+import type { Owner, Tool } from "@core";
 import {
   captureLogs,
   type Level,

@@ -41,3 +41,9 @@ export {
 export { CaptureLoggerTool, PluginLogs } from "./logger.ts";
 export { assertReleased, LeakError } from "./released.ts";
 export { asTool, testTools } from "./tools.ts";
+export {
+  type LogLine,
+  recordingLog,
+  standaloneContext,
+  type StandaloneOptions,
+} from "./standalone.ts";

@@ -2,7 +2,7 @@
  * Proof that an unloaded plugin left nothing behind in any tool.
  * @module
  */
-import type { Kernel } from "@core/kernel.ts";
+import type { Kernel } from "@core";
 import type { HttpToolImpl, RouteInfo } from "@tools/http/mod.ts";
 
 /** Thrown by {@link assertReleased}; `leaks` lists what is still registered. */

@@ -3,10 +3,11 @@
  * (in-memory SQLite, in-memory state, config from a plain object, captured logs, no listener).
  * @module
  */
-import type { Tool } from "@core/types.ts";
+import type { Tool } from "@core";
 import ConfigTool from "@tools/config/mod.ts";
 import DbToolService, { SqliteDriver } from "@tools/db/mod.ts";
 import HttpToolImpl from "@tools/http/mod.ts";
+import { InProcessDriver } from "@tools/event_bus/mod.ts";
 import StateTool, { MemoryDriver } from "@tools/state/mod.ts";
 import { RecordingEventBus } from "./bus.ts";
 import { CaptureLoggerTool } from "./logger.ts";
@@ -35,7 +36,7 @@ export function testTools(config: Record<string, string | undefined> = {}): Tool
     ConfigTool.fromObject(config),
     new HttpToolImpl(),
     new DbToolService({ driver: () => new SqliteDriver({ path: ":memory:" }) }),
-    new RecordingEventBus({ env: () => undefined }),
+    new RecordingEventBus({ driver: new InProcessDriver() }),
     new StateTool({ driver: new MemoryDriver() }),
   ];
 }

@@ -1,5 +1,6 @@
 /**
- * The `config` tool: typed access to environment variables for plugins.
+ * The `config` tool: typed access to environment variables for plugins. It reads whatever key a
+ * plugin asks for (it declares no settings of its own) and records which keys each plugin read.
  *
  * @example
  * ```ts
@@ -8,10 +9,11 @@
  * ```
  * @module
  */
-import { ConfigTool } from "./config_tool.ts";
+import { ConfigTool } from "./tool.ts";
 
-export { ConfigError, ConfigTool } from "./config_tool.ts";
-export type { Config, ConfigSource, ConfigToolOptions } from "./config_tool.ts";
+export { ConfigTool, type ConfigToolOptions } from "./tool.ts";
+export { ConfigError } from "./errors.ts";
+export type { Config, ConfigSource } from "./types.ts";
 
 /** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
 export default ConfigTool;

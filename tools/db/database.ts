@@ -4,102 +4,11 @@
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { settleWithin } from "@core";
 import { DbError } from "./errors.ts";
 import { Gate } from "./gate.ts";
-import type { Driver, ExecResult, Params, Row, SchemaTable, Session, TxSession } from "./types.ts";
-
-/**
- * What a plugin receives when it asks for `db`. Every method is async so that any engine
- * (SQLite embedded, PostgreSQL on a server) can stand behind it with plugins unchanged.
- *
- * Write placeholders PostgreSQL-style, `$1`, `$2`, …; values are always bound, never
- * interpolated into the SQL. A `$1` inside a string literal or a comment is left alone.
- *
- * @example
- * ```ts
- * import { BasePlugin } from "@core";
- * import type { DbTool } from "@tools/db/mod.ts";
- *
- * export default class CreateProduct extends BasePlugin {
- *   constructor(private db: DbTool) {
- *     super();
- *   }
- *   async create(name: string, price: number) {
- *     return await this.db.transaction(async (tx) => {
- *       const row = await tx.queryOne<{ id: number }>(
- *         "INSERT INTO products (name, price) VALUES ($1, $2) RETURNING id",
- *         [name, price],
- *       );
- *       await tx.execute("INSERT INTO audit (what) VALUES ($1)", [`created ${row!.id}`]);
- *       return row!.id;
- *     });
- *   }
- * }
- * ```
- */
-export interface DbTool {
-  /**
-   * Run a statement and return every row (an empty array when there is none).
-   * @example
-   * ```ts
-   * const cheap = await db.query<{ id: number; name: string }>(
-   *   "SELECT id, name FROM products WHERE price < $1 ORDER BY name",
-   *   [10],
-   * );
-   * ```
-   */
-  query<T = Row>(sql: string, params?: Params): Promise<T[]>;
-  /**
-   * Run a statement and return its first row, or `null` when there is none.
-   * @example
-   * ```ts
-   * const p = await db.queryOne<{ name: string }>("SELECT name FROM products WHERE id = $1", [id]);
-   * if (!p) return { status: 404 };
-   * ```
-   */
-  queryOne<T = Row>(sql: string, params?: Params): Promise<T | null>;
-  /**
-   * Run a write (INSERT, UPDATE, DELETE, DDL) and report how many rows changed.
-   * `lastInsertRowid` is SQLite's; prefer `INSERT … RETURNING id` with {@link DbTool.queryOne}
-   * for code that must also run on PostgreSQL.
-   * @example
-   * ```ts
-   * const { changes } = await db.execute("DELETE FROM carts WHERE updated_at < $1", [cutoff]);
-   * ```
-   */
-  execute(sql: string, params?: Params): Promise<ExecResult>;
-  /**
-   * Run one statement once per parameter list, all in one transaction (all or nothing).
-   * Returns the total `changes` and the last `lastInsertRowid`.
-   * @example
-   * ```ts
-   * await db.executeMany("INSERT INTO tags (name) VALUES ($1)", [["a"], ["b"], ["c"]]);
-   * ```
-   */
-  executeMany(sql: string, rows: readonly Params[]): Promise<ExecResult>;
-  /**
-   * Run `fn` in a transaction: it commits when `fn` returns (or its promise resolves) and
-   * rolls back when it throws (the error is rethrown). Called inside another transaction it
-   * opens a savepoint: an inner failure rolls back the inner work only, and the outer
-   * transaction goes on if the caller catches the error.
-   *
-   * Use the `tx` handed to `fn` (or this same object: calls made from within `fn`'s async
-   * flow join the transaction automatically). On SQLite (one connection) a transaction holds
-   * the connection: statements and transactions started elsewhere wait until it ends. So keep
-   * transactions short, and never await, inside `fn`, work that runs outside its async flow and
-   * itself uses the database (such as a request to this same server): that would wait forever.
-   * @example
-   * ```ts
-   * await db.transaction(async (tx) => {
-   *   await tx.execute("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amt, from]);
-   *   await tx.execute("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amt, to]);
-   * });
-   * ```
-   */
-  transaction<T>(fn: (tx: DbTool) => T | Promise<T>): Promise<T>;
-  /** The live tables and their columns (internal `_microcore_*` tables excluded). */
-  describeSchema(): Promise<SchemaTable[]>;
-}
+import type { Driver, Session, TxSession } from "./driver.ts";
+import type { DbTool, ExecResult, Params, Row, SchemaTable } from "./types.ts";
 
 const closedError = () =>
   new DbError("transaction already ended: use the tx handle only inside its callback", {
@@ -193,6 +102,7 @@ export class Database implements DbTool {
   #openTx = 0;
   #closed = false;
 
+  /** The API over `driver`, which it closes in {@link Database.close}. */
   constructor(driver: Driver) {
     this.#driver = driver;
   }
@@ -351,12 +261,7 @@ export class Database implements DbTool {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#driver.exclusive && this.#gate.locked) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this.#gate.acquire().then(() => this.#gate.release()),
-        new Promise<void>((r) => timer = setTimeout(r, timeoutMs)),
-      ]);
-      clearTimeout(timer);
+      await settleWithin(this.#gate.acquire().then(() => this.#gate.release()), timeoutMs);
     }
     await this.#driver.close();
   }

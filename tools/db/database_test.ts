@@ -1,3 +1,7 @@
+/**
+ * The plugin-facing API over SQLite: statements, transactions and savepoints, typed errors.
+ * @module
+ */
 import assert from "node:assert/strict";
 import { Database } from "./database.ts";
 import { DbError, isDbError } from "./errors.ts";

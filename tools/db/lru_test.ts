@@ -1,3 +1,7 @@
+/**
+ * The statement cache: bounded, second-chance eviction.
+ * @module
+ */
 import assert from "node:assert/strict";
 import { Lru } from "./lru.ts";
 

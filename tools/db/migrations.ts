@@ -3,7 +3,7 @@
  * order, each in its own transaction, recorded in `_microcore_migrations`.
  * @module
  */
-import type { DomainInfo, LogSink } from "../../core/types.ts";
+import type { DomainInfo, LogSink } from "@core";
 import type { Database } from "./database.ts";
 import { Gate } from "./gate.ts";
 

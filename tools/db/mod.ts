@@ -1,7 +1,9 @@
 /**
- * The `db` tool: SQL for plugins, SQLite embedded by default (file `DB_PATH`, default
- * `data/app.db`; `:memory:` in test mode), PostgreSQL when `DB_DRIVER=postgres` or a
- * `DATABASE_URL` is set. Plugins ask for it by naming a constructor parameter `db`.
+ * The `db` tool: SQL for plugins. Plugins ask for it by naming a constructor parameter `db`.
+ *
+ * Settings: SQLite embedded by default, in the file `DB_PATH` (default `data/app.db`, relative
+ * to the data folder; `:memory:` in test mode); PostgreSQL when `DB_DRIVER=postgres` or
+ * `DATABASE_URL` is a `postgres://` URL, working in the schema `DB_SCHEMA` when set.
  *
  * - Placeholders are written `$1`, `$2`, … on every engine; values are always bound.
  * - Each domain's `migrations/NNN_name.sql` run once, in order, before its plugins load.
@@ -35,15 +37,15 @@
  */
 import { DbToolService } from "./tool.ts";
 
-export type { DbTool } from "./database.ts";
 export { Database } from "./database.ts";
 export { DbError, type DbErrorInit, type DbErrorKind, isDbError } from "./errors.ts";
 export { type AppliedMigration, type Drift, MigrationError } from "./migrations.ts";
 export { toSqlitePlaceholders } from "./placeholders.ts";
 export { SqliteDriver, type SqliteOptions } from "./sqlite_driver.ts";
 export { type DbToolOptions, DbToolService } from "./tool.ts";
+export type { Driver } from "./driver.ts";
 export type {
-  Driver,
+  DbTool,
   ExecResult,
   Params,
   Row,

@@ -1,3 +1,7 @@
+/**
+ * `$N` → `?N` rewriting, leaving literals, identifiers and comments alone.
+ * @module
+ */
 import assert from "node:assert/strict";
 import { toSqlitePlaceholders as t } from "./placeholders.ts";
 

@@ -7,7 +7,8 @@
  */
 import postgres from "postgres";
 import { DbError, type DbErrorKind, writeTarget } from "./errors.ts";
-import type { Driver, ExecResult, Params, Row, SchemaTable, SqlValue, TxSession } from "./types.ts";
+import type { Driver, TxSession } from "./driver.ts";
+import type { ExecResult, Params, Row, SchemaTable, SqlValue } from "./types.ts";
 
 /** Options for {@link PostgresDriver.connect}. */
 export interface PostgresOptions {

@@ -4,10 +4,11 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
+import { standaloneContext } from "@microcore/testing";
 import { Database } from "./database.ts";
 import { DbError, isDbError } from "./errors.ts";
 import { PostgresDriver } from "./postgres_driver.ts";
-import { fakeContext, writeFiles } from "./test_helpers.ts";
+import { writeFiles } from "./test_helpers.ts";
 import { DbToolService } from "./tool.ts";
 
 const URL_ = Deno.env.get("PG_TEST_URL") ?? "postgres://127.0.0.1:5432/test";
@@ -181,7 +182,7 @@ Deno.test({
           driver: () => PostgresDriver.connect({ url: URL_, schema, max: 2 }),
         });
         const shop = { name: "shop", dir: `${root}/domains/shop` };
-        await tool.setup(fakeContext(root, { domains: [shop] }));
+        await tool.setup(standaloneContext({ root, domains: [shop] }));
         await assert.rejects(tool.prepareDomain(shop), /002_bad\.sql failed/);
         const d = tool.describe() as { driver: string; migrations: { name: string }[] };
         assert.equal(d.driver, "postgres");
@@ -194,6 +195,26 @@ Deno.test({
         await tool.shutdown();
       } finally {
         await Deno.remove(root, { recursive: true });
+      }
+    }),
+});
+
+Deno.test({
+  name: "postgres: chosen by a postgres DATABASE_URL setting, in the DB_SCHEMA schema",
+  ignore,
+  fn: () =>
+    withPg(async (_db, schema) => {
+      const tool = new DbToolService();
+      const read: string[] = [];
+      const ctx = standaloneContext({ env: { DATABASE_URL: URL_, DB_SCHEMA: schema } });
+      await tool.setup({ ...ctx, env: (k) => (read.push(k), ctx.env(k)) });
+      try {
+        assert.equal(tool.describe().driver, "postgres");
+        assert.deepEqual((await tool.api.describeSchema()).map((t) => t.name), ["items"]);
+        assert.deepEqual(read.sort(), ["DATABASE_URL", "DB_DRIVER", "DB_SCHEMA"]);
+        for (const key of read) assert.ok(Object.hasOwn(tool.env, key), `${key} is not declared`);
+      } finally {
+        await tool.shutdown();
       }
     }),
 });

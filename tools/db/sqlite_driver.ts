@@ -6,16 +6,8 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { DbError, type DbErrorKind, writeTarget } from "./errors.ts";
 import { Lru } from "./lru.ts";
 import { toSqlitePlaceholders } from "./placeholders.ts";
-import type {
-  Driver,
-  ExecResult,
-  Params,
-  Row,
-  SchemaColumn,
-  SchemaTable,
-  SqlValue,
-  TxSession,
-} from "./types.ts";
+import type { Driver, TxSession } from "./driver.ts";
+import type { ExecResult, Params, Row, SchemaColumn, SchemaTable, SqlValue } from "./types.ts";
 
 /** Options for {@link SqliteDriver}. */
 export interface SqliteOptions {

@@ -3,15 +3,16 @@
  * plugins a {@link DbTool}.
  * @module
  */
-import type { DomainInfo, LogSink, Owner, Tool, ToolContext } from "../../core/types.ts";
-import { Database, type DbTool } from "./database.ts";
+import type { DomainInfo, LogSink, Owner, Tool, ToolContext } from "@core";
+import { Database } from "./database.ts";
+import type { Driver } from "./driver.ts";
 import { Migrator } from "./migrations.ts";
 import { SqliteDriver } from "./sqlite_driver.ts";
-import type { Driver } from "./types.ts";
+import type { DbTool } from "./types.ts";
 
-/** Options that override the environment (mainly for tests and embedding). */
+/** Options that override the settings (mainly for tests and embedding). */
 export interface DbToolOptions {
-  /** SQLite file (relative to the project root) or `:memory:`; overrides `DB_PATH`. */
+  /** SQLite file (relative to `ctx.dataDir`) or `:memory:`; overrides `DB_PATH`. */
   path?: string;
   /** Build the driver yourself (e.g. a PostgreSQL driver); overrides everything else. */
   driver?: (ctx: ToolContext) => Driver | Promise<Driver>;
@@ -21,13 +22,8 @@ export interface DbToolOptions {
   cacheSize?: number;
 }
 
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** PostgreSQL when `DB_DRIVER=postgres` and `DATABASE_URL` is not set. */
+const DEFAULT_PG_URL = "postgres://127.0.0.1:5432/postgres";
 
 function isAbsolute(p: string): boolean {
   return p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p);
@@ -39,12 +35,22 @@ export class DbToolService implements Tool {
   readonly description =
     "SQL database (SQLite embedded by default): query/queryOne/execute/executeMany/transaction " +
     "with $1 placeholders, per-domain migrations, typed DbError kinds";
+  readonly env = {
+    DB_DRIVER:
+      "sqlite or postgres (default sqlite, or postgres when DATABASE_URL is a postgres:// URL)",
+    DATABASE_URL:
+      `the PostgreSQL server, postgres://user:pass@host:port/db (default ${DEFAULT_PG_URL})`,
+    DB_SCHEMA: "PostgreSQL schema to work in (default the server's search_path)",
+    DB_PATH: "SQLite file, relative to the data folder (default data/app.db; :memory: in tests)",
+  };
+  readonly files = ["domains/*/migrations/*.sql"];
   readonly #options: DbToolOptions;
   #db: Database | undefined;
   #migrator: Migrator | undefined;
   #log: LogSink | undefined;
   #shutdown = false;
 
+  /** A tool that opens its engine in `setup`, as `options` or its settings say. */
   constructor(options: DbToolOptions = {}) {
     this.#options = options;
   }
@@ -55,6 +61,7 @@ export class DbToolService implements Tool {
     return this.#db;
   }
 
+  /** Open the engine and load the record of applied migrations. */
   async setup(ctx: ToolContext): Promise<void> {
     this.#log = ctx.log;
     const driver = await this.#openDriver(ctx);
@@ -72,19 +79,19 @@ export class DbToolService implements Tool {
   async #openDriver(ctx: ToolContext): Promise<Driver> {
     const o = this.#options;
     if (o.driver) return await o.driver(ctx);
-    const wanted = env("DB_DRIVER");
-    const url = env("DATABASE_URL");
+    const wanted = ctx.env("DB_DRIVER");
+    const url = ctx.env("DATABASE_URL");
     if (wanted === "postgres" || (!wanted && url && /^postgres(ql)?:/.test(url))) {
       const { PostgresDriver } = await import("./postgres_driver.ts");
       return await PostgresDriver.connect({
-        url: url ?? "postgres://127.0.0.1:5432/postgres",
-        schema: env("DB_SCHEMA"),
+        url: url ?? DEFAULT_PG_URL,
+        schema: ctx.env("DB_SCHEMA"),
       });
     }
     if (wanted && wanted !== "sqlite") throw new Error(`db: unknown DB_DRIVER "${wanted}"`);
-    let path = o.path ?? env("DB_PATH") ?? (ctx.mode === "test" ? ":memory:" : "data/app.db");
+    let path = o.path ?? ctx.env("DB_PATH") ?? (ctx.mode === "test" ? ":memory:" : "data/app.db");
     if (path !== ":memory:" && !path.startsWith("file:")) {
-      if (!isAbsolute(path)) path = `${ctx.root.replace(/\/+$/, "")}/${path}`;
+      if (!isAbsolute(path)) path = `${ctx.dataDir.replace(/\/+$/, "")}/${path}`;
       const dir = path.slice(0, path.lastIndexOf("/"));
       if (dir) await Deno.mkdir(dir, { recursive: true });
     }
@@ -97,10 +104,12 @@ export class DbToolService implements Tool {
     await this.#migrator.prepareDomain(domain);
   }
 
+  /** Every plugin receives the same {@link DbTool}. */
   forOwner(_owner: Owner): DbTool {
     return this.api;
   }
 
+  /** The engine, where it is, the migrations applied and those changed since. */
   describe(): Record<string, unknown> {
     const d = this.#db?.driver;
     return {

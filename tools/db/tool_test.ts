@@ -1,8 +1,13 @@
+/**
+ * The db tool: settings, the SQLite file, migrations per domain.
+ * @module
+ */
 import assert from "node:assert/strict";
-import type { DomainInfo } from "../../core/types.ts";
+import type { DomainInfo } from "@core";
+import { recordingLog, standaloneContext } from "@microcore/testing";
 import { isDbError } from "./errors.ts";
 import { MigrationError } from "./migrations.ts";
-import { fakeContext, recordingLog, writeFiles } from "./test_helpers.ts";
+import { writeFiles } from "./test_helpers.ts";
 import { DbToolService } from "./tool.ts";
 import defaultTool from "./mod.ts";
 
@@ -23,7 +28,7 @@ Deno.test("tool: file database under the root, WAL, foreign keys, closes cleanly
   const root = await tempRoot();
   try {
     const tool = new DbToolService({ path: "data/sub/app.db" });
-    await tool.setup(fakeContext(root, { mode: "dev" }));
+    await tool.setup(standaloneContext({ root, mode: "dev" }));
     const db = tool.forOwner({ id: "x/y", generation: 1 });
     assert.equal(
       (await db.queryOne<{ journal_mode: string }>("PRAGMA journal_mode"))?.journal_mode,
@@ -51,7 +56,7 @@ Deno.test("tool: file database under the root, WAL, foreign keys, closes cleanly
     await assert.rejects(db.query("SELECT 1"), (e) => isDbError(e, "connection"));
     // reopen: data survived
     const again = new DbToolService({ path: "data/sub/app.db" });
-    await again.setup(fakeContext(root, { mode: "dev" }));
+    await again.setup(standaloneContext({ root, mode: "dev" }));
     assert.equal((await again.api.query("SELECT * FROM t")).length, 1);
     await again.shutdown();
   } finally {
@@ -61,9 +66,39 @@ Deno.test("tool: file database under the root, WAL, foreign keys, closes cleanly
 
 Deno.test("tool: test mode defaults to :memory:", async () => {
   const tool = new DbToolService();
-  await tool.setup(fakeContext("/nonexistent", { mode: "test" }));
+  await tool.setup(standaloneContext({ root: "/nonexistent", mode: "test" }));
   assert.equal(tool.describe().path, ":memory:");
   await tool.shutdown();
+});
+
+Deno.test("tool: settings come through ctx.env; a relative DB_PATH resolves against dataDir", async () => {
+  const dataDir = await tempRoot();
+  try {
+    const tool = new DbToolService();
+    const read: string[] = [];
+    const ctx = standaloneContext({
+      root: "/nonexistent",
+      dataDir,
+      mode: "start",
+      env: { DB_DRIVER: "sqlite", DB_PATH: "sub/app.db" },
+    });
+    await tool.setup({ ...ctx, env: (k) => (read.push(k), ctx.env(k)) });
+    assert.equal(tool.describe().path, `${dataDir}/sub/app.db`);
+    await tool.shutdown();
+    assert.deepEqual(read.sort(), ["DATABASE_URL", "DB_DRIVER", "DB_PATH"]);
+    for (const key of read) assert.ok(Object.hasOwn(tool.env, key), `${key} is not declared`);
+    assert.deepEqual(tool.files, ["domains/*/migrations/*.sql"]);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("tool: an unknown DB_DRIVER is refused", async () => {
+  const tool = new DbToolService();
+  await assert.rejects(
+    tool.setup(standaloneContext({ env: { DB_DRIVER: "oracle" } })),
+    /unknown DB_DRIVER "oracle"/,
+  );
 });
 
 Deno.test("migrations: applied once, in numeric order, recorded; drift reported not re-run", async () => {
@@ -80,7 +115,7 @@ Deno.test("migrations: applied once, in numeric order, recorded; drift reported 
     const path = `${root}/app.db`;
     const shop = domain(root, "shop");
     const tool = new DbToolService({ path });
-    await tool.setup(fakeContext(root, { domains: [shop] }));
+    await tool.setup(standaloneContext({ root, domains: [shop] }));
     await tool.prepareDomain(shop);
     await tool.prepareDomain(shop); // second call: nothing to do
     const db = tool.api;
@@ -109,7 +144,7 @@ Deno.test("migrations: applied once, in numeric order, recorded; drift reported 
     });
     const log = recordingLog();
     const tool2 = new DbToolService({ path });
-    await tool2.setup(fakeContext(root, { domains: [shop], log }));
+    await tool2.setup(standaloneContext({ root, domains: [shop], log }));
     await tool2.prepareDomain(shop);
     assert.equal((await tool2.api.query("SELECT * FROM products")).length, 2);
     const d2 = tool2.describe() as {
@@ -139,7 +174,7 @@ Deno.test("migrations: a failing file names itself, rolls back, and leaves other
     });
     const good = domain(root, "good"), bad = domain(root, "bad");
     const tool = new DbToolService({ path: ":memory:" });
-    await tool.setup(fakeContext(root, { domains: [good, bad] }));
+    await tool.setup(standaloneContext({ root, domains: [good, bad] }));
     await assert.rejects(tool.prepareDomain(bad), (e) => {
       assert.ok(e instanceof MigrationError);
       assert.equal(e.file, "domains/bad/migrations/002_broken.sql");
@@ -170,7 +205,7 @@ Deno.test("migrations: depends applies the other domain's file (and those before
     });
     const orders = domain(root, "orders"), users = domain(root, "users");
     const tool = new DbToolService({ path: ":memory:" });
-    await tool.setup(fakeContext(root, { domains: [orders, users] }));
+    await tool.setup(standaloneContext({ root, domains: [orders, users] }));
     await tool.prepareDomain(orders);
     let names = (tool.describe().migrations as { domain: string; name: string }[]).map((m) =>
       `${m.domain}/${m.name}`
@@ -199,7 +234,7 @@ Deno.test("migrations: a missing dependency is a clear error naming both", async
         "-- depends: users/001_users.sql\nCREATE TABLE o (x);",
     });
     const tool = new DbToolService({ path: ":memory:" });
-    await tool.setup(fakeContext(root));
+    await tool.setup(standaloneContext({ root }));
     await assert.rejects(
       tool.prepareDomain(domain(root, "orders")),
       /domains\/orders\/migrations\/001_orders\.sql depends on users\/001_users\.sql, which does not exist/,
@@ -214,7 +249,7 @@ Deno.test("migrations: a domain without a migrations folder is fine", async () =
   const root = await tempRoot();
   try {
     const tool = new DbToolService({ path: ":memory:" });
-    await tool.setup(fakeContext(root));
+    await tool.setup(standaloneContext({ root }));
     await tool.prepareDomain(domain(root, "empty"));
     assert.deepEqual(tool.describe().migrations, []);
     await tool.shutdown();
@@ -233,7 +268,7 @@ Deno.test("migrations: an empty file (being written) waits, with those after it,
     });
     const shop = domain(root, "shop");
     const tool = new DbToolService({ path: ":memory:" });
-    await tool.setup(fakeContext(root, { domains: [shop] }));
+    await tool.setup(standaloneContext({ root, domains: [shop] }));
     await tool.prepareDomain(shop);
     const names = () =>
       (tool.describe() as { migrations: { name: string }[] }).migrations.map((m) => m.name);

@@ -1,3 +1,7 @@
+/**
+ * Payload copies: plain data deep-frozen and shareable, anything else cloned.
+ * @module
+ */
 import assert from "node:assert/strict";
 import { frozenCopy, isShareable } from "./copy.ts";
 

@@ -6,7 +6,9 @@
 
 /** A registered deadline; pass it to {@link Deadlines.delete} once the work settled. */
 export interface Deadline {
+  /** When it is due (`performance.now()` time). */
   readonly at: number;
+  /** What runs when it is due. */
   readonly fire: () => void;
 }
 

@@ -1,3 +1,7 @@
+/**
+ * Deadlines: many timeouts served by one timer.
+ * @module
+ */
 import assert from "node:assert/strict";
 import { Deadlines } from "./deadlines.ts";
 

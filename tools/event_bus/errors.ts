@@ -1,5 +1,5 @@
 /**
- * The bus's one error type.
+ * The bus's one error type, and how the bus reads any thrown value for its logs and answers.
  * @module
  */
 
@@ -37,4 +37,16 @@ export class BusError extends Error {
     super(message, options);
     this.code = code;
   }
+}
+
+/** The name and message of anything thrown (a non-`Error` is stringified). */
+export function errInfo(e: unknown): { name: string; message: string } {
+  return e instanceof Error
+    ? { name: e.name, message: e.message }
+    : { name: "Error", message: String(e) };
+}
+
+/** The message of anything thrown. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

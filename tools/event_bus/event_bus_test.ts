@@ -1,3 +1,8 @@
+/**
+ * The bus as plugins use it, in-process: delivery, wildcards, isolation, retries, dead letters,
+ * groups, request–response, reloads, status, quiesce, drain and shutdown.
+ * @module
+ */
 import assert from "node:assert/strict";
 import { BusError } from "./errors.ts";
 import type { DeadLetter, Envelope } from "./types.ts";
@@ -122,7 +127,7 @@ busTest("non-plain payloads get a private clone per subscriber", async ({ live }
 
 busTest(
   "a throwing subscriber does not affect others or the publisher; logged and counted",
-  async ({ bus, ctx, live }) => {
+  async ({ bus, log, live }) => {
     const p = live("a/pub");
     const s1 = live("b/bad");
     const s2 = live("c/good");
@@ -136,7 +141,7 @@ busTest(
     p.publish("evt", {});
     await tick();
     assert.equal(good, 2);
-    const errs = ctx.lines.filter((l) => l.level === "error");
+    const errs = log.lines.filter((l) => l.level === "error");
     assert.equal(errs.length, 4);
     assert.equal(errs[0].props?.plugin, "b/bad");
     assert.equal(errs[0].props?.event, "evt");
@@ -151,7 +156,7 @@ busTest(
 
 busTest(
   "a hanging subscriber times out (timeoutMs) without blocking others",
-  async ({ bus, ctx, live }) => {
+  async ({ bus, log, live }) => {
     const p = live("a/pub");
     const s = live("b/sub");
     let good = 0;
@@ -161,7 +166,7 @@ busTest(
     await tick();
     assert.equal(good, 1);
     await tick(40);
-    const err = ctx.lines.find((l) => l.level === "error");
+    const err = log.lines.find((l) => l.level === "error");
     assert.ok(err, "timeout logged");
     assert.match(err.message, /did not settle within 20 ms/);
     const ev = (bus.describe().events as Record<string, Record<string, number>>).evt;
@@ -367,7 +372,7 @@ busTest("exactly once per event after 10 reloads, nothing leaks", async ({ bus, 
   });
 });
 
-busTest("a replaced generation cannot add subscriptions any more", async ({ bus, ctx, live }) => {
+busTest("a replaced generation cannot add subscriptions any more", async ({ bus, log, live }) => {
   const p = live("a/pub");
   const old = bus.forOwner(owner("b/sub", 1));
   bus.activate(owner("b/sub", 1));
@@ -377,7 +382,7 @@ busTest("a replaced generation cannot add subscriptions any more", async ({ bus,
   p.publish("e", 1);
   await tick();
   assert.equal(n, 0);
-  assert.ok(ctx.lines.some((l) => l.level === "warn" && /replaced generation/.test(l.message)));
+  assert.ok(log.lines.some((l) => l.level === "warn" && /replaced generation/.test(l.message)));
 });
 
 busTest(
@@ -411,7 +416,7 @@ busTest(
 
 busTest(
   "quiesce waits for in-flight handlers, then drops later publishes",
-  async ({ bus, ctx, live }) => {
+  async ({ bus, log, live }) => {
     const p = live("a/pub");
     let finished = 0;
     live("b/sub").subscribe("slow", async () => {
@@ -425,7 +430,7 @@ busTest(
     await tick(30);
     assert.equal(finished, 1);
     assert.equal(bus.describe().dropped, 1);
-    assert.ok(ctx.lines.some((l) => l.level === "warn" && /dropped/.test(l.message)));
+    assert.ok(log.lines.some((l) => l.level === "warn" && /dropped/.test(l.message)));
     await assert.rejects(p.request("x"), isCode("closed"));
   },
 );

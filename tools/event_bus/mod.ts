@@ -69,12 +69,18 @@
  *   `onBootComplete`, so events published once the app has booted are covered.
  * - Shutdown: `quiesce` also waits for unconfirmed publishes and unacknowledged group events;
  *   `shutdown` stops the consumers and drains the connection (bounded, 2 s).
- * - Throughput (bench_nats.ts, one machine, local server): about 20 000 events/s publish →
- *   delivered to an ungrouped subscriber on another instance, about 16 000/s through a group.
+ * - Throughput (`bench/bus_nats.ts`, one machine, local server): about 20 000 events/s publish
+ *   → delivered to an ungrouped subscriber on another instance, about 16 000/s through a group.
  *
- * The transport sits behind {@link BusTransport}: `transport.ts` (in-process), `nats_transport.ts`
- * (imported only when `EVENT_BUS_DRIVER=nats`; `new EventBusTool({ transport: new
- * NatsTransport({...}) })` to build one by hand).
+ * The driver sits behind {@link BusDriver}: `driver.ts` (in-process), `nats_driver.ts`
+ * (imported only when `EVENT_BUS_DRIVER=nats`; `new EventBusTool({ driver: new
+ * NatsDriver({...}) })` to build one by hand). The tool reads its settings only through the
+ * tool context (`ctx.env`) and declares them as `EventBusTool.env`.
+ *
+ * Inside the folder: `tool.ts` (lifecycle, status, the plugin API), `delivery.ts`
+ * (subscriptions, retries, dead letters), `requests.ts` (responders, request–response),
+ * `interest.ts` (what a broker routes to this instance), `shared.ts` (what they share),
+ * `settings.ts` (variables, driver choice), and the helpers they use.
  *
  * @example
  * ```ts
@@ -94,7 +100,7 @@
  * ```
  * @module
  */
-import { EventBusTool } from "./event_bus_tool.ts";
+import { EventBusTool } from "./tool.ts";
 
 export type {
   DeadLetter,
@@ -107,18 +113,19 @@ export type {
   SubscribeOptions,
 } from "./types.ts";
 export { BusError, type BusErrorCode } from "./errors.ts";
-export { type EventBusOptions, EventBusTool } from "./event_bus_tool.ts";
+export { type EventBusOptions, EventBusTool } from "./tool.ts";
 export {
   type Audience,
-  type BusTransport,
+  type BusDriver,
   type Deliver,
-  InProcessTransport,
+  type DriverHost,
+  InProcessDriver,
   type Interest,
   type Scheduler,
-  type TransportHost,
-} from "./transport.ts";
-export type { NatsTransportOptions } from "./nats_transport.ts";
+} from "./driver.ts";
+export type { NatsDriverOptions } from "./nats_driver.ts";
 export { compilePattern, type Matcher } from "./pattern.ts";
+export { frozenCopy } from "./copy.ts";
 
 /** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
 export default EventBusTool;

@@ -22,7 +22,9 @@ const text = new TextDecoder();
 
 /** A body and, when needed, headers. */
 export interface Encoded {
+  /** The message body. */
   data: Uint8Array;
+  /** Set when the body is not JSON ({@link ENCODING_HEADER}). */
   headers?: MsgHdrs;
 }
 

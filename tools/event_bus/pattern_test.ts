@@ -1,3 +1,7 @@
+/**
+ * Event names and subscription patterns.
+ * @module
+ */
 import assert from "node:assert/strict";
 import { assertName, compilePattern } from "./pattern.ts";
 import { BusError } from "./errors.ts";

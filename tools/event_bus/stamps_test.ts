@@ -1,3 +1,7 @@
+/**
+ * Event ids and publish times.
+ * @module
+ */
 import assert from "node:assert/strict";
 import { EventIds, TickClock } from "./stamps.ts";
 

@@ -1,18 +1,20 @@
 /**
- * Test helpers: a fake ToolContext that records log lines, owners, and a way to wait for the
- * bus to settle.
+ * Test helpers: owners, a set-up bus whose log records its lines, and a way to let it settle.
  * @module
  */
-import type { Owner, ToolContext } from "../../core/types.ts";
-import { type LogLine, recordingLog, standaloneContext } from "../../core/standalone.ts";
-import { EventBusTool } from "./event_bus_tool.ts";
+import type { LogSink, Owner } from "@core";
+import { type LogLine, recordingLog, standaloneContext } from "@microcore/testing";
+import { EventBusTool } from "./tool.ts";
+import type { EventBus } from "./types.ts";
 
-export type { LogLine };
-
-/** A ToolContext whose log sink records lines into `lines`. */
-export function fakeContext(): ToolContext & { lines: LogLine[] } {
-  const log = recordingLog();
-  return { ...standaloneContext({ root: "/tmp", log }), lines: log.lines };
+/** What {@link makeBus} returns. */
+export interface TestBus {
+  /** The tool, set up. */
+  bus: EventBusTool;
+  /** Its log, keeping every line. */
+  log: LogSink & { lines: LogLine[] };
+  /** Activates owner `id` (generation 1 unless given) and returns its API. */
+  live(id: string, generation?: number): EventBus;
 }
 
 /** An owner (plugin id + generation). */
@@ -20,18 +22,18 @@ export function owner(id: string, generation = 1): Owner {
   return { id, generation, domain: id.split("/")[0] };
 }
 
-/** A set-up bus, its context, and a helper that activates an owner and returns its API. */
-export function makeBus() {
+/** A set-up bus, its recording log, and a helper that activates an owner and returns its API. */
+export function makeBus(): TestBus {
   const bus = new EventBusTool();
-  const ctx = fakeContext();
-  bus.setup(ctx);
+  const log = recordingLog();
+  bus.setup(standaloneContext({ log }));
   const live = (id: string, generation = 1) => {
     const o = owner(id, generation);
     const api = bus.forOwner(o);
     bus.activate(o);
     return api;
   };
-  return { bus, ctx, live };
+  return { bus, log, live };
 }
 
 /** Let queued microtasks and `ms` of timers run. */

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import type { LogSink } from "@core/types.ts";
-import { fakeContext, owner, recordingLog } from "./test_helpers.ts";
+import type { LogSink } from "@core";
+import { recordingLog, standaloneContext } from "@microcore/testing";
+import { owner } from "./test_helpers.ts";
 import { HttpToolImpl } from "./tool.ts";
 
 /** A tool listening on a real socket (bodies then carry a content-length, as from clients). */
 async function serving(log: LogSink = recordingLog()) {
   const tool = new HttpToolImpl();
-  tool.setup(fakeContext(log));
+  tool.setup(standaloneContext({ log }));
   const url = await tool.listen({ hostname: "127.0.0.1", port: 0 });
   return { tool, url };
 }
@@ -79,7 +80,7 @@ Deno.test("the access line is built only when the sink says its level is on", as
     isEnabled: (level) => order.indexOf(level) >= order.indexOf(min),
   };
   const tool = new HttpToolImpl();
-  tool.setup(fakeContext(sink));
+  tool.setup(standaloneContext({ log: sink }));
   const o = owner("shop/log");
   tool.forOwner(o).addEndpoint("/ok", "GET", () => ({ success: true }));
   tool.activate(o);

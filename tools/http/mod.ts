@@ -4,13 +4,9 @@
  *
  * Plugins ask for it by naming a constructor parameter `http` and get an {@link HttpTool}.
  *
- * Configuration (env): `HOST` (0.0.0.0), `PORT` (8000; 0 = any free port), `HTTP_BODY_LIMIT`
- * (bytes, default 1 MiB), `HTTP_REQUEST_ID` (`auto`: `x-request-id` on errors, logged requests,
- * SSE streams, ids the handler read and adopted incoming ids; `always`: on every response),
- * `HTTP_REQUEST_ID_HEADER` (an incoming header to adopt ids from and echo, e.g. `x-request-id`
- * behind a proxy that sets it; unset = always a new id), `CORS_ORIGINS` (`*` or a comma list;
- * unset = no CORS), `CORS_CREDENTIALS` (`true` to allow credentials; not with `*`), `APP_NAME`
- * (the OpenAPI title).
+ * Settings (environment, read once at setup; each is described in `HttpToolImpl.env`): `HOST`,
+ * `PORT`, `HTTP_BODY_LIMIT`, `HTTP_REQUEST_ID`, `HTTP_REQUEST_ID_HEADER`, `CORS_ORIGINS`,
+ * `CORS_CREDENTIALS`, `APP_NAME`.
  *
  * @example
  * ```ts
@@ -33,12 +29,7 @@
  */
 import { HttpToolImpl } from "./tool.ts";
 
-export {
-  HttpToolImpl,
-  type HttpToolOptions,
-  type ListenOptions,
-  type RequestIdOptions,
-} from "./tool.ts";
+export { HttpToolImpl, type ListenOptions, type RequestIdOptions } from "./tool.ts";
 export { HttpError } from "./errors.ts";
 export type { CorsOptions } from "./cors.ts";
 export type { FieldIssue } from "./validation.ts";

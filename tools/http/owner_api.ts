@@ -3,12 +3,12 @@
  * `serveStatic`, each registration owned by one plugin generation.
  * @module
  */
-import type { Owner } from "@core/types.ts";
+import type { Owner } from "@core";
 import { RequestContext, type RequestId, toResponse } from "./context.ts";
+import type { RouteHost } from "./route_host.ts";
 import { honoPath, type RunFn } from "./route_table.ts";
 import { sseResponse } from "./sse.ts";
 import { staticHandler } from "./static.ts";
-import type { HttpToolImpl } from "./tool.ts";
 import type {
   EndpointOptions,
   Handler,
@@ -53,9 +53,16 @@ function normMethod(method: string): HttpMethod {
   return m as HttpMethod;
 }
 
-/** What `forOwner` returns: registration bound to one owner. */
+/** What `forOwner` returns: registration bound to one owner, through the tool's {@link RouteHost}. */
 export class OwnerApi implements HttpTool {
-  constructor(readonly tool: HttpToolImpl, readonly owner: Owner) {}
+  readonly #host: RouteHost;
+  readonly #owner: Owner;
+
+  /** Registers routes owned by `owner` with `host`. */
+  constructor(host: RouteHost, owner: Owner) {
+    this.#host = host;
+    this.#owner = owner;
+  }
 
   addEndpoint(
     path: string,
@@ -68,7 +75,7 @@ export class OwnerApi implements HttpTool {
       throw new TypeError("addEndpoint: handler must be a function");
     }
     const m = normMethod(method);
-    const tool = this.tool;
+    const host = this.#host;
     const { body, query, params: pSchema, rawBody } = options;
     const readsBody = !rawBody && !NO_BODY.has(m);
     const validates = !!(body || query || pSchema);
@@ -102,9 +109,9 @@ export class OwnerApi implements HttpTool {
     };
     const run: RunFn = readsBody
       ? (req, params, search, _path, rid) =>
-        withBody(req, tool.bodyLimitBytes, (b) => finish(req, params, search, rid, b))
+        withBody(req, host.bodyLimit(), (b) => finish(req, params, search, rid, b))
       : (req, params, search, _path, rid) => finish(req, params, search, rid, undefined);
-    tool.register(this.owner, {
+    host.register(this.#owner, {
       kind: "endpoint",
       method: m,
       path: hPath,
@@ -125,11 +132,11 @@ export class OwnerApi implements HttpTool {
     handler: SseHandler<any>,
     options: SseOptions<Schema | undefined> = {},
   ): void {
-    const tool = this.tool;
-    const owner = this.owner;
+    const host = this.#host;
+    const owner = this.#owner;
     const query = options.query;
     const heartbeatMs = options.heartbeatMs ?? 15000;
-    const gen = tool.forGen(owner);
+    const gen = host.generation(owner);
     const run: RunFn = async (req, params, search, _path, rid) => {
       const q = search ? parseQuery(search) : EMPTY_QUERY;
       let qv: unknown = q;
@@ -148,12 +155,12 @@ export class OwnerApi implements HttpTool {
       const { response, close } = sseResponse(source, abort, {
         heartbeatMs,
         onClose: () => gen.closers.delete(close),
-        onError: (e) => tool.logError(owner, rid, e, `SSE ${path}`),
+        onError: (e) => host.logError(owner, rid, e, `SSE ${path}`),
       });
       gen.closers.add(close);
       return response;
     };
-    tool.register(owner, {
+    host.register(owner, {
       kind: "sse",
       method: "GET",
       path: honoPath(path),
@@ -171,18 +178,18 @@ export class OwnerApi implements HttpTool {
     handlers: WebSocketHandlers<any>,
     options: { summary?: string; description?: string; tags?: string[] } = {},
   ): void {
-    const tool = this.tool;
-    const owner = this.owner;
-    const gen = tool.forGen(owner);
+    const host = this.#host;
+    const owner = this.#owner;
+    const gen = host.generation(owner);
     const run: RunFn = (req, params, search, _path, rid) => {
       const q = search ? parseQuery(search) : EMPTY_QUERY;
       const ctx = new RequestContext(req, params, q, rid);
       return upgrade(req, handlers, Object.assign({}, q, params), ctx, (close) => {
         gen.closers.add(close);
         return () => gen.closers.delete(close);
-      }, (e) => tool.logError(owner, rid, e, `WebSocket ${path}`));
+      }, (e) => host.logError(owner, rid, e, `WebSocket ${path}`));
     };
-    tool.register(owner, {
+    host.register(owner, {
       kind: "ws",
       method: "GET",
       path: honoPath(path),
@@ -195,7 +202,7 @@ export class OwnerApi implements HttpTool {
 
   serveStatic(urlPrefix: string, dir: string, options?: StaticOptions): void {
     const prefix = honoPath(urlPrefix);
-    const root = dir.startsWith("/") ? dir : `${this.tool.root}/${dir}`;
+    const root = dir.startsWith("/") ? dir : `${this.#host.root()}/${dir}`;
     let info: Deno.FileInfo;
     try {
       info = Deno.statSync(root);
@@ -206,9 +213,9 @@ export class OwnerApi implements HttpTool {
     const serve = staticHandler(prefix, root, options);
     const run: RunFn = (req, _params, _search, path) => serve(req, path);
     const path = prefix === "/" ? "/*" : `${prefix}/*`;
-    this.tool.register(this.owner, { kind: "static", method: "GET", path, run });
+    this.#host.register(this.#owner, { kind: "static", method: "GET", path, run });
     if (prefix !== "/") {
-      this.tool.register(this.owner, { kind: "static", method: "GET", path: prefix, run });
+      this.#host.register(this.#owner, { kind: "static", method: "GET", path: prefix, run });
     }
   }
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import type { LogSink } from "@core/types.ts";
+import type { LogSink } from "@core";
+import { type LogLine, standaloneContext } from "@microcore/testing";
 import { HttpError } from "./errors.ts";
-import { call, fakeContext, type LogLine, owner } from "./test_helpers.ts";
+import { call, owner } from "./test_helpers.ts";
 import { HttpToolImpl } from "./tool.ts";
 
 const ID = /^[0-9a-f]{8}-[0-9a-z]+$/;
@@ -26,8 +27,8 @@ function levelLog(
 
 function app(min: "debug" | "info", env: Record<string, string> = {}) {
   const log = levelLog(min);
-  const tool = new HttpToolImpl({ env: (k) => env[k] });
-  tool.setup(fakeContext(log));
+  const tool = new HttpToolImpl();
+  tool.setup(standaloneContext({ log, env }));
   const o = owner("shop/items");
   const http = tool.forOwner(o);
   http.addEndpoint("/plain", "GET", () => ({ success: true }));

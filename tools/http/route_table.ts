@@ -1,40 +1,15 @@
 /**
- * The route table: an immutable Hono router built from the live routes, swapped as a whole.
+ * Routes and the route table: what a registered route is, its path forms and conflict key, and
+ * the immutable Hono router built from the live routes (swapped as a whole when they change).
  * @module
  */
-import type { Owner } from "@core/types.ts";
+import type { Generation, Owner } from "@core";
 import type { Router } from "@hono/hono/router";
 import { SmartRouter } from "@hono/hono/router/smart-router";
 import { RegExpRouter } from "@hono/hono/router/reg-exp-router";
 import { TrieRouter } from "@hono/hono/router/trie-router";
 import type { RequestId } from "./context.ts";
 import type { Schema } from "./types.ts";
-
-/** Per owner generation: requests in flight and open streams (SSE, sockets). */
-export class GenState {
-  inflight = 0;
-  released = false;
-  /** Closers of open SSE streams and sockets. */
-  readonly closers = new Set<() => void>();
-  #waiters: (() => void)[] = [];
-  constructor(readonly key: string) {}
-
-  /** Resolves when nothing of this generation is in flight. */
-  idle(): Promise<void> {
-    if (this.inflight === 0) return Promise.resolve();
-    return new Promise((r) => this.#waiters.push(r));
-  }
-
-  done(): void {
-    if (--this.inflight === 0 && this.#waiters.length) {
-      for (const w of this.#waiters.splice(0)) w();
-    }
-  }
-
-  closeAll(): void {
-    for (const c of [...this.closers]) c();
-  }
-}
 
 /** Runs a matched route. `path` is the raw (undecoded) pathname. */
 export type RunFn = (
@@ -56,8 +31,10 @@ export interface RouteDef {
   docPath: string;
   /** Conflict key: method and path shape (param names dropped). */
   key: string;
+  /** The plugin generation that registered it. */
   owner: Owner;
-  gen: GenState;
+  /** In-flight work and open streams of the owner generation that registered it. */
+  gen: Generation;
   run: RunFn;
   summary?: string;
   description?: string;
@@ -67,6 +44,9 @@ export interface RouteDef {
   params?: Schema;
   response?: Schema;
 }
+
+/** A route as registration describes it; the tool adds owner, generation, key and doc path. */
+export type NewRoute = Omit<RouteDef, "owner" | "gen" | "key" | "docPath">;
 
 /** A route table match. */
 export interface Match {

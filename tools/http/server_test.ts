@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { fakeContext, owner, recordingLog } from "./test_helpers.ts";
+import { recordingLog, standaloneContext } from "@microcore/testing";
+import { owner } from "./test_helpers.ts";
 import { HttpToolImpl } from "./tool.ts";
 
 async function started() {
   const log = recordingLog();
   const tool = new HttpToolImpl();
-  tool.setup(fakeContext(log));
+  tool.setup(standaloneContext({ log }));
   await tool.listen({ hostname: "127.0.0.1", port: 0 });
   const line = log.lines.find((l) => l.message.startsWith("listening on "))!;
   const url = line.message.slice("listening on ".length);
@@ -33,9 +34,32 @@ Deno.test("listens on a random port, logs the URL, serves over a real socket", a
 Deno.test("onBootComplete does not listen in test mode", async () => {
   const log = recordingLog();
   const tool = new HttpToolImpl();
-  tool.setup(fakeContext(log));
+  tool.setup(standaloneContext({ log }));
   await tool.onBootComplete();
   assert.equal(tool.url, undefined);
+});
+
+Deno.test("settings are read through ctx.env in setup, declared keys only; HOST and PORT used at boot", async () => {
+  const tool = new HttpToolImpl();
+  const ctx = standaloneContext({ mode: "start", env: { HOST: "127.0.0.1", PORT: "0" } });
+  const read: string[] = [];
+  tool.setup({
+    ...ctx,
+    env: (key) => {
+      if (!Object.hasOwn(tool.env, key)) throw new Error(`undeclared setting ${key}`);
+      read.push(key);
+      return ctx.env(key);
+    },
+  });
+  assert.deepEqual(read.sort(), Object.keys(tool.env).sort());
+  await tool.onBootComplete();
+  try {
+    assert.match(tool.url ?? "", /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(tool.url, "http://127.0.0.1:0");
+    assert.equal(read.length, Object.keys(tool.env).length);
+  } finally {
+    await tool.quiesce(1000);
+  }
 });
 
 Deno.test("SSE round trip; the generator's finally runs when the owner is released", async () => {

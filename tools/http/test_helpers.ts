@@ -1,17 +1,10 @@
 /**
- * Test helpers for the http tool: a fake ToolContext with a recording log sink.
+ * Test helpers for the http tool: owners, a set-up tool with a recording log, in-process calls.
  * @module
  */
-import type { LogSink, Owner, ToolContext } from "@core/types.ts";
-import { type LogLine, recordingLog, standaloneContext } from "@core/standalone.ts";
+import type { Owner } from "@core";
+import { type LogLine, recordingLog, standaloneContext } from "@microcore/testing";
 import { HttpToolImpl } from "./tool.ts";
-
-export { type LogLine, recordingLog };
-
-/** A minimal ToolContext (the kernel's is richer). */
-export function fakeContext(log: LogSink, root = Deno.cwd()): ToolContext {
-  return standaloneContext({ root, log });
-}
 
 /** An owner for tests: `<domain>/<name>` with a file path. */
 export function owner(id: string, generation = 1): Owner {
@@ -23,7 +16,7 @@ export function owner(id: string, generation = 1): Owner {
 export function makeTool(): { tool: HttpToolImpl; log: LogLine[] } {
   const log = recordingLog();
   const tool = new HttpToolImpl();
-  tool.setup(fakeContext(log));
+  tool.setup(standaloneContext({ root: Deno.cwd(), log }));
   return { tool, log: log.lines };
 }
 

@@ -29,10 +29,6 @@ export function parseQuery(search: string): Record<string, string | string[]> {
 }
 
 /** Read the body as bytes, refusing (413) more than `limit` bytes whatever the headers say. */
-export function readLimited(req: Request, limit: number): Promise<Uint8Array> {
-  return readBytes(req, limit, req.headers.get("content-length"));
-}
-
 async function readBytes(
   req: Request,
   limit: number,

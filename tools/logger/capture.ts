@@ -2,10 +2,10 @@
  * An in-memory logger for tests: no LogTape, no output, just records.
  * @module
  */
-import type { Owner } from "../../core/types.ts";
-import type { LogEntry } from "./entry.ts";
-import { type Level, RANK } from "./levels.ts";
-import { BackendLogger, type Logger } from "./logger.ts";
+import type { Owner } from "@core";
+import { RANK } from "./levels.ts";
+import { BackendLogger } from "./logger.ts";
+import type { Level, LogEntry, Logger } from "./types.ts";
 
 /** Captured records plus loggers that write into them. */
 export interface LogCapture {

@@ -2,8 +2,7 @@
  * Turning a {@link LogEntry} into one line: JSON for machines, colour for humans.
  * @module
  */
-import type { LogEntry } from "./entry.ts";
-import type { Level } from "./levels.ts";
+import type { Level, LogEntry } from "./types.ts";
 
 /** An Error as plain data. */
 function errorData(e: Error): Record<string, unknown> {

@@ -3,9 +3,7 @@
  * @module
  */
 import type { LogLevel as LogTapeLevel } from "@logtape/logtape";
-
-/** The levels a plugin logs at. */
-export type Level = "debug" | "info" | "warn" | "error";
+import type { Level } from "./types.ts";
 
 /** Numeric rank of each level; a record is written when its rank ≥ the minimum. */
 export const RANK: Readonly<Record<Level, number>> = { debug: 10, info: 20, warn: 30, error: 40 };

@@ -1,58 +1,29 @@
 /**
- * The logger plugins receive: levelled, structured, named after its owner.
+ * The one {@link Logger} implementation, over a backend (the tool's LogTape sink, or a capture):
+ * levelled, structured, named after its owner.
  * @module
  */
-import type { LogSink } from "../../core/types.ts";
-import type { LogEntry, LogProps } from "./entry.ts";
-import { type Level, RANK } from "./levels.ts";
-
-/**
- * A structured logger whose records name the plugin or tool that wrote them.
- *
- * @example
- * ```ts
- * export default class CreateUser extends BasePlugin {
- *   constructor(private http: HttpTool, private logger: Logger) {
- *     super();
- *   }
- *   override onBoot() {
- *     this.logger.info("ready", { routes: 1 });
- *     const sql = this.logger.child("sql"); // category users/create_user.sql
- *     sql.debug("query", () => ({ text: expensiveToRender() })); // lazy: skipped unless debug
- *   }
- * }
- * ```
- */
-export interface Logger extends LogSink {
-  /** The owner id this logger writes as (first category element). */
-  readonly owner: string;
-  /** Owner id, then child names. */
-  readonly category: readonly string[];
-  debug(message: string, props?: LogProps): void;
-  info(message: string, props?: LogProps): void;
-  warn(message: string, props?: LogProps): void;
-  error(message: string, props?: LogProps): void;
-  /** A logger for a part of this owner: category `owner.name`. */
-  child(name: string): Logger;
-  /** A logger that adds `props` to every record (e.g. a request id). */
-  with(props: Record<string, unknown>): Logger;
-  /** Whether records at `level` are written now: guard expensive work with it. */
-  isEnabled(level: Level): boolean;
-}
+import { RANK } from "./levels.ts";
+import type { Level, LogEntry, Logger, LogProps } from "./types.ts";
 
 /** Where loggers send their records; shared by every logger of one tool or capture. */
 export interface LogBackend {
   /** Minimum rank written (see {@link RANK}); changing it affects every logger at once. */
   min: number;
+  /** Take one record (already past the level check). */
   emit(entry: LogEntry): void;
 }
 
-/** A {@link Logger} over a {@link LogBackend}. The level check comes first, so a disabled call costs a comparison. */
+/**
+ * A {@link Logger} over a {@link LogBackend}. The level check comes first, so a disabled call
+ * costs a comparison.
+ */
 export class BackendLogger implements Logger {
   readonly #backend: LogBackend;
   readonly category: readonly string[];
   readonly #bound: Record<string, unknown> | undefined;
 
+  /** A logger writing as `category` into `backend`, adding `bound` to every record. */
   constructor(backend: LogBackend, category: readonly string[], bound?: Record<string, unknown>) {
     this.#backend = backend;
     this.category = category;

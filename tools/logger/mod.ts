@@ -1,6 +1,9 @@
 /**
  * The `logger` tool: structured logging (on LogTape) where every record names its plugin.
  *
+ * Settings: `LOG_LEVEL` (`debug`, `info`, `warning`/`warn`, `error`; default `info`, silent in
+ * test mode) and `LOG_FORMAT` (`pretty` or `json`; default `pretty` in dev, `json` otherwise).
+ *
  * @example
  * ```ts
  * import type { Logger } from "@tools/logger/mod.ts";
@@ -16,13 +19,10 @@
  * ```
  * @module
  */
-import { LoggerTool } from "./logger_tool.ts";
+import { LoggerTool } from "./tool.ts";
 
-export { LoggerTool } from "./logger_tool.ts";
-export type { LogFormat, LoggerToolOptions } from "./logger_tool.ts";
-export type { Logger } from "./logger.ts";
-export type { LogEntry, LogProps } from "./entry.ts";
-export type { Level } from "./levels.ts";
+export { LoggerTool, type LoggerToolOptions } from "./tool.ts";
+export type { Level, LogEntry, LogFormat, Logger, LogProps } from "./types.ts";
 export { parseLevel } from "./levels.ts";
 export { jsonLine, prettyLine } from "./format.ts";
 export { captureLogs } from "./capture.ts";

@@ -2,7 +2,7 @@
  * The driver contract: what a state backend (memory, Redis) implements.
  * @module
  */
-import type { Json } from "./json.ts";
+import type { Json } from "./types.ts";
 
 /**
  * A state backend. Keys arrive fully prefixed; values arrive validated as JSON. Drivers own

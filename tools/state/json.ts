@@ -1,13 +1,13 @@
 /**
- * JSON values: the only thing the state store keeps, so any driver (memory, Redis) can hold it.
+ * Checking that a value is plain JSON, the only thing the state store keeps (so any driver,
+ * memory or Redis, can hold it).
  * @module
  */
-
-/** A JSON-serializable value. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { Json } from "./types.ts";
 
 /** Thrown when a value cannot be stored: the message names the key and where the value is bad. */
 export class StateValueError extends TypeError {
+  /** `message` names the key and where the value is bad. */
   constructor(message: string) {
     super(message);
     this.name = "StateValueError";

@@ -3,7 +3,8 @@
  * @module
  */
 import type { StateDriver } from "./driver.ts";
-import { type Json, StateValueError } from "./json.ts";
+import { StateValueError } from "./json.ts";
+import type { Json } from "./types.ts";
 
 interface Entry {
   /** Primitives as they are; objects and arrays as JSON text (a copy nobody else holds). */

@@ -1,3 +1,7 @@
+/**
+ * The memory driver: the store contract, and expiry sweeps without timers.
+ * @module
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryDriver, StateStore } from "./mod.ts";

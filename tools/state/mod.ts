@@ -1,6 +1,9 @@
 /**
  * The `state` tool: volatile shared key–value state for plugins (memory or Redis).
  *
+ * Settings: `STATE_DRIVER` (`memory`, the default, or `redis`) and `REDIS_URL` (default
+ * `redis://127.0.0.1:6379`).
+ *
  * @example
  * ```ts
  * import type { StateStore } from "@tools/state/mod.ts";
@@ -18,17 +21,14 @@
  * ```
  * @module
  */
-import { StateTool } from "./state_tool.ts";
+import { StateTool } from "./tool.ts";
 
-export { StateTool } from "./state_tool.ts";
-export type { StateToolOptions } from "./state_tool.ts";
+export { StateTool, type StateToolOptions } from "./tool.ts";
 export { StateStore } from "./store.ts";
-export type { SetOptions } from "./store.ts";
-export { MemoryDriver } from "./memory_driver.ts";
-export type { MemoryDriverOptions } from "./memory_driver.ts";
+export type { Json, SetOptions } from "./types.ts";
+export { MemoryDriver, type MemoryDriverOptions } from "./memory_driver.ts";
 export type { StateDriver } from "./driver.ts";
 export { assertJson, StateValueError } from "./json.ts";
-export type { Json } from "./json.ts";
 
 /** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
 export default StateTool;

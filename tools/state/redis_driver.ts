@@ -3,7 +3,8 @@
  * @module
  */
 import type { StateDriver } from "./driver.ts";
-import { type Json, StateValueError } from "./json.ts";
+import { StateValueError } from "./json.ts";
+import type { Json } from "./types.ts";
 import { RedisReplyError, RespClient } from "./resp.ts";
 
 /** Atomic increment; sets the expiry only when the key is created. */

@@ -1,8 +1,14 @@
+/**
+ * The Redis driver against a real server (REDIS_URL, default redis://127.0.0.1:6379): the
+ * store contract, prefixes, sharing, and the tool choosing it. Skipped when no server answers.
+ * @module
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { standaloneContext } from "@microcore/testing";
 import { RedisDriver } from "./redis_driver.ts";
 import { StateStore } from "./store.ts";
-import { StateTool } from "./state_tool.ts";
+import { StateTool } from "./tool.ts";
 import { stateContract } from "./store_contract.ts";
 
 const URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
@@ -67,9 +73,8 @@ describe("state, redis driver", { skip: !up }, () => {
   });
 
   it("is chosen by STATE_DRIVER=redis and closed at shutdown", async () => {
-    const env: Record<string, string> = { STATE_DRIVER: "redis", REDIS_URL: URL };
-    const tool = new StateTool({ env: (k) => env[k] });
-    await tool.setup();
+    const tool = new StateTool();
+    await tool.setup(standaloneContext({ env: { STATE_DRIVER: "redis", REDIS_URL: URL } }));
     try {
       assert.equal(tool.driver.name, "redis");
       assert.equal(tool.describe().driver, "redis");

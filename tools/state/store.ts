@@ -3,13 +3,8 @@
  * @module
  */
 import type { StateDriver } from "./driver.ts";
-import { assertJson, type Json, StateValueError } from "./json.ts";
-
-/** Options of a write. */
-export interface SetOptions {
-  /** Expire the key after this many milliseconds (a positive number). */
-  ttlMs?: number;
-}
+import { assertJson, StateValueError } from "./json.ts";
+import type { Json, SetOptions } from "./types.ts";
 
 const SEP = ":";
 

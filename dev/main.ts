@@ -1,0 +1,41 @@
+/**
+ * `deno task dev`: the app with hot reload. This process supervises; the app runs in a child
+ * (`--child`) that it restarts when the kernel, a tool or the config changed. The child boots
+ * the kernel like `main.ts` does, then watches `domains/`: a saved plugin is reloaded and rebound
+ * in place, and AI_CONTEXT.md and microcore.gen.ts follow the code.
+ * @module
+ */
+import { manifestOrWalk, projectRoot as root } from "@core";
+import { App } from "../main.ts";
+import { contextUpdater } from "./context/mod.ts";
+import { HotReloader } from "./hot_reload.ts";
+import { writeManifest } from "./manifest.ts";
+import { originalPath } from "./module_graph.ts";
+import { RESTART_CODE, supervise } from "./supervisor.ts";
+
+if (!Deno.args.includes("--child")) await supervise(root, import.meta.url);
+
+const env = (key: string) => Deno.env.get(key);
+const app = new App({
+  root,
+  mode: "dev",
+  rewritePath: originalPath,
+  source: () => manifestOrWalk(root),
+});
+const kernel = app.kernel;
+// The generated files follow the code: rewritten at boot and after each reload, when changed.
+const updateContext = contextUpdater(kernel);
+const updateGenerated = async () => {
+  await updateContext();
+  if (await writeManifest(root).catch(() => false)) kernel.log.info("microcore.gen.ts updated");
+};
+const reloader = new HotReloader(kernel, {
+  maxReloads: Number(env("HOT_RELOAD_MAX_RELOADS") ?? 1000),
+  heapBudgetMb: Number(env("HOT_RELOAD_HEAP_MB") ?? 512),
+  onRestart: () => app.stop("restart", RESTART_CODE),
+  onChanged: updateGenerated,
+});
+app.onStop(() => reloader.stop());
+await app.boot();
+updateGenerated();
+await reloader.start();

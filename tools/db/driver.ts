@@ -1,0 +1,45 @@
+/**
+ * The engine contract: what a driver (SQLite, PostgreSQL) gives the db tool.
+ * @module
+ */
+import type { ExecResult, Params, Row, SchemaTable } from "./types.ts";
+
+/** A connection (or a transaction's connection) that runs statements. */
+export interface Session {
+  query(sql: string, params?: Params): Row[] | Promise<Row[]>;
+  queryOne(sql: string, params?: Params): Row | null | Promise<Row | null>;
+  execute(sql: string, params?: Params): ExecResult | Promise<ExecResult>;
+  /** The same statement once per parameter list (the caller wraps it in a transaction). */
+  executeMany(sql: string, rows: readonly Params[]): ExecResult | Promise<ExecResult>;
+  /** A script of one or more statements, without parameters (migrations, BEGIN, COMMIT, …). */
+  exec(script: string): void | Promise<void>;
+}
+
+/** A session reserved for one transaction; `release()` gives it back. */
+export interface TxSession extends Session {
+  release(): void | Promise<void>;
+}
+
+/**
+ * What the db tool needs from an engine. Drivers throw {@link DbError}s (see errors.ts) and
+ * accept PostgreSQL-style placeholders (`$1`), translating them if the engine needs it.
+ */
+export interface Driver extends Session {
+  /** `sqlite` or `postgres`. */
+  readonly kind: string;
+  /** File path, `:memory:`, or a URL without password. */
+  readonly location: string;
+  /**
+   * True when the driver has a single connection, so a transaction must hold it exclusively
+   * (the tool then queues other work until the transaction ends).
+   */
+  readonly exclusive: boolean;
+  /** The statement that opens a top-level transaction (e.g. `BEGIN IMMEDIATE`). */
+  readonly beginSql: string;
+  /** A session for one transaction (for a single-connection driver: the driver itself). */
+  reserve(): TxSession | Promise<TxSession>;
+  describeSchema(): SchemaTable[] | Promise<SchemaTable[]>;
+  /** Extra facts for `describe()` (e.g. cache size). */
+  stats?(): Record<string, unknown>;
+  close(): void | Promise<void>;
+}

@@ -1,0 +1,300 @@
+/**
+ * Subscriptions and delivering events to them: who receives a name (a cached plan: each solo
+ * subscription, one per group in round robin), isolated attempts with their timeout, retries
+ * with doubling backoff, and a dead letter `_dlq.<name>` for what failed for good.
+ * @module
+ */
+import { type Generation, OwnedRegistry, type Owner } from "@core";
+import { frozenCopy, isShareable } from "./copy.ts";
+import type { Deadline } from "./deadlines.ts";
+import type { Audience, Deliver } from "./driver.ts";
+import { BusError, errInfo } from "./errors.ts";
+import { compilePattern, type Matcher } from "./pattern.ts";
+import { type BusShared, isThenable, retire } from "./shared.ts";
+import type { EventCounters } from "./stats.ts";
+import type { DeadLetter, Envelope, EventHandler, SubscribeOptions } from "./types.ts";
+
+/** One subscription, as registered by one owner generation. */
+export interface Subscription {
+  /** Who subscribed. */
+  readonly owner: Owner;
+  /** The owner generation's in-flight work (async handlers, pending retries). */
+  readonly gen: Generation;
+  /** The pattern as given, e.g. `product.*`. */
+  readonly pattern: string;
+  /** The compiled pattern. */
+  readonly match: Matcher;
+  /** The plugin's handler. */
+  readonly handler: EventHandler;
+  /** Retries after a failed attempt (0: none). */
+  readonly retries: number;
+  /** Wait before the first retry; doubles with each one. */
+  readonly backoffMs: number;
+  /** The competing-consumer group, if any. */
+  readonly group: string | undefined;
+  /** Time an async handler has to settle, if bounded. */
+  readonly timeoutMs: number | undefined;
+  /** False once unsubscribed, replaced or released: pending retries are dropped. */
+  active: boolean;
+}
+
+/** Who receives an event name: every solo subscription, and one per group. */
+interface Plan {
+  /** Counters of the event name (undefined for the shared empty plan). */
+  readonly counters?: EventCounters;
+  readonly solo: readonly Subscription[];
+  readonly groups: readonly { readonly name: string; readonly subs: readonly Subscription[] }[];
+}
+
+const EMPTY_PLAN: Plan = { solo: [], groups: [] };
+const MAX_PLANS = 10_000;
+const DEFAULT_BACKOFF = 100;
+const DLQ_PREFIX = "_dlq.";
+const SELF = "event_bus";
+
+/** The subscriptions of one bus and the delivery of envelopes to them. */
+export class Delivery {
+  readonly #s: BusShared;
+  readonly #groupsChanged: () => void;
+  readonly #subs = new OwnedRegistry<Subscription>();
+  #plans = new Map<string, Plan>();
+  #plansVersion = -1;
+  #lastPlanName = "";
+  #lastPlan: Plan | undefined;
+  #roundRobin = new Map<string, number>();
+  #timers = new Set<ReturnType<typeof setTimeout>>();
+
+  /** Delivery on `shared`; `groupsChanged` is told when a grouped subscription comes or goes. */
+  constructor(shared: BusShared, groupsChanged: () => void) {
+    this.#s = shared;
+    this.#groupsChanged = groupsChanged;
+  }
+
+  /** Register `handler` for names matching `pattern`; returns the unsubscribe function. */
+  subscribe(
+    owner: Owner,
+    pattern: string,
+    handler: EventHandler,
+    options: SubscribeOptions = {},
+  ): () => void {
+    const match = compilePattern(pattern);
+    if (typeof handler !== "function") {
+      throw new TypeError(`subscribe("${pattern}"): handler must be a function`);
+    }
+    if (this.#s.stale(owner, `subscribe("${pattern}")`)) return () => {};
+    const sub: Subscription = {
+      owner,
+      gen: this.#s.generations.of(owner),
+      pattern,
+      match,
+      handler,
+      retries: Math.max(0, Math.floor(options.retries ?? 0)),
+      backoffMs: Math.max(0, options.backoffMs ?? DEFAULT_BACKOFF),
+      group: options.group || undefined,
+      timeoutMs: options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : undefined,
+      active: true,
+    };
+    if (!this.#subs.add(owner, sub)) sub.gen.release(); // a retired generation: nothing added
+    if (sub.group) this.#groupsChanged();
+    return () => {
+      sub.active = false;
+      this.#subs.remove(owner, sub);
+      if (sub.group) this.#groupsChanged();
+    };
+  }
+
+  /** Make `owner.generation` live; the subscriptions of its other generations go. */
+  activate(owner: Owner): void {
+    retire(this.#subs.activate(owner));
+  }
+
+  /** Remove the subscriptions of one generation of `ownerId`, or of all of them. */
+  release(ownerId: string, generation?: number): void {
+    retire(this.#subs.release(ownerId, generation));
+  }
+
+  /** Every live subscription. */
+  live(): readonly Subscription[] {
+    return this.#subs.live();
+  }
+
+  /** The live patterns of `ownerId`, with their group, for its status. */
+  patternsOf(ownerId: string): string[] {
+    return this.#subs.itemsOf(ownerId).map((s) =>
+      s.group ? `${s.pattern} (group ${s.group})` : s.pattern
+    );
+  }
+
+  /** Owner ids that receive `name` now. */
+  subscribersOf(name: string): string[] {
+    const plan = name === "(other)" ? EMPTY_PLAN : this.#plan(name);
+    const ids = new Set(plan.solo.map((s) => s.owner.id));
+    for (const g of plan.groups) for (const s of g.subs) ids.add(s.owner.id);
+    return [...ids];
+  }
+
+  /** Cancel pending retries. */
+  close(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+
+  /** What the driver calls for each envelope this instance fans out (see {@link Deliver}). */
+  readonly deliver: Deliver = (env: Envelope, audience: Audience = "all"): void | Promise<void> => {
+    const plan = this.#plan(env.name);
+    if (plan === EMPTY_PLAN) return;
+    const c = plan.counters!;
+    const shared = isShareable(env.payload);
+    if (typeof audience === "object") {
+      if (this.#s.state === "closed") {
+        return Promise.reject(new BusError("closed", "the event bus is closed"));
+      }
+      // A broker chose this instance for one group: one local subscription handles it, and the
+      // promise settles when it is done (the driver acknowledges then).
+      const g = plan.groups.find((g) => g.name === audience.group);
+      if (!g) return;
+      return new Promise<void>((done) => this.#attempt(this.#pick(g), env, shared, 1, c, done));
+    }
+    for (let i = 0; i < plan.solo.length; i++) this.#attempt(plan.solo[i], env, shared, 1, c);
+    if (audience === "solo") return;
+    for (const g of plan.groups) this.#attempt(this.#pick(g), env, shared, 1, c);
+  };
+
+  /** Round robin among a group's local subscriptions. */
+  #pick(g: Plan["groups"][number]): Subscription {
+    const n = this.#roundRobin.get(g.name) ?? 0;
+    this.#roundRobin.set(g.name, n + 1 >= Number.MAX_SAFE_INTEGER ? 0 : n + 1);
+    return g.subs[n % g.subs.length];
+  }
+
+  #plan(name: string): Plan {
+    if (this.#plansVersion !== this.#subs.version) {
+      this.#plans.clear();
+      this.#plansVersion = this.#subs.version;
+      this.#lastPlan = undefined;
+    } else if (name === this.#lastPlanName && this.#lastPlan !== undefined) return this.#lastPlan;
+    let plan = this.#plans.get(name);
+    if (plan) return this.#remember(name, plan);
+    const solo: Subscription[] = [];
+    const groups = new Map<string, Subscription[]>();
+    for (const s of this.#subs.live()) {
+      if (!s.match(name)) continue;
+      if (s.group === undefined) solo.push(s);
+      else {
+        const g = groups.get(s.group);
+        if (g) g.push(s);
+        else groups.set(s.group, [s]);
+      }
+    }
+    plan = solo.length === 0 && groups.size === 0 ? EMPTY_PLAN : {
+      counters: this.#s.stats.of(name),
+      solo,
+      groups: [...groups].map(([name, subs]) => ({ name, subs })),
+    };
+    if (this.#plans.size >= MAX_PLANS) this.#plans.clear();
+    this.#plans.set(name, plan);
+    return this.#remember(name, plan);
+  }
+
+  /** The plan of the last name delivered: a batch is often one name, no Map lookup then. */
+  #remember(name: string, plan: Plan): Plan {
+    this.#lastPlanName = name;
+    return this.#lastPlan = plan;
+  }
+
+  #attempt(
+    sub: Subscription,
+    env: Envelope,
+    shared: boolean,
+    attempt: number,
+    c: EventCounters,
+    done?: () => void,
+  ): void {
+    if (!sub.active) return done?.();
+    const event = shared ? env : Object.freeze({ ...env, payload: structuredClone(env.payload) });
+    let result: unknown;
+    try {
+      result = sub.handler(event);
+    } catch (e) {
+      this.#failed(sub, env, shared, attempt, c, e, done);
+      return;
+    }
+    if (!isThenable(result)) {
+      c.delivered++;
+      return done?.();
+    }
+    const s = this.#s;
+    s.begin(sub.gen);
+    let settled = false;
+    let deadline: Deadline | undefined;
+    const finish = (ok: boolean, err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (deadline) s.deadlines.delete(deadline);
+      s.end(sub.gen);
+      if (!ok) return this.#failed(sub, env, shared, attempt, c, err, done);
+      c.delivered++;
+      done?.();
+    };
+    if (sub.timeoutMs !== undefined) {
+      const ms = sub.timeoutMs;
+      deadline = s.deadlines.add(ms, () => {
+        deadline = undefined;
+        if (s.state === "closed") return; // shutdown: not the handler's fault
+        finish(false, new BusError("timeout", `handler did not settle within ${ms} ms`));
+      });
+    }
+    result.then(() => finish(true), (e) => finish(false, e));
+  }
+
+  #failed(
+    sub: Subscription,
+    env: Envelope,
+    shared: boolean,
+    attempt: number,
+    c: EventCounters,
+    err: unknown,
+    done?: () => void,
+  ): void {
+    const s = this.#s;
+    c.errors++;
+    const final = attempt > sub.retries;
+    s.log.error(`subscriber ${sub.owner.id} failed on "${env.name}": ${errInfo(err).message}`, {
+      plugin: sub.owner.id,
+      event: env.name,
+      eventId: env.id,
+      pattern: sub.pattern,
+      attempt,
+      final,
+      error: s.stack(err, sub.owner.file),
+    });
+    if (!final && s.state !== "closed") {
+      s.begin(sub.gen);
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        s.end(sub.gen);
+        this.#attempt(sub, env, shared, attempt + 1, c, done);
+      }, sub.backoffMs * 2 ** (attempt - 1));
+      this.#timers.add(timer);
+      return;
+    }
+    c.failed++;
+    if (s.state === "closed") return; // unacknowledged: a broker may hand it to another instance
+    done?.();
+    if (env.name.startsWith(DLQ_PREFIX)) return;
+    c.deadLettered++;
+    const letter: DeadLetter = {
+      event: env,
+      subscriber: sub.owner.id,
+      pattern: sub.pattern,
+      ...(sub.group ? { group: sub.group } : {}),
+      error: errInfo(err),
+      attempts: attempt,
+    };
+    const name = DLQ_PREFIX + env.name;
+    const dc = s.stats.of(name);
+    dc.published++;
+    dc.publishers.add(SELF);
+    s.send(name, frozenCopy(letter), SELF, env.correlationId);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The bus's settings: the variables it reads (only through the tool context's `env` door), and
+ * the driver they choose. The NATS client is imported only when they choose it.
+ * @module
+ */
+import type { BusDriver } from "./driver.ts";
+import type { NatsDriverOptions } from "./nats_driver.ts";
+
+/**
+ * Every variable the bus reads. The tool declares each, with what it does, as its `env`
+ * (`EventBusTool.env`), which the kernel checks reads against.
+ */
+export type Setting = "EVENT_BUS_DRIVER" | "NATS_URL" | "EVENT_BUS_STREAM";
+
+/** How the bus reads a setting: the tool context's `env` (empty or missing = unset). */
+export type ReadSetting = (key: Setting) => string | undefined;
+
+/** The {@link NatsDriverOptions} that `NATS_URL` and `EVENT_BUS_STREAM` ask for. */
+export function natsOptions(env: ReadSetting): NatsDriverOptions {
+  const url = env("NATS_URL") || undefined;
+  const stream = env("EVENT_BUS_STREAM") || undefined;
+  return { url, stream };
+}
+
+/**
+ * The driver that `EVENT_BUS_DRIVER` asks for instead of `current`, or `undefined` to keep
+ * `current` (unset, `in_process`, `memory`, or the kind `current` already is).
+ * @throws {Error} for a driver that does not exist, naming those that do.
+ */
+export function chosenDriver(env: ReadSetting, current: BusDriver): Promise<BusDriver> | undefined {
+  const name = env("EVENT_BUS_DRIVER");
+  if (name === "nats" && current.kind === "in_process") {
+    // Loaded on demand: in-process apps never load the NATS client.
+    return import("./nats_driver.ts").then(({ NatsDriver }) => new NatsDriver(natsOptions(env)));
+  }
+  if (name && !["in_process", "memory", current.kind].includes(name)) {
+    throw new Error(`EVENT_BUS_DRIVER=${name} is not available; known drivers: in_process, nats`);
+  }
+  return undefined;
+}

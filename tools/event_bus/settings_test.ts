@@ -1,0 +1,58 @@
+/**
+ * The bus's settings: read only through the tool context, every one declared, and a driver
+ * given to the constructor wins over them.
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { ToolContext } from "@core";
+import { standaloneContext } from "@microcore/testing";
+import { InProcessDriver } from "./driver.ts";
+import { EventBusTool } from "./tool.ts";
+
+/** A context that, like the kernel's, refuses reads of variables the tool did not declare. */
+function strictContext(bus: EventBusTool, env: Record<string, string>): ToolContext {
+  const ctx = standaloneContext({ env });
+  return {
+    ...ctx,
+    env: (key) => {
+      if (!Object.hasOwn(bus.env, key)) throw new Error(`${key} read without being declared`);
+      return ctx.env(key);
+    },
+  };
+}
+
+Deno.test("settings: the nats driver reads only declared variables", async () => {
+  const bus = new EventBusTool();
+  const url = "nats://127.0.0.1:1";
+  const ctx = strictContext(bus, {
+    EVENT_BUS_DRIVER: "nats",
+    NATS_URL: url,
+    EVENT_BUS_STREAM: "settings_test",
+  });
+  await assert.rejects(
+    async () => await bus.setup(ctx),
+    (e: Error) => e.message.includes(`cannot connect to NATS at ${url}`),
+  );
+  await bus.shutdown();
+});
+
+Deno.test("settings: a driver given to the constructor is kept whatever the settings", () => {
+  const bus = new EventBusTool({ driver: new InProcessDriver() });
+  bus.setup(strictContext(bus, { EVENT_BUS_DRIVER: "kafka" }));
+  assert.equal(bus.describe().driver, "in_process");
+  return bus.shutdown();
+});
+
+Deno.test("settings: unset and in_process keep the in-process driver", async () => {
+  const cases: Record<string, string>[] = [
+    {},
+    { EVENT_BUS_DRIVER: "in_process" },
+    { EVENT_BUS_DRIVER: "memory" },
+  ];
+  for (const env of cases) {
+    const bus = new EventBusTool();
+    await bus.setup(strictContext(bus, env));
+    assert.equal(bus.describe().driver, "in_process");
+    await bus.shutdown();
+  }
+});

@@ -1,0 +1,281 @@
+/**
+ * The `event_bus` tool: its lifecycle (setup, activate, release, drain, quiesce, shutdown), its
+ * status, and the API each plugin receives (`forOwner`), wired to the parts: `delivery.ts`
+ * (subscriptions), `requests.ts` (responders), `interest.ts` (what a broker routes here) and
+ * the driver (`driver.ts`, chosen in `settings.ts`), around the state they share (`shared.ts`).
+ * @module
+ */
+import { type Owner, settleWithin, type Tool, type ToolContext } from "@core";
+import { frozenCopy } from "./copy.ts";
+import { Delivery } from "./delivery.ts";
+import { type BusDriver, type DriverHost, InProcessDriver } from "./driver.ts";
+import { BrokerInterest } from "./interest.ts";
+import { assertName } from "./pattern.ts";
+import { Requests } from "./requests.ts";
+import { chosenDriver, type Setting } from "./settings.ts";
+import { BusShared } from "./shared.ts";
+import type { EventCounters } from "./stats.ts";
+import type { EventBus, EventHandler, PublishOptions, RequestHandler } from "./types.ts";
+
+/** Options of {@link EventBusTool}. */
+export interface EventBusOptions {
+  /**
+   * The carrier of envelopes. Default: {@link InProcessDriver}, or the one `EVENT_BUS_DRIVER`
+   * names; when a driver is given, `EVENT_BUS_DRIVER` is not read.
+   */
+  driver?: BusDriver;
+}
+
+/**
+ * The `event_bus` tool. Plugins receive an {@link EventBus} bound to them (see `forOwner`).
+ *
+ * Delivery is at-most-once per subscription and in-process by default: events are not stored;
+ * a process that stops loses what is still queued (see `quiesce`). With `EVENT_BUS_DRIVER=nats`
+ * several instances share the bus through NATS JetStream (see mod.ts for the guarantees).
+ */
+export class EventBusTool implements Tool {
+  /** The name plugins ask for. */
+  readonly name = "event_bus";
+  /** One line for AI_CONTEXT.md and the status page. */
+  readonly description =
+    "Pub/sub with wildcards, retries, dead letters and groups; request/response between plugins";
+  /** The variables the bus reads through `ctx.env` (see mod.ts for the NATS driver). */
+  readonly env = {
+    EVENT_BUS_DRIVER: "the driver that carries events: in_process (default; one process) or " +
+      "nats (instances share the bus through NATS JetStream)",
+    NATS_URL: "with EVENT_BUS_DRIVER=nats: the server URL(s), comma-separated " +
+      "(default nats://127.0.0.1:4222)",
+    EVENT_BUS_STREAM: "with EVENT_BUS_DRIVER=nats: the JetStream stream (created if missing) " +
+      "and subject prefix, one per app (default microcore)",
+  } as const satisfies Record<Setting, string>;
+
+  readonly #s: BusShared;
+  readonly #delivery: Delivery;
+  readonly #requests: Requests;
+  readonly #interest: BrokerInterest;
+  /** A driver was given to the constructor: the settings do not choose one. */
+  readonly #driverGiven: boolean;
+  #publishedBy = new Map<string, Set<string>>();
+  #dropped = 0;
+  #opening: Promise<void> | undefined;
+
+  /** A bus on `options.driver` (default: in-process, unless the settings choose another). */
+  constructor(options: EventBusOptions = {}) {
+    this.#driverGiven = options.driver !== undefined;
+    const s = this.#s = new BusShared(options.driver ?? new InProcessDriver());
+    const changed = () => this.#interest.changed();
+    const delivery = this.#delivery = new Delivery(s, changed);
+    const requests = this.#requests = new Requests(s, changed);
+    this.#interest = new BrokerInterest(s, {
+      subscriptions: () => delivery.live(),
+      responders: () => requests.live(),
+    });
+    this.#open();
+  }
+
+  /**
+   * Take the log sink, and the driver the settings choose: `EVENT_BUS_DRIVER` = `in_process`
+   * (default) or `nats` (then `NATS_URL`, `EVENT_BUS_STREAM`; see mod.ts). With a networked
+   * driver, wait until it is connected; a broker that can't be reached fails the tool with its URL.
+   */
+  setup(ctx: ToolContext): void | Promise<void> {
+    const s = this.#s;
+    s.log = ctx.log;
+    s.errorInfo = ctx.errorInfo;
+    const next = this.#driverGiven ? undefined : chosenDriver((key) => ctx.env(key), s.driver);
+    if (next) return this.#use(next);
+    if (this.#opening) return this.#opening;
+  }
+
+  async #use(next: Promise<BusDriver>): Promise<void> {
+    const driver = await next;
+    this.#s.driver.close();
+    this.#s.driver = driver;
+    this.#open();
+    await this.#opening;
+  }
+
+  #open() {
+    const host: DriverHost = {
+      answer: (env) => this.#requests.answer(env),
+      warn: (message, props) => this.#s.log.warn(message, props),
+    };
+    const r = this.#s.driver.open(this.#delivery.deliver, host);
+    this.#opening = r instanceof Promise ? r : undefined;
+    // Not every caller runs setup (which reports the error); don't leave a rejection unhandled.
+    this.#opening?.catch(() => {});
+  }
+
+  /** Once the initial boot is done, wait until the broker routes this instance's groups. */
+  async onBootComplete(): Promise<void> {
+    await this.settled();
+  }
+
+  /**
+   * Settles once the driver reflects the current subscriptions and responders (at once for
+   * the in-process driver; a networked one creates its consumers asynchronously).
+   */
+  settled(): Promise<void> {
+    return this.#interest.settled();
+  }
+
+  /** The {@link EventBus} a plugin receives; everything it registers is owned by `owner`. */
+  forOwner(owner: Owner): EventBus {
+    // Per owner: names already validated and recorded → their counters (one Map lookup a publish).
+    // The last name published, to skip even that lookup when a plugin publishes one name often.
+    const known = new Map<string, EventCounters>();
+    let lastName: unknown, lastCounters: EventCounters | undefined;
+    return {
+      publish: (name, payload, options) => {
+        let c = lastCounters;
+        if (name !== lastName || c === undefined) {
+          c = known.get(name) ?? this.#firstPublish(owner, name, known);
+          lastName = name;
+          lastCounters = c;
+        }
+        this.#publish(owner, c, name, payload, options);
+      },
+      subscribe: (pattern, handler, options) =>
+        this.#delivery.subscribe(owner, pattern, handler as EventHandler, options),
+      request: (name, payload, options) => {
+        let c = known.get(name);
+        if (!c) {
+          try {
+            c = this.#firstPublish(owner, name, known);
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        }
+        return this.#requests.request(owner, c, name, payload, options);
+      },
+      respond: (name, handler) => this.#requests.respond(owner, name, handler as RequestHandler),
+    };
+  }
+
+  /** Switch `owner.id` to `owner.generation`: its staged registrations go live, older ones go. */
+  activate(owner: Owner): void {
+    this.#s.activated(owner);
+    this.#delivery.activate(owner);
+    this.#requests.activate(owner);
+    this.#interest.changed();
+  }
+
+  /** Remove the registrations of one generation of `ownerId`, or of all of them. */
+  release(ownerId: string, generation?: number): void {
+    this.#delivery.release(ownerId, generation);
+    this.#requests.release(ownerId, generation);
+    if (generation === undefined) {
+      this.#s.forget(ownerId);
+      this.#publishedBy.delete(ownerId);
+    }
+    this.#interest.changed();
+  }
+
+  /** Wait (bounded) until the async handlers of one owner generation have settled. */
+  async drain(ownerId: string, generation: number, timeoutMs: number): Promise<void> {
+    await this.#s.generations.drain(ownerId, generation, timeoutMs);
+  }
+
+  /** What one plugin subscribes to, responds to and has published. */
+  describeOwner(ownerId: string): Record<string, unknown> | undefined {
+    const subscribes = this.#delivery.patternsOf(ownerId);
+    const responds = this.#requests.namesOf(ownerId);
+    const publishes = [...this.#publishedBy.get(ownerId) ?? []];
+    if (subscribes.length === 0 && responds.length === 0 && publishes.length === 0) {
+      return undefined;
+    }
+    return { subscribes, responds, publishes };
+  }
+
+  /** Counters per event name, live subscriptions and responders, queue and in-flight sizes. */
+  describe(): Record<string, unknown> {
+    const s = this.#s;
+    const events: Record<string, unknown> = {};
+    for (const name of s.stats.names()) {
+      const { publishers, ...counts } = s.stats.of(name);
+      const subscribers = this.#delivery.subscribersOf(name);
+      events[name] = { ...counts, publishers: [...publishers], subscribers };
+    }
+    const responders: Record<string, string> = {};
+    for (const r of this.#requests.live()) responders[r.name] = r.owner.id;
+    return {
+      driver: s.driver.kind,
+      state: s.state,
+      queued: s.driver.pending,
+      inFlight: s.generations.all.inflight,
+      dropped: this.#dropped,
+      events,
+      subscriptions: this.#delivery.live().map((s) => ({
+        owner: s.owner.id,
+        pattern: s.pattern,
+        ...(s.group ? { group: s.group } : {}),
+      })),
+      responders,
+    };
+  }
+
+  /**
+   * Keep accepting publishes while waiting (at most `timeoutMs`) for queued events, running
+   * async handlers and pending retries; then stop: later publishes are dropped (and counted,
+   * with one warning), later requests fail with `closed`.
+   */
+  async quiesce(timeoutMs: number): Promise<void> {
+    if (this.#s.state !== "open") return;
+    this.#s.state = "draining";
+    await settleWithin(this.#idle(), timeoutMs);
+    this.#s.state = "closed";
+  }
+
+  /** Settles once nothing is queued or in flight (handlers may publish more meanwhile). */
+  async #idle(): Promise<void> {
+    const s = this.#s;
+    const all = s.generations.all;
+    while (s.state === "draining" && (s.driver.pending > 0 || all.inflight > 0)) {
+      await s.driver.idle();
+      await all.idle();
+    }
+  }
+
+  /** Cancel retry and timeout timers, fail pending requests with `closed`, close the driver. */
+  async shutdown(): Promise<void> {
+    this.#s.state = "closed";
+    this.#delivery.close();
+    this.#s.deadlines.fireAll(); // pending requests fail with `closed`
+    await this.#s.driver.close();
+  }
+
+  #firstPublish(owner: Owner, name: string, known: Map<string, EventCounters>): EventCounters {
+    assertName(name);
+    const c = this.#s.stats.of(name);
+    c.publishers.add(owner.id);
+    let names = this.#publishedBy.get(owner.id);
+    if (!names) this.#publishedBy.set(owner.id, names = new Set());
+    if (names.size < 200) names.add(name);
+    if (known.size >= 1000) known.clear();
+    known.set(name, c);
+    return c;
+  }
+
+  #publish(
+    owner: Owner,
+    c: EventCounters,
+    name: string,
+    payload: unknown,
+    options?: PublishOptions,
+  ): void {
+    const s = this.#s;
+    if (s.state === "closed") return this.#drop(owner, name);
+    const copy = frozenCopy(payload);
+    c.published++;
+    s.send(name, copy, owner.id, options?.correlationId);
+  }
+
+  #drop(owner: Owner, name: string) {
+    if (this.#dropped++ === 0) {
+      this.#s.log.warn("event published after the bus closed; dropped", {
+        plugin: owner.id,
+        event: name,
+      });
+    }
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The hot path: request → route match → run → bookkeeping (in-flight counts, request id, CORS,
+ * HEAD, the access log line). Everything here runs per request, so it allocates nothing and
+ * reads no header that the settings do not ask for.
+ * @module
+ */
+import type { Generation, LogSink, OwnedRegistry, Owner, ToolContext } from "@core";
+import { RequestId, withHeaders } from "./context.ts";
+import type { Cors } from "./cors.ts";
+import { errorReply, errorResponse } from "./errors.ts";
+import { type RouteDef, RouteTable } from "./route_table.ts";
+
+const SILENT: LogSink & { isEnabled(level: string): boolean } = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  isEnabled: () => false,
+};
+
+/** The logger tool's sinks can say whether a level is on (so the access line can be skipped). */
+type LevelCheck = (level: "debug" | "info" | "warn") => boolean;
+
+function levelCheck(log: LogSink): LevelCheck | undefined {
+  const f = (log as { isEnabled?: unknown }).isEnabled;
+  return typeof f === "function" ? (level) => f.call(log, level) : undefined;
+}
+
+/**
+ * Answers requests from the live routes of an {@link OwnedRegistry}, rebuilding its
+ * {@link RouteTable} lazily when the route set changed. The tool owns one and sets its knobs.
+ */
+export class Dispatcher {
+  /** False once the tool quiesces: every request then gets a 503. */
+  accepting = true;
+  /** Stamp `x-request-id` on every response (`HTTP_REQUEST_ID=always`). */
+  alwaysId = false;
+  /** Incoming header an id is adopted from (lower case), if any. */
+  idFrom: string | undefined;
+  /** The CORS policy; without one no `origin` header is read. */
+  cors: Cors | undefined;
+
+  #log: LogSink = SILENT;
+  #logs: LevelCheck | undefined = levelCheck(SILENT);
+  /** The kernel's error locator (user file and line, hot-reload copies mapped back). */
+  #errorInfo: ToolContext["errorInfo"] | undefined;
+  #table = new RouteTable([], -1);
+  readonly #routes: OwnedRegistry<RouteDef>;
+  readonly #all: Generation;
+
+  /** `routes` holds the live routes; `all` counts every request in flight. */
+  constructor(routes: OwnedRegistry<RouteDef>, all: Generation) {
+    this.#routes = routes;
+    this.#all = all;
+  }
+
+  /** Log through `log` (its `isEnabled`, if it has one, gates the access line). */
+  useLog(log: LogSink, errorInfo?: ToolContext["errorInfo"]): void {
+    this.#log = log;
+    this.#logs = levelCheck(log);
+    this.#errorInfo = errorInfo;
+  }
+
+  /** The tool's log sink. */
+  get log(): LogSink {
+    return this.#log;
+  }
+
+  /** Answer one request (what the listener and `fetch` call). */
+  handle(req: Request): Response | Promise<Response> {
+    const t0 = Date.now();
+    const url = req.url;
+    const start = url.indexOf("/", url.indexOf("://") + 3);
+    const q = url.indexOf("?", start);
+    const path = start < 0 ? "/" : q < 0 ? url.slice(start) : url.slice(start, q);
+    const search = q < 0 ? "" : url.slice(q + 1);
+    const method = req.method;
+    // Reading any request header costs every request a little, so only when configured.
+    const rid = new RequestId(this.idFrom ? req.headers.get(this.idFrom) : null);
+
+    if (this.#routes.version !== this.#table.version) {
+      this.#table = new RouteTable(this.#routes.live(), this.#routes.version);
+    }
+    const origin = this.cors ? req.headers.get("origin") : null;
+
+    if (!this.accepting) {
+      return this.#after(
+        errorResponse(503, "Server is shutting down"),
+        method,
+        path,
+        rid,
+        origin,
+        t0,
+      );
+    }
+    if (origin && method === "OPTIONS" && req.headers.has("access-control-request-method")) {
+      return this.#after(
+        this.cors!.preflight(req, origin),
+        method,
+        path,
+        rid,
+        origin,
+        t0,
+      );
+    }
+    const m = this.#table.match(method, path);
+    if (!m) {
+      const allow = this.#table.allowed(path);
+      const res = allow.length
+        ? errorResponse(405, `Method ${method} not allowed on ${path}`)
+        : errorResponse(404, `No route for ${method} ${path}`);
+      if (allow.length) res.headers.set("allow", allow.join(", "));
+      return this.#after(res, method, path, rid, origin, t0);
+    }
+    const route = m.route;
+    route.gen.begin();
+    this.#all.begin();
+    let out: Response | Promise<Response>;
+    try {
+      out = route.run(req, m.params, search, path, rid);
+    } catch (err) {
+      out = this.#failed(route, err, rid, method, path);
+    }
+    if (out instanceof Promise) {
+      return out.then(
+        (res) => this.#after(res, method, path, rid, origin, t0, route),
+        (err) =>
+          this.#after(
+            this.#failed(route, err, rid, method, path),
+            method,
+            path,
+            rid,
+            origin,
+            t0,
+            route,
+          ),
+      );
+    }
+    return this.#after(out, method, path, rid, origin, t0, route);
+  }
+
+  /** Log a failure of `owner`'s code at its file and line, with the request id. */
+  logError(owner: Owner, rid: RequestId, err: unknown, what: string): void {
+    const info = this.#errorInfo?.(err, owner.file);
+    const at = info?.file
+      ? `${info.file}${info.line ? `:${info.line}:${info.column}` : ""}`
+      : owner.file;
+    this.#log.error(`${what} failed in ${owner.id} (${at}): ${(err as Error)?.message ?? err}`, {
+      plugin: owner.id,
+      file: owner.file,
+      requestId: rid.value,
+      stack: info ? info.stack : (err as Error)?.stack,
+    });
+  }
+
+  #failed(route: RouteDef, err: unknown, rid: RequestId, method: string, path: string) {
+    const reply = errorReply(err, rid);
+    if (reply.status >= 500) this.logError(route.owner, rid, err, `${method} ${path}`);
+    return new Response(JSON.stringify(reply.body), {
+      status: reply.status,
+      headers: { "content-type": "application/json" },
+    });
+  }
+
+  /** Bookkeeping after a request: counters, request id, CORS, HEAD, one log line. */
+  #after(
+    res: Response,
+    method: string,
+    path: string,
+    rid: RequestId,
+    origin: string | null,
+    t0: number,
+    route?: RouteDef,
+  ): Response {
+    if (route) {
+      // A released generation is forgotten when its last request ends.
+      route.gen.end();
+      this.#all.end();
+      if (method === "HEAD" && res.body && route.kind !== "static") {
+        res = new Response(null, res);
+      }
+    }
+    const status = res.status;
+    const level = status >= 500 ? "warn" : status >= 400 ? "info" : "debug";
+    // The access line is built only when its level is on (or the sink cannot tell).
+    const logged = this.#logs === undefined || this.#logs(level);
+    if (status !== 101) {
+      // The id goes out when it can be looked up: errors, logged lines, ids the handler used.
+      if (logged || status >= 400 || rid.used || this.alwaysId) {
+        res = withHeaders(res, [["x-request-id", rid.value]]);
+      }
+      if (origin) res = this.cors!.apply(res, origin);
+    }
+    if (logged) {
+      const ms = Date.now() - t0;
+      this.#log[level](`${method} ${path} ${status} ${ms}ms`, {
+        method,
+        path,
+        status,
+        ms,
+        plugin: route?.owner.id ?? "-",
+        requestId: rid.value,
+      });
+    }
+    return res;
+  }
+}
