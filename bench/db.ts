@@ -1,6 +1,6 @@
 /**
  * Scenario `db`: inserts/s (autocommit, and batched in one transaction) and point selects/s
- * through the db tool as a plugin receives it (`DbToolService.forOwner`), against raw
+ * through the db tool as a plugin receives it (`DbTool.forOwner`), against raw
  * `node:sqlite` with the tool's file settings (WAL, synchronous=NORMAL, foreign keys, busy
  * timeout). Both sides run in this process, alternating rounds; medians over the rounds, and the
  * ratio is the median of the per-round ratios.
@@ -8,7 +8,7 @@
  */
 import { standaloneContext } from "@microcore/testing";
 import { DatabaseSync } from "node:sqlite";
-import DbToolService, { type DbTool } from "../tools/db/mod.ts";
+import DbTool, { type Db } from "../tools/db/mod.ts";
 import type { Row } from "./report.ts";
 import type { BenchOptions, ScenarioResult } from "./scenario.ts";
 import { median, round } from "./stats.ts";
@@ -29,8 +29,8 @@ function openRaw(path: string): DatabaseSync {
   return db;
 }
 
-async function openTool(path: string): Promise<{ service: DbToolService; db: DbTool }> {
-  const service = new DbToolService({ path });
+async function openTool(path: string): Promise<{ service: DbTool; db: Db }> {
+  const service = new DbTool({ path });
   await service.setup(standaloneContext({ mode: "start", log: quiet }));
   const db = service.forOwner({ id: "bench/db", generation: 1 });
   await db.execute(SCHEMA);

@@ -17,10 +17,10 @@ import { median, round } from "./stats.ts";
 import { ensureWrk, wrk, type WrkResult } from "./wrk.ts";
 
 const HELLO = `import { BasePlugin } from "@core";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 
 export default class Hello extends BasePlugin {
-  constructor(private http: HttpTool) {
+  constructor(private http: Http) {
     super();
   }
   override onBoot() {
@@ -30,13 +30,13 @@ export default class Hello extends BasePlugin {
 `;
 
 const ITEMS = `import { BasePlugin } from "@core";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 import { z } from "zod";
 
 const Item = z.object({ name: z.string().min(1), price: z.number().positive() });
 
 export default class Items extends BasePlugin {
-  constructor(private http: HttpTool) {
+  constructor(private http: Http) {
     super();
   }
   override onBoot() {

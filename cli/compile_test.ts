@@ -6,7 +6,7 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { MANIFEST_FILE, projectRoot as root, walkProject } from "@core";
 import { standaloneContext } from "@microcore/testing";
-import DbToolService from "@tools/db/mod.ts";
+import DbTool from "@tools/db/mod.ts";
 import { COMPILED_FLAG, isCompiled } from "../main.ts";
 import { plugin, recordingTool, tempProject } from "@core/testdata/project.ts";
 import {
@@ -164,7 +164,7 @@ Deno.test("compiled mode: detected by flag or virtual root; a relative DB_PATH l
   // main.ts gives a binary the working directory as its data dir (its root is read-only).
   const dataDir = await Deno.makeTempDir();
   try {
-    const db = new DbToolService();
+    const db = new DbTool();
     await db.setup(standaloneContext({
       root: "/nonexistent/deno-compile-app",
       dataDir,

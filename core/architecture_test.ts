@@ -148,7 +148,7 @@ Deno.test("architecture: core/ stays small and runtime-only; no tool file is a g
     ok(!/Deno\.watchFs|Deno\.Command/.test(text), `${rel}: no watcher or subprocess in core/`);
     coreLines += text.split("\n").length;
   }
-  ok(coreLines <= 1_600, `core/ has ${coreLines} lines without tests (budget ~1,500)`);
+  ok(coreLines <= 1_650, `core/ has ${coreLines} lines without tests (budget ~1,600)`);
   for await (const rel of sources("tools")) {
     if (isTest(rel)) continue;
     const lines = (await Deno.readTextFile(`${root}/${rel}`)).split("\n").length;

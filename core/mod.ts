@@ -33,10 +33,10 @@ export { Status, type StatusView } from "./status.ts";
 export type {
   DomainInfo,
   ErrorInfo,
+  LifecycleState,
   LogSink,
   Mode,
   Owner,
-  State,
   StatusEntry,
   StatusRegistry,
   Tool,

@@ -10,10 +10,10 @@
  * @example
  * ```ts
  * import { BasePlugin } from "@core";
- * import type { HttpTool } from "@tools/http/mod.ts";
+ * import type { Http } from "@tools/http/mod.ts";
  *
  * export default class HelloPlugin extends BasePlugin {
- *   constructor(private http: HttpTool) {
+ *   constructor(private http: Http) {
  *     super();
  *   }
  *   override onBoot() {

@@ -157,7 +157,7 @@ export interface ErrorInfo {
 }
 
 /** Lifecycle state of a tool or plugin. */
-export type State =
+export type LifecycleState =
   | "loading"
   | "ready"
   | "failed"
@@ -170,7 +170,7 @@ export interface StatusEntry {
   kind: "tool" | "plugin";
   /** Tool name, or plugin id `<domain>/<file stem>`. */
   id: string;
-  state: State;
+  state: LifecycleState;
   error?: ErrorInfo;
   /** Project-relative path of the tool's entry or the plugin file. */
   file?: string;

@@ -52,7 +52,7 @@ Deno.test("AI_CONTEXT.md lists every tool method, plugin, route and event of the
         "subscribe<T>(pattern: string",
         "respond<T, R>(name: string",
         "query<T>(sql: string, params?: Params): Promise<T[]>",
-        "transaction<T>(fn: (tx: DbTool) => T | Promise<T>): Promise<T>",
+        "transaction<T>(fn: (tx: Db) => T | Promise<T>): Promise<T>",
         "int(key: string, fallback: number): number",
         "increment(key: string",
         "child(name: string): Logger",
@@ -80,11 +80,11 @@ Deno.test("deno task context: --check fails when stale; adding and removing a pl
     "domains/zz_probe/plugins/probe.ts",
     `import { BasePlugin } from "@core";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 
 export default class Probe extends BasePlugin {
   static override publishes = ["probe.pinged"];
-  constructor(private http: HttpTool, private event_bus: EventBus) {
+  constructor(private http: Http, private event_bus: EventBus) {
     super();
   }
   override onBoot() {

@@ -4,11 +4,11 @@ import { type App, copyProject, json, startApp, until } from "./harness.ts";
 /** A plugin answering `GET <path>` with `{ v, tag }`, `tag` coming from a shared model. */
 const greeter = (path: string, v: string) =>
   `import { BasePlugin } from "@core";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 import { tag } from "../models/tag.ts";
 
 export default class extends BasePlugin {
-  constructor(private http: HttpTool) {
+  constructor(private http: Http) {
     super();
   }
   override onBoot() {
@@ -21,11 +21,11 @@ export default class extends BasePlugin {
 const counter = (rev: number) =>
   `import { BasePlugin } from "@core";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import type { StateStore } from "@tools/state/mod.ts";
+import type { State } from "@tools/state/mod.ts";
 
 // revision ${rev}
 export default class extends BasePlugin {
-  constructor(private event_bus: EventBus, private state: StateStore) {
+  constructor(private event_bus: EventBus, private state: State) {
     super();
   }
   override onBoot() {
@@ -38,12 +38,12 @@ export default class extends BasePlugin {
 
 const pinger = `import { BasePlugin } from "@core";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import type { HttpTool } from "@tools/http/mod.ts";
-import type { StateStore } from "@tools/state/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
+import type { State } from "@tools/state/mod.ts";
 
 export default class extends BasePlugin {
   static override publishes = ["e2e.ping"];
-  constructor(private http: HttpTool, private event_bus: EventBus, private state: StateStore) {
+  constructor(private http: Http, private event_bus: EventBus, private state: State) {
     super();
   }
   override onBoot() {
@@ -60,10 +60,10 @@ export default class extends BasePlugin {
 `;
 
 const boom = `import { BasePlugin } from "@core";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 
 export default class extends BasePlugin {
-  constructor(private http: HttpTool) {
+  constructor(private http: Http) {
     super();
   }
   override onBoot() {
@@ -75,11 +75,11 @@ export default class extends BasePlugin {
 `;
 
 const notesPlugin = `import { BasePlugin } from "@core";
-import type { DbTool } from "@tools/db/mod.ts";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Db } from "@tools/db/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 
 export default class extends BasePlugin {
-  constructor(private http: HttpTool, private db: DbTool) {
+  constructor(private http: Http, private db: Db) {
     super();
   }
   override onBoot() {

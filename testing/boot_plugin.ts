@@ -13,10 +13,10 @@ import {
   type StatusEntry,
   type Tool,
 } from "@core";
-import type { DbTool } from "@tools/db/mod.ts";
-import type { HttpToolImpl, RouteInfo } from "@tools/http/mod.ts";
+import type { Db } from "@tools/db/mod.ts";
+import type { HttpTool, RouteInfo } from "@tools/http/mod.ts";
 import type { Level } from "@tools/logger/mod.ts";
-import type { StateStore } from "@tools/state/mod.ts";
+import type { State } from "@tools/state/mod.ts";
 import { RecordingEventBus, TEST_OWNER, TestBus } from "./bus.ts";
 import { TestHttp } from "./http.ts";
 import { callerUrl, fromClass, fromUrl, type PluginIdentity, toUrl } from "./locate.ts";
@@ -96,7 +96,7 @@ export class PluginTest<P = unknown> implements AsyncDisposable {
 
   /** Calls the plugin's routes in-process (the real http tool, no socket). */
   get http(): TestHttp {
-    return this.#http ??= new TestHttp(this.#tool<HttpToolImpl>("http", "fetch"), this.id);
+    return this.#http ??= new TestHttp(this.#tool<HttpTool>("http", "fetch"), this.id);
   }
 
   /** Delivers events, answers requests and records publishes (the real event bus). */
@@ -112,8 +112,8 @@ export class PluginTest<P = unknown> implements AsyncDisposable {
   }
 
   /** The database the plugin uses (the same connection), to seed rows and check them. */
-  get db(): DbTool {
-    return this.tool<DbTool>("db");
+  get db(): Db {
+    return this.tool<Db>("db");
   }
 
   /**
@@ -131,8 +131,8 @@ export class PluginTest<P = unknown> implements AsyncDisposable {
   }
 
   /** The state store the plugin uses. */
-  get state(): StateStore {
-    return this.tool<StateStore>("state");
+  get state(): State {
+    return this.tool<State>("state");
   }
 
   /** What a plugin asking for tool `name` would receive (as owner `test-kit`). */
@@ -152,7 +152,7 @@ export class PluginTest<P = unknown> implements AsyncDisposable {
 
   /** Unloads the plugin as the kernel does when its file is deleted: release, then shutdown. */
   async unload(): Promise<void> {
-    const http = this.kernel.tools.get("http") as HttpToolImpl | undefined;
+    const http = this.kernel.tools.get("http") as HttpTool | undefined;
     this.#routes = (http?.describeOwner?.(this.id)?.routes as RouteInfo[] | undefined) ?? [];
     await this.kernel.unloadPlugin(this.id);
   }

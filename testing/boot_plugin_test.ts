@@ -3,17 +3,17 @@ import { mock } from "node:test";
 import { BasePlugin } from "@core";
 import type { Config } from "@tools/config/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 import type { Logger } from "@tools/logger/mod.ts";
-import type { StateStore } from "@tools/state/mod.ts";
+import type { State } from "@tools/state/mod.ts";
 import CreateProductPlugin from "../domains/products/plugins/create_product.ts";
 import { bootPlugin, DeliveryError, LeakError, PluginBootError, type PluginTest } from "./mod.ts";
 
 class Greeter extends BasePlugin {
   constructor(
-    private http: HttpTool,
+    private http: Http,
     private config: Config,
-    private state: StateStore,
+    private state: State,
     private logger: Logger,
   ) {
     super();
@@ -67,7 +67,7 @@ Deno.test("a class away from its file takes `id`, and with it the domain's migra
 
 Deno.test("injection errors are the kernel's own", async () => {
   class Typo extends BasePlugin {
-    constructor(private htp: HttpTool) {
+    constructor(private htp: Http) {
       super();
     }
   }

@@ -4,7 +4,7 @@
  * no socket and no port.
  * @module
  */
-import type { HttpToolImpl, RouteInfo } from "@tools/http/mod.ts";
+import type { HttpTool, RouteInfo } from "@tools/http/mod.ts";
 
 /** A response, read: status, parsed body, headers. */
 export interface HttpReply<T = unknown> {
@@ -27,11 +27,11 @@ const NO_BODY = new Set(["GET", "HEAD", "DELETE", "OPTIONS"]);
  * ```
  */
 export class TestHttp {
-  readonly #tool: HttpToolImpl;
+  readonly #tool: HttpTool;
   readonly #owner: string;
 
   /** A client of `tool`; `owner` is the plugin whose routes {@link routes} lists. */
-  constructor(tool: HttpToolImpl, owner: string) {
+  constructor(tool: HttpTool, owner: string) {
     this.#tool = tool;
     this.#owner = owner;
   }

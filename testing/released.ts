@@ -3,7 +3,7 @@
  * @module
  */
 import type { Kernel } from "@core";
-import type { HttpToolImpl, RouteInfo } from "@tools/http/mod.ts";
+import type { HttpTool, RouteInfo } from "@tools/http/mod.ts";
 
 /** Thrown by {@link assertReleased}; `leaks` lists what is still registered. */
 export class LeakError extends Error {
@@ -57,7 +57,7 @@ export async function assertReleased(
   for (const [name, owner] of Object.entries(d?.responders ?? {})) {
     if (owner === id) leaks.push(`event_bus: responder "${name}"`);
   }
-  const http = kernel.tools.get("http") as HttpToolImpl | undefined;
+  const http = kernel.tools.get("http") as HttpTool | undefined;
   if (http && typeof http.fetch === "function") {
     for (const r of routes) {
       const method = r.method === "ALL" || r.kind !== "endpoint" ? "GET" : r.method;

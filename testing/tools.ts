@@ -5,8 +5,8 @@
  */
 import type { Tool } from "@core";
 import ConfigTool from "@tools/config/mod.ts";
-import DbToolService, { SqliteDriver } from "@tools/db/mod.ts";
-import HttpToolImpl from "@tools/http/mod.ts";
+import DbTool, { SqliteDriver } from "@tools/db/mod.ts";
+import HttpTool from "@tools/http/mod.ts";
 import { InProcessDriver } from "@tools/event_bus/mod.ts";
 import StateTool, { MemoryDriver } from "@tools/state/mod.ts";
 import { RecordingEventBus } from "./bus.ts";
@@ -34,8 +34,8 @@ export function testTools(config: Record<string, string | undefined> = {}): Tool
   return [
     new CaptureLoggerTool(),
     ConfigTool.fromObject(config),
-    new HttpToolImpl(),
-    new DbToolService({ driver: () => new SqliteDriver({ path: ":memory:" }) }),
+    new HttpTool(),
+    new DbTool({ driver: () => new SqliteDriver({ path: ":memory:" }) }),
     new RecordingEventBus({ driver: new InProcessDriver() }),
     new StateTool({ driver: new MemoryDriver() }),
   ];

@@ -25,7 +25,7 @@ export function pluginFile(s: PluginSpec): string {
   const publishes = s.route && s.event ? s.event : undefined;
   const subscribes = !s.route && s.event ? s.event : undefined;
   const tools: [string, string, string][] = []; // [param, type, module]
-  if (s.route) tools.push(["http", "HttpTool", "@tools/http/mod.ts"]);
+  if (s.route) tools.push(["http", "Http", "@tools/http/mod.ts"]);
   if (s.event) tools.push(["event_bus", "EventBus", "@tools/event_bus/mod.ts"]);
   if (!s.route) tools.push(["logger", "Logger", "@tools/logger/mod.ts"]);
 

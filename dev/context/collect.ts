@@ -52,6 +52,8 @@ export interface ToolModel {
   file?: string;
   state: string;
   dependsOn: string[];
+  /** The environment variables the tool reads (`Tool.env`), with what each does. */
+  env: [string, string][];
   api?: ToolApi;
 }
 
@@ -109,6 +111,7 @@ export async function collect(kernel: Kernel, opts: CollectOptions = {}): Promis
       file: e.file,
       state: e.state,
       dependsOn: [...(t?.dependsOn ?? [])].sort(),
+      env: Object.entries(t?.env ?? {}).sort(([a], [b]) => cmp(a, b)),
       api: a,
     };
   }).sort((a, b) => cmp(a.name, b.name));

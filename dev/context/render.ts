@@ -31,7 +31,7 @@ function pluginGuide(m: ContextModel): string[] {
     "",
     "One file = one feature: `domains/<domain>/plugins/<name>.ts` default-exports a class extending `BasePlugin` (from `@core`); its id is `<domain>/<name>`. Files named `_*` or `*_test.ts` are not plugins.",
     "",
-    "- **Inject by name**: each constructor parameter is named after a tool (`private db: DbTool`); the kernel passes it. An unknown name fails this plugin alone; a default value makes a tool optional.",
+    "- **Inject by name**: each constructor parameter is named after a tool (`private db: Db`); the kernel passes it. An unknown name fails this plugin alone; a default value makes a tool optional.",
     "- **Register in `onBoot()`** (routes, subscriptions, responders). Everything is owned by the plugin and released on unload or reload; no side effects at module level.",
     '- **Other domains only through `event_bus`** (publish/subscribe, request/respond); never import another domain\'s files. Declare what you publish: `static override publishes = ["x.created"]`.',
     "- Schemas shared by a domain's plugins live in `models/`; SQL in `migrations/NNN_name.sql`, applied in order before the domain's plugins load.",
@@ -50,6 +50,12 @@ function tools(ts: ToolModel[]): string[] {
     const state = t.state === "ready" ? "" : ` **(${t.state})**`;
     out.push(`### ${t.name}${state}`, "");
     if (t.description) out.push(t.description, "");
+    if (t.env.length) {
+      out.push(
+        `Settings: ${t.env.map(([k, v]) => `\`${k}\` (${v.replace(/\.$/, "")})`).join("; ")}.`,
+        "",
+      );
+    }
     if (!t.api) continue;
     const a = t.api;
     out.push(

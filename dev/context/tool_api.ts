@@ -1,6 +1,6 @@
 /**
  * Each tool's plugin-facing API, read from its public file with `deno doc --json`: the type a
- * plugin receives (`HttpTool`, `DbTool`, …) and every public member with its signature and the
+ * plugin receives (`Http`, `Db`, …) and every public member with its signature and the
  * first sentence of its doc comment.
  * @module
  */
@@ -17,7 +17,7 @@ export interface ApiMember {
 
 /** The API a plugin gets when it injects a tool. */
 export interface ToolApi {
-  /** Type name, e.g. `HttpTool`. */
+  /** Type name, e.g. `Http`. */
   type: string;
   /** Where to import it from, e.g. `@tools/http/mod.ts`. */
   importFrom: string;
@@ -108,7 +108,7 @@ export function apiOf(src: ApiSource, mod: DocNode): ToolApi | undefined {
 }
 
 /**
- * The type a plugin declares for this tool: `constructor(private http: HttpTool)` in the module's
+ * The type a plugin declares for this tool: `constructor(private http: Http)` in the module's
  * examples, else `<Name>Tool` or `<Name>` when the module exports it.
  */
 function guessType(tool: string, moduleDoc: DocNode, symbols: DocNode[]): string | undefined {

@@ -8,7 +8,7 @@ import { settleWithin } from "@core";
 import { DbError } from "./errors.ts";
 import { Gate } from "./gate.ts";
 import type { Driver, Session, TxSession } from "./driver.ts";
-import type { DbTool, ExecResult, Params, Row, SchemaTable } from "./types.ts";
+import type { Db, ExecResult, Params, Row, SchemaTable } from "./types.ts";
 
 const closedError = () =>
   new DbError("transaction already ended: use the tx handle only inside its callback", {
@@ -25,7 +25,7 @@ function settle<T>(f: () => T | Promise<T>): Promise<T> {
 }
 
 /** One open transaction or savepoint. Also the `tx` handle given to the callback. */
-class Tx implements DbTool {
+class Tx implements Db {
   open = true;
   /** Serializes nested transactions (savepoints) opened inside this one. */
   readonly gate = new Gate();
@@ -76,7 +76,7 @@ class Tx implements DbTool {
     return settle(() => this.session.exec(script));
   }
 
-  transaction<T>(fn: (tx: DbTool) => T | Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Db) => T | Promise<T>): Promise<T> {
     if (!this.open) return Promise.reject(closedError());
     return this.db.nested(this, fn);
   }
@@ -92,8 +92,8 @@ function liveTx(tx: Tx | undefined): Tx | undefined {
   return tx;
 }
 
-/** {@link DbTool} over a driver. */
-export class Database implements DbTool {
+/** {@link Db} over a driver. */
+export class Database implements Db {
   readonly #driver: Driver;
   /** Held by a top-level transaction on a single-connection driver. */
   readonly #gate = new Gate();
@@ -178,13 +178,13 @@ export class Database implements DbTool {
     return this.transaction((tx) => (tx as Tx).exec(script));
   }
 
-  transaction<T>(fn: (tx: DbTool) => T | Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Db) => T | Promise<T>): Promise<T> {
     const tx = this.#current();
     if (tx !== undefined) return this.nested(tx, fn);
     return this.#topLevel(fn);
   }
 
-  async #topLevel<T>(fn: (tx: DbTool) => T | Promise<T>): Promise<T> {
+  async #topLevel<T>(fn: (tx: Db) => T | Promise<T>): Promise<T> {
     if (this.#closed) throw new DbError("database is closed", { kind: "connection" });
     const driver = this.#driver;
     const exclusive = driver.exclusive;
@@ -226,7 +226,7 @@ export class Database implements DbTool {
   }
 
   /** A savepoint inside `parent` (internal; reached through `transaction`). */
-  async nested<T>(parent: Tx, fn: (tx: DbTool) => T | Promise<T>): Promise<T> {
+  async nested<T>(parent: Tx, fn: (tx: Db) => T | Promise<T>): Promise<T> {
     await parent.gate.acquire();
     try {
       if (!parent.open) throw closedError();

@@ -13,10 +13,10 @@
  * @example
  * ```ts
  * import { BasePlugin } from "@core";
- * import { type DbTool, isDbError } from "@tools/db/mod.ts";
+ * import { type Db, isDbError } from "@tools/db/mod.ts";
  *
  * export default class AddTag extends BasePlugin {
- *   constructor(private db: DbTool) {
+ *   constructor(private db: Db) {
  *     super();
  *   }
  *   async add(name: string) {
@@ -35,24 +35,16 @@
  * ```
  * @module
  */
-import { DbToolService } from "./tool.ts";
+import { DbTool } from "./tool.ts";
 
 export { Database } from "./database.ts";
 export { DbError, type DbErrorInit, type DbErrorKind, isDbError } from "./errors.ts";
 export { type AppliedMigration, type Drift, MigrationError } from "./migrations.ts";
 export { toSqlitePlaceholders } from "./placeholders.ts";
 export { SqliteDriver, type SqliteOptions } from "./sqlite_driver.ts";
-export { type DbToolOptions, DbToolService } from "./tool.ts";
+export { DbTool, type DbToolOptions } from "./tool.ts";
 export type { Driver } from "./driver.ts";
-export type {
-  DbTool,
-  ExecResult,
-  Params,
-  Row,
-  SchemaColumn,
-  SchemaTable,
-  SqlValue,
-} from "./types.ts";
+export type { Db, ExecResult, Params, Row, SchemaColumn, SchemaTable, SqlValue } from "./types.ts";
 
 /** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
-export default DbToolService;
+export default DbTool;

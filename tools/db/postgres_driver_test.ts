@@ -9,7 +9,7 @@ import { Database } from "./database.ts";
 import { DbError, isDbError } from "./errors.ts";
 import { PostgresDriver } from "./postgres_driver.ts";
 import { writeFiles } from "./test_helpers.ts";
-import { DbToolService } from "./tool.ts";
+import { DbTool } from "./tool.ts";
 
 const URL_ = Deno.env.get("PG_TEST_URL") ?? "postgres://127.0.0.1:5432/test";
 
@@ -178,7 +178,7 @@ Deno.test({
             "CREATE TABLE reviews (id SERIAL PRIMARY KEY, product_id INTEGER REFERENCES products(id));",
           "domains/shop/migrations/002_bad.sql": "CREATE TABLE x (id INT);\nCREATE TABEL y;",
         });
-        const tool = new DbToolService({
+        const tool = new DbTool({
           driver: () => PostgresDriver.connect({ url: URL_, schema, max: 2 }),
         });
         const shop = { name: "shop", dir: `${root}/domains/shop` };
@@ -204,7 +204,7 @@ Deno.test({
   ignore,
   fn: () =>
     withPg(async (_db, schema) => {
-      const tool = new DbToolService();
+      const tool = new DbTool();
       const read: string[] = [];
       const ctx = standaloneContext({ env: { DATABASE_URL: URL_, DB_SCHEMA: schema } });
       await tool.setup({ ...ctx, env: (k) => (read.push(k), ctx.env(k)) });

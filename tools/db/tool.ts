@@ -1,6 +1,6 @@
 /**
  * The `db` tool: opens the configured engine, applies each domain's migrations, and hands
- * plugins a {@link DbTool}.
+ * plugins a {@link Db}.
  * @module
  */
 import type { DomainInfo, LogSink, Owner, Tool, ToolContext } from "@core";
@@ -8,7 +8,7 @@ import { Database } from "./database.ts";
 import type { Driver } from "./driver.ts";
 import { Migrator } from "./migrations.ts";
 import { SqliteDriver } from "./sqlite_driver.ts";
-import type { DbTool } from "./types.ts";
+import type { Db } from "./types.ts";
 
 /** Options that override the settings (mainly for tests and embedding). */
 export interface DbToolOptions {
@@ -29,8 +29,8 @@ function isAbsolute(p: string): boolean {
   return p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p);
 }
 
-/** The `db` tool. Plugins receive its {@link DbTool} API by naming a parameter `db`. */
-export class DbToolService implements Tool {
+/** The `db` tool. Plugins receive its {@link Db} API by naming a parameter `db`. */
+export class DbTool implements Tool {
   readonly name = "db";
   readonly description =
     "SQL database (SQLite embedded by default): query/queryOne/execute/executeMany/transaction " +
@@ -56,7 +56,7 @@ export class DbToolService implements Tool {
   }
 
   /** The API (throws until `setup` ran). */
-  get api(): DbTool {
+  get api(): Db {
     if (!this.#db) throw new Error("db tool is not set up");
     return this.#db;
   }
@@ -104,8 +104,8 @@ export class DbToolService implements Tool {
     await this.#migrator.prepareDomain(domain);
   }
 
-  /** Every plugin receives the same {@link DbTool}. */
-  forOwner(_owner: Owner): DbTool {
+  /** Every plugin receives the same {@link Db}. */
+  forOwner(_owner: Owner): Db {
     return this.api;
   }
 

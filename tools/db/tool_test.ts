@@ -8,7 +8,7 @@ import { recordingLog, standaloneContext } from "@microcore/testing";
 import { isDbError } from "./errors.ts";
 import { MigrationError } from "./migrations.ts";
 import { writeFiles } from "./test_helpers.ts";
-import { DbToolService } from "./tool.ts";
+import { DbTool } from "./tool.ts";
 import defaultTool from "./mod.ts";
 
 async function tempRoot(): Promise<string> {
@@ -21,13 +21,13 @@ function domain(root: string, name: string): DomainInfo {
 
 Deno.test("tool: default export is the db tool", () => {
   assert.equal(new defaultTool().name, "db");
-  assert.equal(defaultTool, DbToolService);
+  assert.equal(defaultTool, DbTool);
 });
 
 Deno.test("tool: file database under the root, WAL, foreign keys, closes cleanly", async () => {
   const root = await tempRoot();
   try {
-    const tool = new DbToolService({ path: "data/sub/app.db" });
+    const tool = new DbTool({ path: "data/sub/app.db" });
     await tool.setup(standaloneContext({ root, mode: "dev" }));
     const db = tool.forOwner({ id: "x/y", generation: 1 });
     assert.equal(
@@ -55,7 +55,7 @@ Deno.test("tool: file database under the root, WAL, foreign keys, closes cleanly
     assert.ok(!wal || wal.size === 0);
     await assert.rejects(db.query("SELECT 1"), (e) => isDbError(e, "connection"));
     // reopen: data survived
-    const again = new DbToolService({ path: "data/sub/app.db" });
+    const again = new DbTool({ path: "data/sub/app.db" });
     await again.setup(standaloneContext({ root, mode: "dev" }));
     assert.equal((await again.api.query("SELECT * FROM t")).length, 1);
     await again.shutdown();
@@ -65,7 +65,7 @@ Deno.test("tool: file database under the root, WAL, foreign keys, closes cleanly
 });
 
 Deno.test("tool: test mode defaults to :memory:", async () => {
-  const tool = new DbToolService();
+  const tool = new DbTool();
   await tool.setup(standaloneContext({ root: "/nonexistent", mode: "test" }));
   assert.equal(tool.describe().path, ":memory:");
   await tool.shutdown();
@@ -74,7 +74,7 @@ Deno.test("tool: test mode defaults to :memory:", async () => {
 Deno.test("tool: settings come through ctx.env; a relative DB_PATH resolves against dataDir", async () => {
   const dataDir = await tempRoot();
   try {
-    const tool = new DbToolService();
+    const tool = new DbTool();
     const read: string[] = [];
     const ctx = standaloneContext({
       root: "/nonexistent",
@@ -94,7 +94,7 @@ Deno.test("tool: settings come through ctx.env; a relative DB_PATH resolves agai
 });
 
 Deno.test("tool: an unknown DB_DRIVER is refused", async () => {
-  const tool = new DbToolService();
+  const tool = new DbTool();
   await assert.rejects(
     tool.setup(standaloneContext({ env: { DB_DRIVER: "oracle" } })),
     /unknown DB_DRIVER "oracle"/,
@@ -114,7 +114,7 @@ Deno.test("migrations: applied once, in numeric order, recorded; drift reported 
     });
     const path = `${root}/app.db`;
     const shop = domain(root, "shop");
-    const tool = new DbToolService({ path });
+    const tool = new DbTool({ path });
     await tool.setup(standaloneContext({ root, domains: [shop] }));
     await tool.prepareDomain(shop);
     await tool.prepareDomain(shop); // second call: nothing to do
@@ -143,7 +143,7 @@ Deno.test("migrations: applied once, in numeric order, recorded; drift reported 
       "domains/shop/migrations/011_more.sql": "INSERT INTO products (name) VALUES ('second');",
     });
     const log = recordingLog();
-    const tool2 = new DbToolService({ path });
+    const tool2 = new DbTool({ path });
     await tool2.setup(standaloneContext({ root, domains: [shop], log }));
     await tool2.prepareDomain(shop);
     assert.equal((await tool2.api.query("SELECT * FROM products")).length, 2);
@@ -173,7 +173,7 @@ Deno.test("migrations: a failing file names itself, rolls back, and leaves other
       "domains/bad/migrations/003_never.sql": "CREATE TABLE d (id INTEGER);",
     });
     const good = domain(root, "good"), bad = domain(root, "bad");
-    const tool = new DbToolService({ path: ":memory:" });
+    const tool = new DbTool({ path: ":memory:" });
     await tool.setup(standaloneContext({ root, domains: [good, bad] }));
     await assert.rejects(tool.prepareDomain(bad), (e) => {
       assert.ok(e instanceof MigrationError);
@@ -204,7 +204,7 @@ Deno.test("migrations: depends applies the other domain's file (and those before
       "domains/users/migrations/003_later.sql": "CREATE TABLE later (x);",
     });
     const orders = domain(root, "orders"), users = domain(root, "users");
-    const tool = new DbToolService({ path: ":memory:" });
+    const tool = new DbTool({ path: ":memory:" });
     await tool.setup(standaloneContext({ root, domains: [orders, users] }));
     await tool.prepareDomain(orders);
     let names = (tool.describe().migrations as { domain: string; name: string }[]).map((m) =>
@@ -233,7 +233,7 @@ Deno.test("migrations: a missing dependency is a clear error naming both", async
       "domains/orders/migrations/001_orders.sql":
         "-- depends: users/001_users.sql\nCREATE TABLE o (x);",
     });
-    const tool = new DbToolService({ path: ":memory:" });
+    const tool = new DbTool({ path: ":memory:" });
     await tool.setup(standaloneContext({ root }));
     await assert.rejects(
       tool.prepareDomain(domain(root, "orders")),
@@ -248,7 +248,7 @@ Deno.test("migrations: a missing dependency is a clear error naming both", async
 Deno.test("migrations: a domain without a migrations folder is fine", async () => {
   const root = await tempRoot();
   try {
-    const tool = new DbToolService({ path: ":memory:" });
+    const tool = new DbTool({ path: ":memory:" });
     await tool.setup(standaloneContext({ root }));
     await tool.prepareDomain(domain(root, "empty"));
     assert.deepEqual(tool.describe().migrations, []);
@@ -267,7 +267,7 @@ Deno.test("migrations: an empty file (being written) waits, with those after it,
       "domains/shop/migrations/003_index.sql": "CREATE INDEX products_total ON products (total);",
     });
     const shop = domain(root, "shop");
-    const tool = new DbToolService({ path: ":memory:" });
+    const tool = new DbTool({ path: ":memory:" });
     await tool.setup(standaloneContext({ root, domains: [shop] }));
     await tool.prepareDomain(shop);
     const names = () =>

@@ -1,5 +1,5 @@
 /**
- * What plugins see of the `db` tool: the {@link DbTool} they receive and the engine-neutral
+ * What plugins see of the `db` tool: the {@link Db} they receive and the engine-neutral
  * shapes of its values, rows and results (shared with the drivers).
  * @module
  */
@@ -65,10 +65,10 @@ export interface SchemaTable {
  * @example
  * ```ts
  * import { BasePlugin } from "@core";
- * import type { DbTool } from "@tools/db/mod.ts";
+ * import type { Db } from "@tools/db/mod.ts";
  *
  * export default class CreateProduct extends BasePlugin {
- *   constructor(private db: DbTool) {
+ *   constructor(private db: Db) {
  *     super();
  *   }
  *   async create(name: string, price: number) {
@@ -84,7 +84,7 @@ export interface SchemaTable {
  * }
  * ```
  */
-export interface DbTool {
+export interface Db {
   /**
    * Run a statement and return every row (an empty array when there is none).
    * @example
@@ -107,7 +107,7 @@ export interface DbTool {
   queryOne<T = Row>(sql: string, params?: Params): Promise<T | null>;
   /**
    * Run a write (INSERT, UPDATE, DELETE, DDL) and report how many rows changed.
-   * `lastInsertRowid` is SQLite's; prefer `INSERT … RETURNING id` with {@link DbTool.queryOne}
+   * `lastInsertRowid` is SQLite's; prefer `INSERT … RETURNING id` with {@link Db.queryOne}
    * for code that must also run on PostgreSQL.
    * @example
    * ```ts
@@ -143,7 +143,7 @@ export interface DbTool {
    * });
    * ```
    */
-  transaction<T>(fn: (tx: DbTool) => T | Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Db) => T | Promise<T>): Promise<T>;
   /** The live tables and their columns (internal `_microcore_*` tables excluded). */
   describeSchema(): Promise<SchemaTable[]>;
 }

@@ -3,11 +3,11 @@ import { z } from "zod";
 import type { LogSink } from "@core";
 import { recordingLog, standaloneContext } from "@microcore/testing";
 import { owner } from "./test_helpers.ts";
-import { HttpToolImpl } from "./tool.ts";
+import { HttpTool } from "./tool.ts";
 
 /** A tool listening on a real socket (bodies then carry a content-length, as from clients). */
 async function serving(log: LogSink = recordingLog()) {
-  const tool = new HttpToolImpl();
+  const tool = new HttpTool();
   tool.setup(standaloneContext({ log }));
   const url = await tool.listen({ hostname: "127.0.0.1", port: 0 });
   return { tool, url };
@@ -79,7 +79,7 @@ Deno.test("the access line is built only when the sink says its level is on", as
     error: at("error"),
     isEnabled: (level) => order.indexOf(level) >= order.indexOf(min),
   };
-  const tool = new HttpToolImpl();
+  const tool = new HttpTool();
   tool.setup(standaloneContext({ log: sink }));
   const o = owner("shop/log");
   tool.forOwner(o).addEndpoint("/ok", "GET", () => ({ success: true }));

@@ -2,19 +2,19 @@
  * The `http` tool: routes, validation, OpenAPI, docs, SSE, WebSocket and static files for
  * plugins, each registration owned by the plugin that made it.
  *
- * Plugins ask for it by naming a constructor parameter `http` and get an {@link HttpTool}.
+ * Plugins ask for it by naming a constructor parameter `http` and get an {@link Http}.
  *
- * Settings (environment, read once at setup; each is described in `HttpToolImpl.env`): `HOST`,
+ * Settings (environment, read once at setup; each is described in `HttpTool.env`): `HOST`,
  * `PORT`, `HTTP_BODY_LIMIT`, `HTTP_REQUEST_ID`, `HTTP_REQUEST_ID_HEADER`, `CORS_ORIGINS`,
  * `CORS_CREDENTIALS`, `APP_NAME`.
  *
  * @example
  * ```ts
  * import { BasePlugin } from "@core";
- * import { HttpError, type HttpTool } from "@tools/http/mod.ts";
+ * import { HttpError, type Http } from "@tools/http/mod.ts";
  *
  * export default class GetProduct extends BasePlugin {
- *   constructor(private http: HttpTool) {
+ *   constructor(private http: Http) {
  *     super();
  *   }
  *   override onBoot() {
@@ -27,9 +27,9 @@
  * ```
  * @module
  */
-import { HttpToolImpl } from "./tool.ts";
+import { HttpTool } from "./tool.ts";
 
-export { HttpToolImpl, type ListenOptions, type RequestIdOptions } from "./tool.ts";
+export { HttpTool, type ListenOptions, type RequestIdOptions } from "./tool.ts";
 export { HttpError } from "./errors.ts";
 export type { CorsOptions } from "./cors.ts";
 export type { FieldIssue } from "./validation.ts";
@@ -40,9 +40,9 @@ export type {
   Handler,
   HandlerData,
   HandlerResult,
+  Http,
   HttpContext,
   HttpMethod,
-  HttpTool,
   MethodName,
   PathParams,
   RouteInfo,
@@ -54,4 +54,4 @@ export type {
 } from "./types.ts";
 
 /** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
-export default HttpToolImpl;
+export default HttpTool;

@@ -12,8 +12,8 @@ import { staticHandler } from "./static.ts";
 import type {
   EndpointOptions,
   Handler,
+  Http,
   HttpMethod,
-  HttpTool,
   MethodName,
   Schema,
   SseHandler,
@@ -54,7 +54,7 @@ function normMethod(method: string): HttpMethod {
 }
 
 /** What `forOwner` returns: registration bound to one owner, through the tool's {@link RouteHost}. */
-export class OwnerApi implements HttpTool {
+export class OwnerApi implements Http {
   readonly #host: RouteHost;
   readonly #owner: Owner;
 

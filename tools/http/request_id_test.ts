@@ -3,7 +3,7 @@ import type { LogSink } from "@core";
 import { type LogLine, standaloneContext } from "@microcore/testing";
 import { HttpError } from "./errors.ts";
 import { call, owner } from "./test_helpers.ts";
-import { HttpToolImpl } from "./tool.ts";
+import { HttpTool } from "./tool.ts";
 
 const ID = /^[0-9a-f]{8}-[0-9a-z]+$/;
 
@@ -27,7 +27,7 @@ function levelLog(
 
 function app(min: "debug" | "info", env: Record<string, string> = {}) {
   const log = levelLog(min);
-  const tool = new HttpToolImpl();
+  const tool = new HttpTool();
   tool.setup(standaloneContext({ log, env }));
   const o = owner("shop/items");
   const http = tool.forOwner(o);
@@ -146,7 +146,7 @@ Deno.test("request ids: HTTP_REQUEST_ID=always (or tool.requestIds()) stamps eve
 Deno.test("request ids: a bad HTTP_REQUEST_ID or HTTP_REQUEST_ID_HEADER fails setup, saying why", () => {
   assert.throws(() => app("info", { HTTP_REQUEST_ID: "sometimes" }), /"auto" or "always"/);
   assert.throws(() => app("info", { HTTP_REQUEST_ID_HEADER: "x request" }), /header name/);
-  assert.throws(() => new HttpToolImpl().requestIds({ from: "a:b" }), /not a header name/);
+  assert.throws(() => new HttpTool().requestIds({ from: "a:b" }), /not a header name/);
 });
 
 Deno.test("request ids: an async throw and Response.error() give a 500 whose id is in the log", async () => {

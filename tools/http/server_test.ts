@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { recordingLog, standaloneContext } from "@microcore/testing";
 import { owner } from "./test_helpers.ts";
-import { HttpToolImpl } from "./tool.ts";
+import { HttpTool } from "./tool.ts";
 
 async function started() {
   const log = recordingLog();
-  const tool = new HttpToolImpl();
+  const tool = new HttpTool();
   tool.setup(standaloneContext({ log }));
   await tool.listen({ hostname: "127.0.0.1", port: 0 });
   const line = log.lines.find((l) => l.message.startsWith("listening on "))!;
@@ -33,14 +33,14 @@ Deno.test("listens on a random port, logs the URL, serves over a real socket", a
 
 Deno.test("onBootComplete does not listen in test mode", async () => {
   const log = recordingLog();
-  const tool = new HttpToolImpl();
+  const tool = new HttpTool();
   tool.setup(standaloneContext({ log }));
   await tool.onBootComplete();
   assert.equal(tool.url, undefined);
 });
 
 Deno.test("settings are read through ctx.env in setup, declared keys only; HOST and PORT used at boot", async () => {
-  const tool = new HttpToolImpl();
+  const tool = new HttpTool();
   const ctx = standaloneContext({ mode: "start", env: { HOST: "127.0.0.1", PORT: "0" } });
   const read: string[] = [];
   tool.setup({

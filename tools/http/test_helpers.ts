@@ -4,7 +4,7 @@
  */
 import type { Owner } from "@core";
 import { type LogLine, recordingLog, standaloneContext } from "@microcore/testing";
-import { HttpToolImpl } from "./tool.ts";
+import { HttpTool } from "./tool.ts";
 
 /** An owner for tests: `<domain>/<name>` with a file path. */
 export function owner(id: string, generation = 1): Owner {
@@ -13,16 +13,16 @@ export function owner(id: string, generation = 1): Owner {
 }
 
 /** A fresh, set-up tool and its log. */
-export function makeTool(): { tool: HttpToolImpl; log: LogLine[] } {
+export function makeTool(): { tool: HttpTool; log: LogLine[] } {
   const log = recordingLog();
-  const tool = new HttpToolImpl();
+  const tool = new HttpTool();
   tool.setup(standaloneContext({ root: Deno.cwd(), log }));
   return { tool, log: log.lines };
 }
 
 /** Send a request to the tool in-process. */
 export function call(
-  tool: HttpToolImpl,
+  tool: HttpTool,
   method: string,
   path: string,
   body?: unknown,

@@ -20,9 +20,9 @@ import { Dispatcher } from "./dispatch.ts";
 import { OwnerApi } from "./owner_api.ts";
 import type { RouteHost } from "./route_host.ts";
 import { docPath, type NewRoute, type RouteDef, routeKey } from "./route_table.ts";
-import type { HttpTool, RouteInfo } from "./types.ts";
+import type { Http, RouteInfo } from "./types.ts";
 
-/** The request-id policy; see {@link HttpToolImpl.requestIds}. */
+/** The request-id policy; see {@link HttpTool.requestIds}. */
 export interface RequestIdOptions {
   /**
    * When responses carry `x-request-id`: `auto` (default) when the id can be looked up (an
@@ -37,7 +37,7 @@ export interface RequestIdOptions {
   from?: string | false;
 }
 
-/** Options of {@link HttpToolImpl.listen}. */
+/** Options of {@link HttpTool.listen}. */
 export interface ListenOptions {
   /** Interface to listen on (default `0.0.0.0`). */
   hostname?: string;
@@ -52,8 +52,8 @@ function where(o: Owner): string {
   return o.file ?? o.id;
 }
 
-/** The tool instance; plugins see only {@link HttpTool} through `forOwner`. */
-export class HttpToolImpl implements Tool {
+/** The tool instance; plugins see only {@link Http} through `forOwner`. */
+export class HttpTool implements Tool {
   /** The name plugins ask for. */
   readonly name = "http";
   /** One line for the status page and AI_CONTEXT.md. */
@@ -99,7 +99,7 @@ export class HttpToolImpl implements Tool {
     this.#routes.activate(SELF);
   }
 
-  /** Read the settings (see {@link HttpToolImpl.env}); HOST and PORT are used when listening. */
+  /** Read the settings (see {@link HttpTool.env}); HOST and PORT are used when listening. */
   setup(ctx: ToolContext): void {
     this.#dispatch.useLog(ctx.log, ctx.errorInfo);
     this.#mode = ctx.mode;
@@ -185,7 +185,7 @@ export class HttpToolImpl implements Tool {
   }
 
   /** The per-plugin API. */
-  forOwner(owner: Owner): HttpTool {
+  forOwner(owner: Owner): Http {
     return new OwnerApi(this.#host, owner);
   }
 

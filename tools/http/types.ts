@@ -118,7 +118,7 @@ export type HandlerResult =
 /** A route handler. */
 export type Handler<D> = (data: D, ctx: HttpContext) => HandlerResult | Promise<HandlerResult>;
 
-/** Options of {@link HttpTool.addEndpoint}. */
+/** Options of {@link Http.addEndpoint}. */
 export interface EndpointOptions<B = undefined, Q = undefined, P = undefined> {
   /** Schema of the JSON/form body. A failing body gives 400 and the handler is not called. */
   body?: B;
@@ -151,7 +151,7 @@ export type SseHandler<D> = (
   ctx: HttpContext,
 ) => AsyncIterable<SseEvent | string> | Promise<AsyncIterable<SseEvent | string>>;
 
-/** Options of {@link HttpTool.addSse}. */
+/** Options of {@link Http.addSse}. */
 export interface SseOptions<Q = undefined> {
   query?: Q;
   tags?: string[];
@@ -173,7 +173,7 @@ export interface WebSocketHandlers<D = Record<string, unknown>> {
   onClose?(socket: WebSocket, code: number, reason: string): void | Promise<void>;
 }
 
-/** Options of {@link HttpTool.serveStatic}. */
+/** Options of {@link Http.serveStatic}. */
 export interface StaticOptions {
   /** Serve `index.html` for a directory (default true). */
   index?: boolean;
@@ -196,11 +196,11 @@ export interface RouteInfo {
  * @example
  * ```ts
  * import { BasePlugin } from "@core";
- * import type { HttpTool } from "@tools/http/mod.ts";
+ * import type { Http } from "@tools/http/mod.ts";
  * import { z } from "zod";
  *
  * export default class CreateProduct extends BasePlugin {
- *   constructor(private http: HttpTool) {
+ *   constructor(private http: Http) {
  *     super();
  *   }
  *   override onBoot() {
@@ -211,7 +211,7 @@ export interface RouteInfo {
  * }
  * ```
  */
-export interface HttpTool {
+export interface Http {
   /**
    * Register a route. Path params are written `:id` (Hono) or `{id}` (OpenAPI); both work.
    *

@@ -36,7 +36,7 @@ export type LogProps = Record<string, unknown> | (() => Record<string, unknown>)
  * @example
  * ```ts
  * export default class CreateUser extends BasePlugin {
- *   constructor(private http: HttpTool, private logger: Logger) {
+ *   constructor(private http: Http, private logger: Logger) {
  *     super();
  *   }
  *   override onBoot() {

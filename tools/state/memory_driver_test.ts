@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { MemoryDriver, StateStore } from "./mod.ts";
+import { MemoryDriver, State } from "./mod.ts";
 import { stateContract } from "./store_contract.ts";
 
 describe("state, memory driver", () => {
@@ -18,7 +18,7 @@ describe("state, memory driver", () => {
   it("drops expired entries in amortized sweeps, without timers and without reads", async () => {
     let t = 0;
     const d = new MemoryDriver({ now: () => t, sweepEvery: 10, sweepBatch: 50 });
-    const s = new StateStore(d);
+    const s = new State(d);
     for (let i = 0; i < 100; i++) await s.set(`tmp${i}`, i, { ttlMs: 10 });
     t = 100;
     assert.equal(d.size, 100);

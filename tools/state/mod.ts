@@ -6,10 +6,10 @@
  *
  * @example
  * ```ts
- * import type { StateStore } from "@tools/state/mod.ts";
+ * import type { State } from "@tools/state/mod.ts";
  *
  * export default class Visits extends BasePlugin {
- *   constructor(private state: StateStore) {
+ *   constructor(private state: State) {
  *     super();
  *   }
  *   override async onBoot() {
@@ -24,7 +24,7 @@
 import { StateTool } from "./tool.ts";
 
 export { StateTool, type StateToolOptions } from "./tool.ts";
-export { StateStore } from "./store.ts";
+export { State } from "./store.ts";
 export type { Json, SetOptions } from "./types.ts";
 export { MemoryDriver, type MemoryDriverOptions } from "./memory_driver.ts";
 export type { StateDriver } from "./driver.ts";

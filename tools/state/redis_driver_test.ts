@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { standaloneContext } from "@microcore/testing";
 import { RedisDriver } from "./redis_driver.ts";
-import { StateStore } from "./store.ts";
+import { State } from "./store.ts";
 import { StateTool } from "./tool.ts";
 import { stateContract } from "./store_contract.ts";
 
@@ -41,11 +41,11 @@ describe("state, redis driver", { skip: !up }, () => {
     const mine = await RedisDriver.connect(URL, `mctest:${run}:mine:`);
     const other = await RedisDriver.connect(URL, `mctest:${run}:other:`);
     try {
-      await new StateStore(other).set("keep", 1);
-      await new StateStore(mine).set("drop", 1);
-      await new StateStore(mine).clear();
-      assert.equal(await new StateStore(other).get("keep"), 1);
-      assert.deepEqual(await new StateStore(mine).keys(), []);
+      await new State(other).set("keep", 1);
+      await new State(mine).set("drop", 1);
+      await new State(mine).clear();
+      assert.equal(await new State(other).get("keep"), 1);
+      assert.deepEqual(await new State(mine).keys(), []);
     } finally {
       await other.clear("");
       await mine.close();
@@ -56,9 +56,9 @@ describe("state, redis driver", { skip: !up }, () => {
   it("two instances share counters (what several app instances see)", async () => {
     const prefix = `mctest:${run}:shared:`;
     const aDriver = await RedisDriver.connect(URL, prefix);
-    const a = new StateStore(aDriver);
+    const a = new State(aDriver);
     const bDriver = await RedisDriver.connect(URL, prefix);
-    const b = new StateStore(bDriver);
+    const b = new State(bDriver);
     try {
       await Promise.all([
         ...Array.from({ length: 50 }, () => a.increment("c")),

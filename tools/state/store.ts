@@ -32,7 +32,7 @@ function checkTtl(key: string, ttlMs: number | undefined) {
  * @example
  * ```ts
  * export default class RateLimit extends BasePlugin {
- *   constructor(private http: HttpTool, private state: StateStore) {
+ *   constructor(private http: Http, private state: State) {
  *     super();
  *   }
  *   override onBoot() {
@@ -45,7 +45,7 @@ function checkTtl(key: string, ttlMs: number | undefined) {
  * }
  * ```
  */
-export class StateStore {
+export class State {
   readonly #driver: StateDriver;
   readonly #prefix: string;
 
@@ -121,7 +121,7 @@ export class StateStore {
   }
 
   /** A store whose keys live under `name:` (nestable); its `keys()` and `clear()` see only them. */
-  namespace(name: string): StateStore {
+  namespace(name: string): State {
     if (typeof name !== "string" || name === "" || name.includes(SEP)) {
       throw new StateValueError(
         `Namespace names must be non-empty and must not contain "${SEP}", got ${
@@ -129,6 +129,6 @@ export class StateStore {
         }`,
       );
     }
-    return new StateStore(this.#driver, this.#prefix + name + SEP);
+    return new State(this.#driver, this.#prefix + name + SEP);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { it } from "node:test";
 import assert from "node:assert/strict";
-import { StateStore } from "./store.ts";
+import { State } from "./store.ts";
 import type { StateDriver } from "./driver.ts";
 import { StateValueError } from "./json.ts";
 
@@ -20,10 +20,10 @@ export interface ContractHarness {
 
 /** Register the contract's tests (inside a `describe`). */
 export function stateContract(h: ContractHarness): void {
-  const withStore = (fn: (s: StateStore, d: StateDriver) => Promise<void>) => async () => {
+  const withStore = (fn: (s: State, d: StateDriver) => Promise<void>) => async () => {
     const d = await h.driver();
     try {
-      await fn(new StateStore(d), d);
+      await fn(new State(d), d);
     } finally {
       await d.clear("");
       await d.close();

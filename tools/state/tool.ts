@@ -1,11 +1,11 @@
 /**
- * The `state` tool: picks a driver from its settings and hands plugins a {@link StateStore}.
+ * The `state` tool: picks a driver from its settings and hands plugins a {@link State}.
  * @module
  */
 import type { Tool, ToolContext } from "@core";
 import type { StateDriver } from "./driver.ts";
 import { MemoryDriver } from "./memory_driver.ts";
-import { StateStore } from "./store.ts";
+import { State } from "./store.ts";
 
 /** Options of {@link StateTool}. */
 export interface StateToolOptions {
@@ -34,13 +34,13 @@ export class StateTool implements Tool {
   };
   readonly #options: StateToolOptions;
   #driver: StateDriver;
-  #store: StateStore;
+  #store: State;
 
   /** A tool on an in-memory driver (or `options.driver`) until `setup` chooses one. */
   constructor(options: StateToolOptions = {}) {
     this.#options = options;
     this.#driver = options.driver ?? new MemoryDriver();
-    this.#store = new StateStore(this.#driver);
+    this.#store = new State(this.#driver);
   }
 
   /** Choose the driver from `STATE_DRIVER` (unless one was given). */
@@ -52,7 +52,7 @@ export class StateTool implements Tool {
       const { RedisDriver } = await import("./redis_driver.ts");
       const url = ctx.env("REDIS_URL") || DEFAULT_REDIS_URL;
       this.#driver = await RedisDriver.connect(url);
-      this.#store = new StateStore(this.#driver);
+      this.#store = new State(this.#driver);
       ctx.log.info("state uses Redis", { url: url.replace(/\/\/[^@/]*@/, "//***@") });
       return;
     }
@@ -60,12 +60,12 @@ export class StateTool implements Tool {
   }
 
   /** The store plugins receive (shared by all: use `namespace()` to keep keys apart). */
-  forOwner(): StateStore {
+  forOwner(): State {
     return this.#store;
   }
 
   /** The root store (same as what plugins receive). */
-  get store(): StateStore {
+  get store(): State {
     return this.#store;
   }
 

@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { standaloneContext } from "@microcore/testing";
-import defaultTool, { StateStore, StateTool } from "./mod.ts";
+import defaultTool, { State, StateTool } from "./mod.ts";
 
 describe("state tool", () => {
   it("is the tool named state and hands plugins one shared store", async () => {
@@ -14,7 +14,7 @@ describe("state tool", () => {
     await tool.setup(standaloneContext());
     const a = tool.forOwner();
     const b = tool.forOwner();
-    assert.ok(a instanceof StateStore);
+    assert.ok(a instanceof State);
     await a.set("shared", 1);
     assert.equal(await b.get("shared"), 1);
     assert.deepEqual(tool.describe(), { driver: "memory", size: 1 });

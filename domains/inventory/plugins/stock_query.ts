@@ -1,10 +1,10 @@
 import { BasePlugin } from "@core";
-import type { DbTool } from "@tools/db/mod.ts";
+import type { Db } from "@tools/db/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
 
 /** Answers `inventory.stock` requests: `{ productId }` → `{ quantity }`. */
 export default class StockQueryPlugin extends BasePlugin {
-  constructor(private db: DbTool, private event_bus: EventBus) {
+  constructor(private db: Db, private event_bus: EventBus) {
     super();
   }
 

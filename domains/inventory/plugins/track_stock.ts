@@ -1,10 +1,10 @@
 import { BasePlugin } from "@core";
-import type { DbTool } from "@tools/db/mod.ts";
+import type { Db } from "@tools/db/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
 
 /** Keeps a stock row per product: created on `product.created`, dropped on `product.deleted`. */
 export default class TrackStockPlugin extends BasePlugin {
-  constructor(private db: DbTool, private event_bus: EventBus) {
+  constructor(private db: Db, private event_bus: EventBus) {
     super();
   }
 

@@ -1,7 +1,7 @@
 import { BasePlugin } from "@core";
-import type { DbTool } from "@tools/db/mod.ts";
+import type { Db } from "@tools/db/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 import type { Logger } from "@tools/logger/mod.ts";
 import { ProductInput } from "../models/product.ts";
 
@@ -10,8 +10,8 @@ export default class CreateProductPlugin extends BasePlugin {
   static override publishes = ["product.created"];
 
   constructor(
-    private http: HttpTool,
-    private db: DbTool,
+    private http: Http,
+    private db: Db,
     private logger: Logger,
     private event_bus: EventBus,
   ) {

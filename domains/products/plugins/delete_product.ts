@@ -1,14 +1,14 @@
 import { BasePlugin } from "@core";
-import type { DbTool } from "@tools/db/mod.ts";
+import type { Db } from "@tools/db/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import { HttpError, type HttpTool } from "@tools/http/mod.ts";
+import { type Http, HttpError } from "@tools/http/mod.ts";
 import { ProductId } from "../models/product.ts";
 
 /** `DELETE /products/:id`: remove a product and announce it. */
 export default class DeleteProductPlugin extends BasePlugin {
   static override publishes = ["product.deleted"];
 
-  constructor(private http: HttpTool, private db: DbTool, private event_bus: EventBus) {
+  constructor(private http: Http, private db: Db, private event_bus: EventBus) {
     super();
   }
 

@@ -1,12 +1,12 @@
 import { BasePlugin } from "@core";
-import type { DbTool } from "@tools/db/mod.ts";
+import type { Db } from "@tools/db/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import { HttpError, type HttpTool } from "@tools/http/mod.ts";
+import { type Http, HttpError } from "@tools/http/mod.ts";
 import { type Product, ProductId } from "../models/product.ts";
 
 /** `GET /products/:id`: one product, with its stock asked of the inventory domain. */
 export default class GetProductPlugin extends BasePlugin {
-  constructor(private http: HttpTool, private db: DbTool, private event_bus: EventBus) {
+  constructor(private http: Http, private db: Db, private event_bus: EventBus) {
     super();
   }
 

@@ -1,11 +1,11 @@
 import { BasePlugin } from "@core";
-import type { DbTool } from "@tools/db/mod.ts";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Db } from "@tools/db/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 import { Page, type Product } from "../models/product.ts";
 
 /** `GET /products?limit=&offset=`: one page of products, newest last, with the total. */
 export default class ListProductsPlugin extends BasePlugin {
-  constructor(private http: HttpTool, private db: DbTool) {
+  constructor(private http: Http, private db: Db) {
     super();
   }
 

@@ -1,11 +1,11 @@
 import { BasePlugin } from "@core";
-import type { DbTool } from "@tools/db/mod.ts";
-import { HttpError, type HttpTool } from "@tools/http/mod.ts";
+import type { Db } from "@tools/db/mod.ts";
+import { type Http, HttpError } from "@tools/http/mod.ts";
 import { ProductId, ProductPatch } from "../models/product.ts";
 
 /** `PATCH /products/:id`: change a product's name and/or price. */
 export default class UpdateProductPlugin extends BasePlugin {
-  constructor(private http: HttpTool, private db: DbTool) {
+  constructor(private http: Http, private db: Db) {
     super();
   }
 

@@ -1,9 +1,9 @@
 import { BasePlugin } from "@core";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 
 /** `GET /health`: liveness for load balancers and orchestrators. */
 export default class HealthPlugin extends BasePlugin {
-  constructor(private http: HttpTool) {
+  constructor(private http: Http) {
     super();
   }
 

@@ -1,12 +1,12 @@
 import { BasePlugin, type Status } from "@core";
-import type { HttpTool } from "@tools/http/mod.ts";
+import type { Http } from "@tools/http/mod.ts";
 
 /**
  * `GET /system/status`: every tool and plugin with its state, error, domain, file, declared
  * tools and registrations (routes, subscriptions), plus reloads and heap.
  */
 export default class StatusPlugin extends BasePlugin {
-  constructor(private http: HttpTool, private status: Status) {
+  constructor(private http: Http, private status: Status) {
     super();
   }
 
