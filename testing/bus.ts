@@ -3,7 +3,7 @@
  * a driver that delivers events to the plugin, answers its requests and asks its responders.
  * @module
  */
-import type { Owner } from "@core";
+import { type Owner, withTimeout } from "@core";
 import { frozenCopy } from "@tools/event_bus/mod.ts";
 import {
   type DeadLetter,
@@ -176,17 +176,13 @@ export class TestBus {
    * after `timeoutMs` (default 5000) with what is still busy.
    */
   async settle(timeoutMs = 5000): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      await Promise.resolve();
+    try {
+      await withTimeout(this.#tool.idle(), timeoutMs, "busy");
+    } catch {
       const d = this.#tool.describe() as { queued: number; inFlight: number };
-      if (d.queued === 0 && d.inFlight === 0) return;
-      if (performance.now() > deadline) {
-        throw new Error(
-          `event bus still busy after ${timeoutMs} ms (${d.queued} queued, ${d.inFlight} running)`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 0));
+      throw new Error(
+        `event bus still busy after ${timeoutMs} ms (${d.queued} queued, ${d.inFlight} running)`,
+      );
     }
   }
 

@@ -222,15 +222,19 @@ export class EventBusTool implements Tool {
   async quiesce(timeoutMs: number): Promise<void> {
     if (this.#s.state !== "open") return;
     this.#s.state = "draining";
-    await settleWithin(this.#idle(), timeoutMs);
+    await settleWithin(this.idle(), timeoutMs);
     this.#s.state = "closed";
   }
 
   /** Settles once nothing is queued or in flight (handlers may publish more meanwhile). */
-  async #idle(): Promise<void> {
+  /**
+   * Resolves once nothing is queued, running or waiting for a retry (handlers may publish
+   * again: it waits for those too). For tests and scripts; shutdown uses it bounded.
+   */
+  async idle(): Promise<void> {
     const s = this.#s;
     const all = s.generations.all;
-    while (s.state === "draining" && (s.driver.pending > 0 || all.inflight > 0)) {
+    while (s.state !== "closed" && (s.driver.pending > 0 || all.inflight > 0)) {
       await s.driver.idle();
       await all.idle();
     }
