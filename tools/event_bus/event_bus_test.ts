@@ -517,3 +517,48 @@ busTest("a sync responder that returns an unclonable value fails the request", a
   r.respond("f", () => () => 1);
   await assert.rejects(live("b/caller").request("f"), isCode("responder_error"));
 });
+
+busTest("a released subscriber's pending retry never runs", async ({ bus, live }) => {
+  const pub = live("shop/pub");
+  const calls: string[] = [];
+  const sub = live("mail/flaky");
+  sub.subscribe("job.run", () => {
+    calls.push("mail/flaky");
+    throw new Error("first attempt fails");
+  }, { retries: 3, backoffMs: 30 });
+  const other = live("mail/steady");
+  other.subscribe("job.run", () => {
+    calls.push("mail/steady");
+    if (calls.filter((c) => c === "mail/steady").length === 1) throw new Error("once");
+  }, { retries: 3, backoffMs: 30 });
+  pub.publish("job.run", {});
+  await tick(5);
+  assert.deepEqual(calls.sort(), ["mail/flaky", "mail/steady"], "both failed once");
+  bus.release("mail/flaky"); // unloaded during its backoff
+  await tick(150);
+  assert.equal(calls.filter((c) => c === "mail/flaky").length, 1, "its retry never ran");
+  assert.equal(
+    calls.filter((c) => c === "mail/steady").length,
+    2,
+    "the other owner's retry still ran",
+  );
+});
+
+busTest(
+  "a reloaded subscriber's pending retry never runs on the old generation",
+  async ({ bus, live }) => {
+    const pub = live("shop/pub");
+    const calls: number[] = [];
+    live("mail/flaky", 1).subscribe("job.run", () => {
+      calls.push(1);
+      throw new Error("generation 1 fails");
+    }, { retries: 3, backoffMs: 30 });
+    pub.publish("job.run", {});
+    await tick(5);
+    const g2 = bus.forOwner(owner("mail/flaky", 2));
+    g2.subscribe("job.run", () => void calls.push(2));
+    bus.activate(owner("mail/flaky", 2)); // the reload switches during the backoff
+    await tick(150);
+    assert.deepEqual(calls, [1], "generation 1 ran once; its retry was dropped with it");
+  },
+);

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert, { deepEqual, equal } from "node:assert/strict";
 import { call, makeTool, owner } from "./test_helpers.ts";
 
 Deno.test("release removes exactly one owner's routes", async () => {
@@ -97,13 +97,71 @@ Deno.test("drain and quiesce are bounded", async () => {
 
 Deno.test("many owners booting cause one rebuild on the next request", async () => {
   const { tool } = makeTool();
+  const builds = () => tool.describe().routeTableBuilds as number;
+  await call(tool, "GET", "/nothing-yet");
+  const before = builds();
   for (let i = 0; i < 1000; i++) {
     const o = owner(`d${i % 10}/p${i}`);
     tool.forOwner(o).addEndpoint(`/r${i}/:id`, "GET", (d) => ({ i, id: d.id }));
     tool.activate(o);
   }
+  equal(builds(), before, "activations alone build nothing");
   const t0 = performance.now();
   assert.deepEqual(await (await call(tool, "GET", "/r999/x")).json(), { i: 999, id: "x" });
   assert.ok(performance.now() - t0 < 1000);
+  equal(builds(), before + 1, "one table for the 1,000 activations");
+  assert.deepEqual(await (await call(tool, "GET", "/r0/y")).json(), { i: 0, id: "y" });
+  equal(builds(), before + 1, "no rebuild while the route set is unchanged");
   assert.equal(tool.describe().routes, 1000);
+});
+
+Deno.test("unloading one owner closes its streams only; the other's stay open and drain waits", async () => {
+  const { tool } = makeTool();
+  const a = owner("shop/a");
+  const b = owner("shop/b");
+  let finish!: () => void;
+  const gate = new Promise<void>((r) => finish = r);
+  tool.forOwner(b).addEndpoint("/b/slow", "GET", async () => {
+    await gate;
+    return { done: true };
+  });
+  for (const o of [a, b]) {
+    tool.forOwner(o).addSse(`/${o.id.split("/")[1]}/events`, async function* () {
+      yield { data: "hello" };
+      await new Promise(() => {}); // stays open until closed
+    }, { heartbeatMs: 60_000 });
+    tool.activate(o);
+  }
+  const readerA = (await call(tool, "GET", "/a/events")).body!.getReader();
+  const readerB = (await call(tool, "GET", "/b/events")).body!.getReader();
+  /** Reads what the stream has; "ended" once it is done, "open" if nothing comes for `ms`. */
+  const state = async (r: ReadableStreamDefaultReader<Uint8Array>, ms: number) => {
+    for (;;) {
+      const next = await Promise.race([
+        r.read(),
+        new Promise<"open">((res) => setTimeout(() => res("open"), ms)),
+      ]);
+      if (next === "open") return "open";
+      if (next.done) return "ended";
+    }
+  };
+  equal(await state(readerA, 50), "open");
+  equal(await state(readerB, 50), "open");
+
+  const slow = call(tool, "GET", "/b/slow"); // in flight on b while a is released
+
+  tool.release("shop/a");
+  equal(await state(readerA, 500), "ended", "the released owner's stream ended");
+  equal(await state(readerB, 100), "open", "the other owner's stream was not closed");
+
+  let drained = false;
+  const d = tool.drain("shop/b", 1, 2000).then(() => drained = true);
+  await new Promise((r) => setTimeout(r, 20));
+  equal(drained, false, "drain of the other owner still waits for its request in flight");
+  finish();
+  deepEqual(await (await slow).json(), { done: true });
+  await d;
+  equal(drained, true);
+  tool.release("shop/b");
+  equal(await state(readerB, 500), "ended");
 });

@@ -221,7 +221,12 @@ export class HttpTool implements Tool {
   /** Where it listens, how many plugin routes are live, how many requests are in flight. */
   describe(): Record<string, unknown> {
     const routes = this.#routes.live().filter((r) => r.kind !== "builtin").length;
-    return { listening: this.#url ?? null, routes, inflight: this.#gens.all.inflight };
+    return {
+      listening: this.#url ?? null,
+      routes,
+      inflight: this.#gens.all.inflight,
+      routeTableBuilds: this.#dispatch.tableBuilds,
+    };
   }
 
   /** Stop accepting, close streams and sockets, wait (bounded) for requests in flight. */
