@@ -112,25 +112,35 @@ function reportBoot(entries: StatusEntry[], bootMs: number, log: LogSink): numbe
   return failed;
 }
 
+/**
+ * The kernel options of `start`. A compiled binary boots from the generated manifest (the only
+ * list it can trust: its modules are the ones `deno compile` saw; the literal import makes the
+ * compiler embed them) and keeps its data in the working directory (its root is a read-only
+ * virtual folder). Otherwise the folders are walked, with the manifest as a fast path when it
+ * matches them.
+ */
+export function startOptions(
+  compiled: boolean,
+  root = projectRoot,
+  cwd = Deno.cwd(),
+): KernelOptions {
+  return {
+    root,
+    mode: "start",
+    source: compiled
+      ? async () => fromManifest(root, (await import("./microcore.gen.ts")).default as Manifest)
+      : () => manifestOrWalk(root),
+    dataDir: compiled ? cwd : root,
+  };
+}
+
 if (import.meta.main) {
   if (Deno.args[0] === "dev") {
     console.error("dev mode (hot reload) runs from dev/main.ts: use `deno task dev`");
     Deno.exit(2);
   }
   const compiled = isCompiled();
-  const app = new App({
-    root: projectRoot,
-    mode: "start",
-    // A binary boots from the generated manifest: the only list it can trust, as its modules
-    // are the ones `deno compile` saw; the literal import makes the compiler embed them.
-    // Otherwise the folders are walked (the manifest is a fast path when it matches them).
-    source: compiled
-      ? async () =>
-        fromManifest(projectRoot, (await import("./microcore.gen.ts")).default as Manifest)
-      : () => manifestOrWalk(projectRoot),
-    // A binary's root is its read-only virtual folder: data belongs in the working directory.
-    dataDir: compiled ? Deno.cwd() : projectRoot,
-  });
+  const app = new App(startOptions(compiled));
   await app.boot();
   app.kernel.log.info(`hot reload off (${compiled ? "compiled binary" : "start mode"})`);
 }

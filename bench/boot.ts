@@ -5,13 +5,12 @@
  * Deno's module cache), then alternating measured runs; the median is reported.
  * @module
  */
+import { projectRoot as REPO } from "@core";
 import { appArgs, genPlugin, projectWith, removeProject } from "./project.ts";
 import { DENO, freePort, SERVER_CPU, spawn } from "./proc.ts";
 import type { Row } from "./report.ts";
 import type { BenchOptions, ScenarioResult } from "./scenario.ts";
 import { median, round, sleep } from "./stats.ts";
-
-const REPO = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 
 /** Spawns a server and returns ms from spawn to the first 200 on `path`. */
 async function timeBoot(

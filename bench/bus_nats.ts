@@ -12,7 +12,7 @@
  * @module
  */
 import type { Owner } from "@core";
-import { standaloneContext } from "@microcore/testing";
+import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { connect } from "nats";
 import { EventBusTool } from "@tools/event_bus/mod.ts";
 import { NatsDriver } from "@tools/event_bus/nats_driver.ts";

@@ -6,7 +6,7 @@
  * ratio is the median of the per-round ratios.
  * @module
  */
-import { standaloneContext } from "@microcore/testing";
+import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { DatabaseSync } from "node:sqlite";
 import DbTool, { type Db } from "../tools/db/mod.ts";
 import type { Row } from "./report.ts";

@@ -8,6 +8,7 @@
  * req/s, p50/p99 latency and server CPU per request.
  * @module
  */
+import { projectRoot as REPO } from "@core";
 import { ITEM_BODY } from "./fixtures/item.ts";
 import { canReadCpu, cpuMs, DENO, type Proc, SERVER_CPU, spawn } from "./proc.ts";
 import { projectWith, removeProject, startApp } from "./project.ts";
@@ -51,8 +52,6 @@ interface Server {
   proc: Proc;
   cleanup?: () => Promise<void>;
 }
-
-const REPO = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 
 const BASELINES = {
   hono: "bare Hono",

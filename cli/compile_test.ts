@@ -7,7 +7,7 @@ import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { MANIFEST_FILE, projectRoot as root, walkProject } from "@core";
 import { standaloneContext } from "@microcore/testing";
 import DbTool from "@tools/db/mod.ts";
-import { COMPILED_FLAG, isCompiled } from "../main.ts";
+import { COMPILED_FLAG, isCompiled, startOptions } from "../main.ts";
 import { plugin, recordingTool, tempProject } from "@core/testdata/project.ts";
 import {
   currentManifest,
@@ -161,7 +161,13 @@ Deno.test("compiled mode: detected by flag or virtual root; a relative DB_PATH l
   ok(isCompiled(["start", COMPILED_FLAG], "file:///work/main.ts"));
   ok(isCompiled(["start"], "file:///tmp/deno-compile-microcore/main.ts"));
   ok(!isCompiled(["start"], `file://${root}/main.ts`));
-  // main.ts gives a binary the working directory as its data dir (its root is read-only).
+  // main.ts gives a binary the working directory as its data dir (its root is read-only), and
+  // the manifest as its only source of tools and plugins.
+  const binary = startOptions(true, root, "/srv/shop");
+  equal(binary.dataDir, "/srv/shop");
+  const listed = await (binary.source as () => Promise<{ plugins: { file: string }[] }>)();
+  deepEqual(listed.plugins.map((p) => p.file), manifestEntries(await walkProject(root)).plugins);
+  equal(startOptions(false, root, "/srv/shop").dataDir, root);
   const dataDir = await Deno.makeTempDir();
   try {
     const db = new DbTool();

@@ -22,6 +22,7 @@ import {
   toolFile,
   toolModFile,
   toolTestFile,
+  toolTypesFile,
 } from "./new/templates.ts";
 
 /** A file to write, project-relative. */
@@ -130,8 +131,9 @@ export function plan(args: string[]): Planned[] {
       const name = checkName("tool", target);
       return [
         { path: `tools/${name}/mod.ts`, text: toolModFile(name) },
-        { path: `tools/${name}/${name}_tool.ts`, text: toolFile(name) },
-        { path: `tools/${name}/${name}_tool_test.ts`, text: toolTestFile(name) },
+        { path: `tools/${name}/tool.ts`, text: toolFile(name) },
+        { path: `tools/${name}/types.ts`, text: toolTypesFile(name) },
+        { path: `tools/${name}/tool_test.ts`, text: toolTestFile(name) },
       ];
     }
     default:

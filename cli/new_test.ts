@@ -71,6 +71,9 @@ Deno.test("new: every scaffold passes fmt, lint, check and its own test as gener
   const t = await p.deno("test", "-P=test", ...paths);
   assert.equal(t.code, 0, t.out);
   assert.match(t.out, /ok \| 8 passed \| 0 failed/);
+  // The scaffolds follow the layering rules and the tool anatomy (mod.ts, tool.ts, types.ts).
+  const arch = await p.deno("test", "-P=test", "core/architecture_test.ts");
+  assert.equal(arch.code, 0, arch.out);
 
   // The new plugins and the new tool's API show up in AI_CONTEXT.md.
   assert.equal((await p.deno("task", "context")).code, 0);
@@ -78,4 +81,6 @@ Deno.test("new: every scaffold passes fmt, lint, check and its own test as gener
   assert.ok(ctx.includes("`POST /orders`"));
   assert.ok(ctx.includes("| `order.created` | zz_orders/create_order | zz_orders/on_order |"));
   assert.ok(ctx.includes("`register(key: string, value: unknown): void`"));
+  assert.ok(ctx.includes('`import type { ZzMailer } from "@tools/zz_mailer/mod.ts";`'), ctx);
+  assert.ok(ctx.includes("`ZZ_MAILER_GREETING`"), "its declared setting is listed");
 });

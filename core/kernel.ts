@@ -22,7 +22,7 @@ export interface KernelOptions {
   source?: AppSource | (() => Promise<AppSource>);
   /** Extra tools (or replacements, by name) given directly, e.g. by the test kit. */
   tools?: Tool[];
-  /** Log sink used until (and unless) a `logger` tool is up. */
+  /** Log sink used until (and unless) a tool that logs ({@link Tool.logFor}) is up. */
   log?: LogSink;
   /** Longest a single hook (setup, onBoot, shutdown…) may take. Default 10 s. */
   hookTimeoutMs?: number;
@@ -291,6 +291,7 @@ export class Kernel {
 
   #context(tool: Tool): ToolContext {
     const declared = tool.env ?? {};
+    const deps = tool.dependsOn ?? [];
     const read = this.#opts.env ?? readEnv;
     return {
       root: this.root,
@@ -298,7 +299,14 @@ export class Kernel {
       status: this.status,
       domains: [...this.#domains.values()],
       dataDir: this.#opts.dataDir ?? this.root,
-      tool: <T>(name: string) => this.#tools.get(name) as T | undefined,
+      tool: <T>(name: string) => {
+        if (!deps.includes(name)) {
+          throw new Error(
+            `tool "${tool.name}" asks for "${name}" without naming it in \`dependsOn\``,
+          );
+        }
+        return this.#tools.get(name) as T | undefined;
+      },
       env: (key) => {
         if (!Object.hasOwn(declared, key)) {
           throw new Error(`tool "${tool.name}" reads ${key} without declaring it in its \`env\``);

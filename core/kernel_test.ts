@@ -212,3 +212,94 @@ Deno.test("timeouts: a shutdown hook that never settles is abandoned; the others
   );
   equal(k.status.get("plugin", "d/b")!.state, "stopped");
 });
+
+/** A tool fixture from source, for the contracts between the kernel and tools. */
+const toolSource = (body: string) =>
+  `const ev = (globalThis.__events ??= []);\nexport default ${body};`;
+
+Deno.test("settings: a tool reads only what it declares; empty counts as unset; dataDir is passed", async () => {
+  await using p = await tempProject({
+    "tools/reader/mod.ts": toolSource(`{
+      name: "reader",
+      env: { PORT: "the port", EMPTY: "an empty one" },
+      setup(ctx) {
+        globalThis.__seen = { port: ctx.env("PORT"), empty: ctx.env("EMPTY"), dataDir: ctx.dataDir };
+        try { ctx.env("SECRET"); } catch (e) { globalThis.__seen.undeclared = e.message; }
+      },
+    }`),
+  });
+  const vars: Record<string, string> = { PORT: "9000", EMPTY: "", SECRET: "s3cret" };
+  const k = new Kernel({
+    root: p.root,
+    mode: "test",
+    log: quiet,
+    env: (key) => vars[key],
+    dataDir: "/srv/data",
+  });
+  await k.boot();
+  const seen = (globalThis as { __seen?: Record<string, unknown> }).__seen!;
+  deepEqual(seen, {
+    port: "9000",
+    empty: undefined,
+    dataDir: "/srv/data",
+    undeclared: 'tool "reader" reads SECRET without declaring it in its `env`',
+  });
+  deepEqual(k.status.get("tool", "reader")!.env, ["EMPTY", "PORT"], "names, never values");
+  await k.shutdown();
+});
+
+Deno.test("tools: ctx.tool reaches only a declared dependency, set up first", async () => {
+  await using p = await tempProject({
+    "tools/a_user/mod.ts": toolSource(`{
+      name: "a_user",
+      dependsOn: ["z_conf"],
+      setup(ctx) {
+        globalThis.__got = ctx.tool("z_conf")?.value;
+        try { ctx.tool("b_other"); } catch (e) { globalThis.__refused = e.message; }
+      },
+    }`),
+    "tools/b_other/mod.ts": toolSource(`{ name: "b_other" }`),
+    "tools/z_conf/mod.ts": toolSource(`{ name: "z_conf", value: 42 }`),
+  });
+  const k = new Kernel({ root: p.root, mode: "test", log: quiet });
+  await k.boot();
+  const g = globalThis as { __got?: number; __refused?: string };
+  equal(g.__got, 42, "the dependency was set up before its user");
+  equal(g.__refused, 'tool "a_user" asks for "b_other" without naming it in `dependsOn`');
+  await k.shutdown();
+});
+
+Deno.test("logging: the tool with logFor is set up first; the kernel and later tools log through it", async () => {
+  events().length = 0;
+  await using p = await tempProject({
+    "tools/a_first/mod.ts": toolSource(`{
+      name: "a_first",
+      setup(ctx) { ev.push("setup:a_first"); ctx.log.info("hello from a_first"); },
+    }`),
+    "tools/zlog/mod.ts": toolSource(`{
+      name: "zlog",
+      setup() { ev.push("setup:zlog"); },
+      logFor(name) {
+        const at = (level) => (m) => ev.push(level + ":" + name + ":" + m);
+        return { debug() {}, info: at("info"), warn: at("warn"), error: at("error") };
+      },
+    }`),
+    "domains/d/plugins/bad.ts": "export default class { constructor(nope) {} }",
+  });
+  const consoleLines: string[] = [];
+  const log: LogSink = {
+    ...quiet,
+    info: (m) => consoleLines.push(m),
+    error: (m) => consoleLines.push(m),
+  };
+  const k = new Kernel({ root: p.root, mode: "test", log });
+  await k.boot();
+  equal(events()[0], "setup:zlog", "the logger is set up before a tool that sorts first");
+  ok(events().includes("info:a_first:hello from a_first"), "a later tool logs through it");
+  ok(
+    events().some((e) => e.startsWith("error:kernel:plugin d/bad failed")),
+    "the kernel logs through it",
+  );
+  deepEqual(consoleLines, [], "nothing went to the fallback sink after the logger was up");
+  await k.shutdown();
+});

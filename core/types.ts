@@ -55,8 +55,8 @@ export interface ToolContext {
   /** The domains found at boot (more may appear later in dev; see {@link Tool.prepareDomain}). */
   readonly domains: readonly DomainInfo[];
   /**
-   * Another tool by name, or `undefined` if there is none (or it failed). Name it in
-   * {@link Tool.dependsOn} so that it is set up first.
+   * Another tool by name, or `undefined` if it failed. It must be named in
+   * {@link Tool.dependsOn} (so that it is set up first); asking for any other throws.
    */
   tool<T = unknown>(name: string): T | undefined;
   /**
@@ -99,9 +99,9 @@ export interface Tool {
    */
   readonly env?: Readonly<Record<string, string>>;
   /**
-   * Project files this tool reads from each domain, as globs relative to the project root
-   * (`*` matches within one folder), e.g. `domains/*\/migrations/*.sql`. In dev, a change to
-   * one runs {@link Tool.prepareDomain} again for its domain.
+   * Files this tool reads from each domain (in {@link Tool.prepareDomain}), as globs relative to
+   * the project root (`*` within one folder, `**` across folders), e.g.
+   * `domains/*\/migrations/*.sql`. In dev, a change to one prepares its domain again.
    */
   readonly files?: readonly string[];
   /**

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import type { LogSink } from "@core";
+import { type LogSink, projectRoot as root } from "@core";
 import { bootForContext, generateContext, HEADER } from "./context/mod.ts";
 import { compactSchema } from "./context/schema.ts";
 import { matches } from "./context/render.ts";
 import { firstSentence } from "./context/tool_api.ts";
 import { copyProject } from "./testdata/project_copy.ts";
 
-const root = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const quiet: LogSink = { debug() {}, info() {}, warn() {}, error() {} };
 
 Deno.test("AI_CONTEXT.md lists every tool method, plugin, route and event of the app", async () => {

@@ -107,7 +107,10 @@ export class HotReloader {
   /** Processes paths as if the watcher had reported them (also used by tests). */
   process(paths: Iterable<string>): Promise<void> {
     const rels = [...paths].map((p) => this.#rel(p)).filter((r): r is string => r !== undefined);
-    this.#running = this.#running.then(() => this.#batch(new Set(rels)));
+    // One failed batch must not stop the next: log it, and keep the chain alive.
+    this.#running = this.#running.then(() => this.#batch(new Set(rels))).catch((err) =>
+      this.#kernel.log.error(`hot reload: ${err instanceof Error ? err.stack ?? err.message : err}`)
+    );
     return this.#running;
   }
 
@@ -152,8 +155,8 @@ export class HotReloader {
     if (rels.size === 0 || this.#restarting) return;
     const t0 = performance.now();
     const k = this.#kernel;
-    const claims = toolClaims(k);
-    const restartBy = [...rels].find((rel) => needsRestart(rel) || claims.outside(rel));
+    const claimed = claimedByTools(k);
+    const restartBy = [...rels].find(needsRestart);
     if (restartBy) return this.#restart(`${restartBy} changed`);
 
     const load = new Set<string>();
@@ -166,16 +169,18 @@ export class HotReloader {
       if (parts[0] !== "domains" || !parts[1]) continue;
       domains.add(parts[1]);
       if (isPluginPath(rel)) load.add(rel);
-      else if (claims.inDomain(rel)) prepare.add(parts[1]);
+      else if (claimed(rel)) prepare.add(parts[1]);
       else if (CODE.test(rel)) { for (const p of this.graph.dependants(rel)) load.add(p); }
     }
     for (const d of domains) {
       const dir = `${k.root}/domains/${d}`;
       const known = k.status.list().filter((e) => e.kind === "plugin" && e.domain === d);
-      if (!existsSync(dir)) {
+      const kind = entryKind(dir);
+      if (kind === "missing") {
         for (const e of known) unload.add(e.file!);
         continue;
       }
+      if (kind === "file") continue; // a file right under domains/ (a README) is no domain
       const isNew = !k.hasDomain(d);
       if (isNew || prepare.has(d)) {
         const err = await k.prepareDomain({ name: d, dir });
@@ -340,17 +345,20 @@ function needsRestart(rel: string): boolean {
   return !/(_test\.[mc]?[jt]sx?|\/testdata\/.*)$/.test(rel);
 }
 
-/**
- * The project files the kernel's tools claim (`Tool.files`): a claimed file in a domain has its
- * domain prepared again; one elsewhere was read at setup, so it needs a restart.
- */
-function toolClaims(k: Kernel): { inDomain(rel: string): boolean; outside(rel: string): boolean } {
+/** Whether a domain file is one a tool claims (`Tool.files`): its domain is prepared again. */
+function claimedByTools(k: Kernel): (rel: string) => boolean {
   const globs = [...k.tools.values()].flatMap((t) => (t.files ?? []).map(globRegExp));
-  const match = (rel: string) => globs.some((g) => g.test(rel));
-  return {
-    inDomain: (rel) => rel.startsWith("domains/") && match(rel),
-    outside: (rel) => !rel.startsWith("domains/") && match(rel),
-  };
+  return (rel) => globs.some((g) => g.test(rel));
+}
+
+/** What is at `path` now: a folder, something else, or nothing. */
+function entryKind(path: string): "dir" | "file" | "missing" {
+  try {
+    return Deno.statSync(path).isDirectory ? "dir" : "file";
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return "missing";
+    throw err;
+  }
 }
 
 /** A glob (`*` within one folder, `**` across folders) as an anchored regular expression. */

@@ -422,3 +422,33 @@ Deno.test("hot reload: a save that changes nothing reloads nothing", async () =>
   deepEqual(lines.slice(before), [], "no reload line");
   deepEqual(live(), ["a-m2", "b-m2"]);
 });
+
+Deno.test("hot reload: a file right under domains/ is no domain, and a failed batch does not stop the next", async () => {
+  await using t = await setup({
+    "domains/d/models/model.ts": `export const suffix = "";`,
+    "domains/d/plugins/a.ts": pluginWithModel("a1"),
+  });
+  const { p, hr, live, lines } = t;
+  await p.write("domains/README.md", "# our domains");
+  await hr.process([`${p.root}/domains/README.md`]);
+  deepEqual(lines.filter((l) => l.startsWith("hot reload:")), [], "a README is no error");
+  await p.write("domains/d/plugins/a.ts", pluginWithModel("a2"));
+  await hr.process([`${p.root}/domains/d/plugins/a.ts`]);
+  deepEqual(live(), ["a2"], "the next save still reloads");
+
+  // A batch that throws (here: a domain folder that cannot be read) is logged; the next runs.
+  const readDir = Deno.readDir;
+  Deno.readDir = () => {
+    throw new Deno.errors.PermissionDenied("no read");
+  };
+  try {
+    await p.write("domains/d/plugins/b.ts", pluginWithModel("b1"));
+    await hr.process([`${p.root}/domains/d/plugins/b.ts`]);
+  } finally {
+    Deno.readDir = readDir;
+  }
+  ok(lines.some((l) => /hot reload: .*no read/.test(l)), "the failure is logged");
+  await p.write("domains/d/plugins/a.ts", pluginWithModel("a3"));
+  await hr.process([`${p.root}/domains/d/plugins/a.ts`, `${p.root}/domains/d/plugins/b.ts`]);
+  deepEqual(live(), ["a3", "b1"]);
+});

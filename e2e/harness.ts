@@ -3,9 +3,9 @@
  * throwaway copy of the project, reads its log, and talks HTTP to it.
  * @module
  */
+import { projectRoot as REPO } from "@core";
 import { type Proc, spawnProc } from "./proc.ts";
 
-const REPO = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 /** Top-level entries not copied: history, local data and build output. */
 const SKIPPED = new Set([".git", "data", "dist", ".microcore", "node_modules"]);
 

@@ -3,7 +3,7 @@
  * or, for a class, from the test file that calls the kit (tests sit beside their plugin).
  * @module
  */
-import type { PluginClass } from "@core";
+import { PLUGIN_EXTENSIONS, type PluginClass, pluginIdentity, projectRoot } from "@core";
 
 /** Who the plugin is, as the kernel would name it. */
 export interface PluginIdentity {
@@ -19,19 +19,26 @@ export interface PluginIdentity {
 }
 
 const KIT_DIR = new URL("./", import.meta.url).href;
-const KIT_ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname).replace(/\/$/, "");
-const PLUGIN_PATH = /^(.*)\/domains\/([^/]+)\/plugins\/([^/]+)\.(?:[mc]?[jt]sx?)$/;
+/** A module file name (the extensions a plugin may have). */
+const MODULE = new RegExp(`\\.(${PLUGIN_EXTENSIONS.join("|")})$`);
+const TEST = new RegExp(`[_.]test\\.(${PLUGIN_EXTENSIONS.join("|")})$`);
 
-/** The identity of the plugin module at `url` (a `file:` URL). */
+/**
+ * The identity of the module at `url` (a `file:` URL): a plugin file as the kernel names it; a
+ * test beside plugins in its domain (so a class declared there gets the domain's migrations);
+ * anything else in the `test` domain of this project.
+ */
 export function fromUrl(url: string): PluginIdentity {
   const path = decodeURIComponent(new URL(url).pathname);
-  const m = PLUGIN_PATH.exec(path);
-  if (m) {
-    const [, root, domain, stem] = m;
-    return { id: `${domain}/${stem}`, domain, file: path.slice(root.length + 1), root, url };
-  }
+  const at = path.lastIndexOf("/domains/");
+  const rel = at < 0 ? "" : path.slice(at + 1);
+  const root = path.slice(0, at);
+  const plugin = pluginIdentity(rel);
+  if (plugin) return { ...plugin, file: rel, root, url };
   const stem = path.slice(path.lastIndexOf("/") + 1).replace(/\.[^.]+$/, "");
-  return { id: `test/${stem}`, domain: "test", file: path, root: KIT_ROOT, url };
+  const beside = /^domains\/([^/]+)\/plugins\/[^/]+$/.exec(rel);
+  if (beside) return { id: `${beside[1]}/${stem}`, domain: beside[1], file: rel, root, url };
+  return { id: `test/${stem}`, domain: "test", file: path, root: projectRoot, url };
 }
 
 /** A `file:` URL for a path or URL given by a test (relative paths resolve from the cwd). */
@@ -45,7 +52,7 @@ export function toUrl(spec: string | URL): string {
 /** The first file in the current stack that is not part of the kit (the test calling it). */
 export function callerUrl(stack = new Error().stack ?? ""): string | undefined {
   for (const m of stack.matchAll(/(file:\/\/[^\s()]+?):\d+:\d+/g)) {
-    if (!m[1].startsWith(KIT_DIR) || /_test\.[mc]?[jt]sx?$/.test(m[1])) return m[1];
+    if (!m[1].startsWith(KIT_DIR) || TEST.test(m[1])) return m[1];
   }
   return undefined;
 }
@@ -60,18 +67,17 @@ export async function fromClass(
 ): Promise<PluginIdentity | undefined> {
   if (!caller) return undefined;
   const dir = caller.slice(0, caller.lastIndexOf("/") + 1);
-  const sibling = caller.replace(/_test(\.[mc]?[jt]sx?)$/, "$1");
+  const sibling = caller.replace(TEST, ".$1");
   const candidates = sibling !== caller ? [sibling] : [];
   // Only a plugins folder is searched further: importing arbitrary files could run them.
   if (!/\/domains\/[^/]+\/plugins\/$/.test(dir)) return await find(cls, candidates);
   try {
     for await (const e of Deno.readDir(new URL(dir))) {
       const url = dir + e.name;
-      if (!e.isFile || !/\.[mc]?[jt]sx?$/.test(e.name) || /(_test|\.test)\.[^.]+$/.test(e.name)) {
-        continue;
+      const rel = `domains/${dir.split("/domains/").at(-1)}${e.name}`;
+      if (e.isFile && MODULE.test(e.name) && pluginIdentity(rel) && url !== sibling) {
+        candidates.push(url);
       }
-      if (e.name.startsWith("_") || url === sibling) continue;
-      candidates.push(url);
     }
   } catch {
     // Not readable: only the sibling is tried.

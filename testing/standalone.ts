@@ -6,8 +6,11 @@ import type { DomainInfo, LogSink, Mode, StatusRegistry, ToolContext } from "@co
 
 /** One line a {@link recordingLog} kept. */
 export interface LogLine {
+  /** The sink method that was called. */
   level: "debug" | "info" | "warn" | "error";
+  /** The message as given. */
   message: string;
+  /** The structured properties, if any. */
   props?: Record<string, unknown>;
 }
 
@@ -28,9 +31,13 @@ const EMPTY_STATUS: StatusRegistry = {
 
 /** Options of {@link standaloneContext}. */
 export interface StandaloneOptions {
+  /** The project root (default `.`). */
   root?: string;
+  /** The mode the tool sees (default `test`). */
   mode?: Mode;
+  /** The domains the tool sees at setup (default none). */
   domains?: DomainInfo[];
+  /** Where the tool logs (default: nowhere). */
   log?: LogSink;
   /** The settings the tool reads through `ctx.env` (default: none set). */
   env?: Record<string, string | undefined>;

@@ -142,7 +142,7 @@ export function migrationFile(domain: string): string {
   ].join("\n");
 }
 
-/** A tool's public face: the instance the kernel discovers and the types plugins import. */
+/** A tool's public face: the class the kernel discovers and the type plugins import. */
 export function toolModFile(name: string): string {
   const p = pascal(name);
   return [
@@ -152,10 +152,10 @@ export function toolModFile(name: string): string {
     " * @example",
     " * ```ts",
     ` * import { BasePlugin } from "@core";`,
-    ` * import type { ${p}Tool } from "@tools/${name}/mod.ts";`,
+    ` * import type { ${p} } from "@tools/${name}/mod.ts";`,
     " *",
     ` * export default class Uses${p} extends BasePlugin {`,
-    ` *   constructor(private ${name}: ${p}Tool) {`,
+    ` *   constructor(private ${name}: ${p}) {`,
     " *     super();",
     " *   }",
     " *   override onBoot() {",
@@ -165,59 +165,78 @@ export function toolModFile(name: string): string {
     " * ```",
     " * @module",
     " */",
-    `import { ${p}ToolService } from "./${name}_tool.ts";`,
+    `import { ${p}Tool } from "./tool.ts";`,
     "",
-    `export { type ${p}Tool, ${p}ToolService } from "./${name}_tool.ts";`,
+    `export { ${p}Tool } from "./tool.ts";`,
+    `export type { ${p} } from "./types.ts";`,
     "",
-    "/** The tool instance the kernel discovers. */",
-    `const tool: ${p}ToolService = new ${p}ToolService();`,
-    "export default tool;",
+    "/** The tool class; the kernel makes one instance per kernel. */",
+    `export default ${p}Tool;`,
     "",
   ].join("\n");
 }
 
-/** The tool itself: the contract, with owned registrations released per plugin. */
-export function toolFile(name: string): string {
+/** The types plugins see. */
+export function toolTypesFile(name: string): string {
   const p = pascal(name);
   return [
     "/**",
-    ` * The \`${name}\` tool. Everything a plugin registers is recorded against it (an`,
-    " * OwnedRegistry), so that a reload switches at once and an unload removes exactly its part.",
+    ` * What a plugin holds when it asks for \`${name}\`.`,
     " * @module",
     " */",
-    `import { OwnedRegistry } from "@core/owned.ts";`,
-    `import type { LogSink, Owner, Tool, ToolContext } from "@core/types.ts";`,
     "",
-    `/** What a plugin receives when it asks for \`${name}\`. */`,
-    `export interface ${p}Tool {`,
+    `/** The \`${name}\` API a plugin receives; everything it registers is owned by the plugin. */`,
+    `export interface ${p} {`,
     "  /** Register `value` under `key`; it goes away with the plugin. */",
     "  register(key: string, value: unknown): void;",
     "  /** The live value under `key`, if any plugin registered one. */",
     "  lookup(key: string): unknown;",
     "}",
     "",
+  ].join("\n");
+}
+
+/** The tool itself: its lifecycle, with owned registrations released per plugin. */
+export function toolFile(name: string): string {
+  const p = pascal(name);
+  const env = `${name.toUpperCase()}_GREETING`;
+  return [
+    "/**",
+    ` * The \`${name}\` tool's lifecycle. Everything a plugin registers is recorded against it`,
+    " * (an OwnedRegistry), so that a reload switches at once and an unload removes exactly its part.",
+    " * @module",
+    " */",
+    `import { type LogSink, OwnedRegistry, type Owner, type Tool, type ToolContext } from "@core";`,
+    `import type { ${p} } from "./types.ts";`,
+    "",
     "interface Item {",
     "  key: string;",
     "  value: unknown;",
     "}",
     "",
-    `/** The \`${name}\` tool (one instance, shared by every plugin through {@link forOwner}). */`,
-    `export class ${p}ToolService implements Tool {`,
+    `/** The \`${name}\` tool; plugins receive its {@link ${p}} API through {@link ${p}Tool.forOwner}. */`,
+    `export class ${p}Tool implements Tool {`,
     `  readonly name = "${name}";`,
     `  readonly description = "TODO: one line saying what ${name} is for";`,
+    "  /** The settings this tool reads with `ctx.env` (reading any other throws). */",
+    "  readonly env = {",
+    `    ${env}: "TODO: what this setting does (default hello)",`,
+    "  } as const;",
     "  #items = new OwnedRegistry<Item>();",
     "  #log: LogSink | undefined;",
+    `  #greeting = "hello";`,
     "",
-    "  /** Open connections, read config. A throw marks this tool failed, and only it. */",
+    "  /** Open connections, read settings. A throw marks this tool failed, and only it. */",
     "  setup(ctx: ToolContext): void {",
     "    this.#log = ctx.log;",
-    `    this.#log.debug("${name} ready");`,
+    `    this.#greeting = ctx.env("${env}") ?? this.#greeting;`,
+    `    this.#log.debug(\`${name} ready (\${this.#greeting})\`);`,
     "  }",
     "",
     "  /** The per-plugin API: every registration is owned by `owner`. */",
-    `  forOwner(owner: Owner): ${p}Tool {`,
+    `  forOwner(owner: Owner): ${p} {`,
     "    return {",
-    "      register: (key, value) => this.#items.add(owner, { key, value }),",
+    "      register: (key, value) => void this.#items.add(owner, { key, value }),",
     "      lookup: (key) => this.lookup(key),",
     "    };",
     "  }",
@@ -262,10 +281,12 @@ export function toolTestFile(name: string): string {
   const p = pascal(name);
   return [
     `import assert from "node:assert/strict";`,
-    `import { ${p}ToolService } from "./${name}_tool.ts";`,
+    `import { standaloneContext } from "@microcore/testing/standalone.ts";`,
+    `import { ${p}Tool } from "./tool.ts";`,
     "",
     `Deno.test("${name}: registrations are owned, staged until activate, released", () => {`,
-    `  const tool = new ${p}ToolService();`,
+    `  const tool = new ${p}Tool();`,
+    `  tool.setup(standaloneContext({ env: { ${name.toUpperCase()}_GREETING: "hi" } }));`,
     `  const gen1 = { id: "d/p", generation: 1 };`,
     `  const gen2 = { id: "d/p", generation: 2 };`,
     `  tool.forOwner(gen1).register("k", 1);`,

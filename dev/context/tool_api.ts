@@ -109,7 +109,7 @@ export function apiOf(src: ApiSource, mod: DocNode): ToolApi | undefined {
 
 /**
  * The type a plugin declares for this tool: `constructor(private http: Http)` in the module's
- * examples, else `<Name>Tool` or `<Name>` when the module exports it.
+ * examples, else `<Name>` (the naming rule: the class is `<Name>Tool`) when the module exports it.
  */
 function guessType(tool: string, moduleDoc: DocNode, symbols: DocNode[]): string | undefined {
   const names = new Set(symbols.map((s) => s.name));
@@ -118,7 +118,7 @@ function guessType(tool: string, moduleDoc: DocNode, symbols: DocNode[]): string
   const re = new RegExp(`\\b${tool}\\??\\s*:\\s*([A-Z]\\w*)`, "g");
   for (const m of text.matchAll(re)) if (names.has(m[1])) return m[1];
   const pascal = tool.split(/[_-]/).map((w) => w[0].toUpperCase() + w.slice(1)).join("");
-  return [`${pascal}Tool`, pascal].find((n) => names.has(n));
+  return names.has(pascal) ? pascal : undefined;
 }
 
 interface RawMember {

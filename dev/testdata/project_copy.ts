@@ -1,7 +1,7 @@
 /** Test helper: a throwaway copy of this project, and a way to run `deno` inside it. */
+import { projectRoot as ROOT } from "@core";
 
 const SKIP = new Set([".git", "data", ".microcore", "dist", "e2e", "node_modules", "coverage"]);
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(/\/$/, "");
 
 /** A copy of the project in a temp folder, removed on dispose. */
 export interface ProjectCopy extends AsyncDisposable {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { standaloneContext } from "@microcore/testing";
+import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { Database } from "./database.ts";
 import { DbError, isDbError } from "./errors.ts";
 import { PostgresDriver } from "./postgres_driver.ts";

@@ -35,6 +35,7 @@ export class DbTool implements Tool {
   readonly description =
     "SQL database (SQLite embedded by default): query/queryOne/execute/executeMany/transaction " +
     "with $1 placeholders, per-domain migrations, typed DbError kinds";
+  /** The settings the tool reads through `ctx.env` in `setup`. */
   readonly env = {
     DB_DRIVER:
       "sqlite or postgres (default sqlite, or postgres when DATABASE_URL is a postgres:// URL)",
@@ -42,7 +43,8 @@ export class DbTool implements Tool {
       `the PostgreSQL server, postgres://user:pass@host:port/db (default ${DEFAULT_PG_URL})`,
     DB_SCHEMA: "PostgreSQL schema to work in (default the server's search_path)",
     DB_PATH: "SQLite file, relative to the data folder (default data/app.db; :memory: in tests)",
-  };
+  } as const;
+  /** Each domain's migrations: in dev, a new or changed one prepares its domain again. */
   readonly files = ["domains/*/migrations/*.sql"];
   readonly #options: DbToolOptions;
   #db: Database | undefined;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { DomainInfo } from "@core";
-import { recordingLog, standaloneContext } from "@microcore/testing";
+import { recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
 import { isDbError } from "./errors.ts";
 import { MigrationError } from "./migrations.ts";
 import { writeFiles } from "./test_helpers.ts";

@@ -180,7 +180,7 @@ export class NatsDriver implements BusDriver {
 
   /** Settles once every publish is confirmed and every group event acknowledged (or at close). */
   idle(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
+    if (this.pending === 0 || this.#closed) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 

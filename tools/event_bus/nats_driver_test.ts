@@ -6,15 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { connect } from "nats";
-import { recordingLog, standaloneContext } from "@microcore/testing";
+import { recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
 import { BusError } from "./errors.ts";
 import { EventBusTool } from "./tool.ts";
 import { NatsDriver } from "./nats_driver.ts";
 import { owner } from "./test_helpers.ts";
 import type { DeadLetter, Envelope } from "./types.ts";
 
-/** The server the tests use: the driver's default. */
-const URL = "nats://127.0.0.1:4222";
+/** The server the tests use: `NATS_URL`, else the driver's default. */
+const URL = Deno.env.get("NATS_URL") || "nats://127.0.0.1:4222";
 
 async function reachable(): Promise<boolean> {
   const u = new globalThis.URL(URL.split(",")[0].replace(/^nats:/, "http:"));

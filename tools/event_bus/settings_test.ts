@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { ToolContext } from "@core";
-import { standaloneContext } from "@microcore/testing";
+import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { InProcessDriver } from "./driver.ts";
 import { EventBusTool } from "./tool.ts";
 

@@ -3,7 +3,7 @@
  * @module
  */
 import type { LogSink, Owner } from "@core";
-import { type LogLine, recordingLog, standaloneContext } from "@microcore/testing";
+import { type LogLine, recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
 import { EventBusTool } from "./tool.ts";
 import type { EventBus } from "./types.ts";
 

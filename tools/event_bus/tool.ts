@@ -226,7 +226,6 @@ export class EventBusTool implements Tool {
     this.#s.state = "closed";
   }
 
-  /** Settles once nothing is queued or in flight (handlers may publish more meanwhile). */
   /**
    * Resolves once nothing is queued, running or waiting for a retry (handlers may publish
    * again: it waits for those too). For tests and scripts; shutdown uses it bounded.

@@ -45,8 +45,6 @@ export class Dispatcher {
   /** The kernel's error locator (user file and line, hot-reload copies mapped back). */
   #errorInfo: ToolContext["errorInfo"] | undefined;
   #table = new RouteTable([], -1);
-  /** Route tables built so far: one per change of the route set that a request then saw. */
-  tableBuilds = 0;
   readonly #routes: OwnedRegistry<RouteDef>;
   readonly #all: Generation;
 
@@ -82,7 +80,6 @@ export class Dispatcher {
 
     if (this.#routes.version !== this.#table.version) {
       this.#table = new RouteTable(this.#routes.live(), this.#routes.version);
-      this.tableBuilds++;
     }
     const origin = this.cors ? req.headers.get("origin") : null;
 

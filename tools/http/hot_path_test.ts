@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import type { LogSink } from "@core";
-import { recordingLog, standaloneContext } from "@microcore/testing";
+import { recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
 import { owner } from "./test_helpers.ts";
 import { HttpTool } from "./tool.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { LogSink } from "@core";
-import { type LogLine, standaloneContext } from "@microcore/testing";
+import { type LogLine, standaloneContext } from "@microcore/testing/standalone.ts";
 import { HttpError } from "./errors.ts";
 import { call, owner } from "./test_helpers.ts";
 import { HttpTool } from "./tool.ts";

@@ -66,7 +66,11 @@ export class RouteTable {
   readonly #router: Router<RouteDef>;
   readonly size: number;
 
+  /** Tables built in this process (compiling routes is the costly part: tests count it). */
+  static builds = 0;
+
   constructor(routes: readonly RouteDef[], readonly version: number) {
+    RouteTable.builds++;
     this.#router = new SmartRouter<RouteDef>({
       routers: [new RegExpRouter(), new TrieRouter()],
     });

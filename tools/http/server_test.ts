@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { recordingLog, standaloneContext } from "@microcore/testing";
+import { recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
 import { owner } from "./test_helpers.ts";
 import { HttpTool } from "./tool.ts";
 

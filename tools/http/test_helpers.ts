@@ -3,7 +3,7 @@
  * @module
  */
 import type { Owner } from "@core";
-import { type LogLine, recordingLog, standaloneContext } from "@microcore/testing";
+import { type LogLine, recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
 import { HttpTool } from "./tool.ts";
 
 /** An owner for tests: `<domain>/<name>` with a file path. */

@@ -221,12 +221,7 @@ export class HttpTool implements Tool {
   /** Where it listens, how many plugin routes are live, how many requests are in flight. */
   describe(): Record<string, unknown> {
     const routes = this.#routes.live().filter((r) => r.kind !== "builtin").length;
-    return {
-      listening: this.#url ?? null,
-      routes,
-      inflight: this.#gens.all.inflight,
-      routeTableBuilds: this.#dispatch.tableBuilds,
-    };
+    return { listening: this.#url ?? null, routes, inflight: this.#gens.all.inflight };
   }
 
   /** Stop accepting, close streams and sockets, wait (bounded) for requests in flight. */
@@ -276,7 +271,8 @@ export class HttpTool implements Tool {
       key,
       docPath: def.kind === "static" ? def.path.replace(/\/\*$/, "") || "/" : docPath(def.path),
     };
-    this.#routes.add(owner, route);
+    // A generation already replaced or released registers nothing: forget its bookkeeping too.
+    if (!this.#routes.add(owner, route)) route.gen.release();
   }
 
   /** Releases the generations of routes that went away: their streams and sockets close. */

@@ -45,6 +45,7 @@ function renderMessage(record: LogRecord): string {
 export class LoggerTool implements Tool {
   readonly name = "logger";
   readonly description = "Structured logging (LogTape): colour lines in dev, JSON lines in start";
+  /** The settings the tool reads through `ctx.env` in `setup`. */
   readonly env = {
     LOG_LEVEL:
       "minimum level: debug, info, warning (or warn), error (default info; silent in test mode)",

@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
 import type { LogSink, Mode } from "@core";
-import { standaloneContext } from "@microcore/testing";
+import { standaloneContext } from "@microcore/testing/standalone.ts";
 import defaultTool, { type LogEntry, LoggerTool, prettyLine } from "./mod.ts";
 
 const kernel = { id: "kernel", generation: 0 };

@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { standaloneContext } from "@microcore/testing";
+import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { RedisDriver } from "./redis_driver.ts";
 import { State } from "./store.ts";
 import { StateTool } from "./tool.ts";

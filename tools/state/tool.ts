@@ -28,6 +28,7 @@ export class StateTool implements Tool {
   readonly name = "state";
   readonly description =
     "Volatile shared key-value state (counters, caches, rate windows); memory or Redis";
+  /** The settings the tool reads through `ctx.env` in `setup`. */
   readonly env = {
     STATE_DRIVER: "where state lives: memory (this process) or redis (default memory)",
     REDIS_URL: `the Redis server when STATE_DRIVER=redis (default ${DEFAULT_REDIS_URL})`,

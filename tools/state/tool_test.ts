@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { standaloneContext } from "@microcore/testing";
+import { standaloneContext } from "@microcore/testing/standalone.ts";
 import defaultTool, { State, StateTool } from "./mod.ts";
 
 describe("state tool", () => {
