@@ -28,6 +28,12 @@ export function isCompiled(args = Deno.args, mainModule = Deno.mainModule): bool
   return args.includes(COMPILED_FLAG) || /\/deno-compile-[^/]+\//.test(mainModule);
 }
 
+/** The environment variables the process itself reads (tools declare theirs in `Tool.env`). */
+export const PROCESS_ENV: Readonly<Record<string, string>> = {
+  SHUTDOWN_TIMEOUT_MS: "longest wait for in-flight work at shutdown, per step (default 10000)",
+  ALLOW_FAILED_TOOLS: "1 to serve in start mode even when a tool failed (default: exit 1)",
+};
+
 /** A running app: its kernel, and the one way to stop it. */
 export class App {
   readonly kernel: Kernel;

@@ -43,6 +43,12 @@ export interface HotReloadOptions {
 const CODE = /\.(ts|tsx|js|jsx|mts|mjs|json)$/;
 const IGNORED = /(^|\/)(\.[^/]*|[^/]*~|[^/]*\.sw[a-z]|4913|node_modules)(\/|$)/;
 
+/** The environment variables dev mode reads (`dev/main.ts`), beside the process's and the tools'. */
+export const DEV_ENV: Readonly<Record<string, string>> = {
+  HOT_RELOAD_MAX_RELOADS: "reloads before dev restarts the process (default 1000)",
+  HOT_RELOAD_HEAP_MB: "heap growth (MiB) before dev restarts the process (default 512)",
+};
+
 /** The folders whose code the running process is made of: a change there needs a restart. */
 const RUNTIME_DIRS = ["core", "tools", "dev"];
 /** Top-level files whose change needs a restart. */

@@ -12,6 +12,8 @@ import {
   readToolApis,
   type ToolApi,
 } from "./tool_api.ts";
+import { PROCESS_ENV } from "../../main.ts";
+import { DEV_ENV } from "../hot_reload.ts";
 import { compactSchema, type JsonSchema } from "./schema.ts";
 
 /** A route a plugin registered. */
@@ -73,6 +75,8 @@ export interface ContextModel {
   testExample?: SourceFile;
   tasks: [string, string][];
   permissions: [string, string][];
+  /** Environment variables the process and dev mode read (the tools' are under each tool). */
+  processEnv: [string, string][];
 }
 
 /** Options of {@link collect}. */
@@ -166,6 +170,7 @@ export async function collect(kernel: Kernel, opts: CollectOptions = {}): Promis
     testExample: await pickTest(root, domainNames),
     tasks,
     permissions,
+    processEnv: Object.entries({ ...PROCESS_ENV, ...DEV_ENV }),
   };
 }
 

@@ -182,6 +182,14 @@ function tasks(m: ContextModel): string[] {
     for (const [k, v] of m.permissions) out.push(`- \`${k}\`: ${v}`);
     out.push("");
   }
+  if (m.processEnv.length) {
+    out.push(
+      "Settings of the process (each tool's are under the tool; plugins read theirs with `config`):",
+      "",
+    );
+    for (const [k, v] of m.processEnv) out.push(`- \`${k}\`: ${v}`);
+    out.push("");
+  }
   return out;
 }
 
