@@ -303,3 +303,17 @@ Deno.test("logging: the tool with logFor is set up first; the kernel and later t
   deepEqual(consoleLines, [], "nothing went to the fallback sink after the logger was up");
   await k.shutdown();
 });
+
+Deno.test("timeouts: a hook that takes a while but finishes in time succeeds", async () => {
+  await using p = await tempProject({
+    "tools/alpha/mod.ts": recordingTool("alpha"),
+    "domains/d/plugins/slow.ts": `
+      export default class { constructor(alpha) { this.a = alpha; }
+        async onBoot() { await new Promise((r) => setTimeout(r, 30)); this.a.add("slow"); } }`,
+  });
+  const k = new Kernel({ root: p.root, mode: "test", log: quiet, hookTimeoutMs: 2_000 });
+  await k.boot();
+  equal(k.status.get("plugin", "d/slow")!.state, "ready");
+  deepEqual((k.tools.get("alpha") as unknown as Reg).reg.live(), ["slow"]);
+  await k.shutdown(1000);
+});
