@@ -227,13 +227,22 @@ async function patchHtml(path: string, report: Report) {
 
 async function strykerArgs(configFile: string): Promise<string[]> {
   const local = await Deno.stat(STRYKER_LOCAL).then(() => true, () => false);
-  return local
-    ? ["run", ...STRYKER_PERMISSIONS, "--no-lock", STRYKER_LOCAL, "run", configFile]
-    : ["run", ...STRYKER_PERMISSIONS, `--lock=${MUTATE_DIR}/stryker.lock`, STRYKER_NPM, "run", configFile];
+  return local ? ["run", ...STRYKER_PERMISSIONS, "--no-lock", STRYKER_LOCAL, "run", configFile] : [
+    "run",
+    ...STRYKER_PERMISSIONS,
+    `--lock=${MUTATE_DIR}/stryker.lock`,
+    STRYKER_NPM,
+    "run",
+    configFile,
+  ];
 }
 
 async function run(g: Group, o: Options): Promise<boolean> {
-  const slug = g.folder.replaceAll("/", "-");
+  // One report folder per target: the folder's, or one per set of files (`core-kernel.ts`).
+  const files = g.mutate.every((m) => m.startsWith("!") || m.endsWith("/**/*.ts"))
+    ? []
+    : g.mutate.map((m) => m.slice(g.folder.length + 1).replace(/[:/]/g, "_"));
+  const slug = [g.folder.replaceAll("/", "-"), ...files].join("-");
   const dir = `${REPORTS}/${slug}`;
   const rel = `mutate/reports/${slug}`;
   await Deno.mkdir(dir, { recursive: true });
@@ -281,7 +290,7 @@ async function run(g: Group, o: Options): Promise<boolean> {
     disableTypeChecks: `${g.folder}/**/*.ts`,
     commandRunner: { command },
     concurrency: o.concurrency,
-    tempDirName: `mutate/.tmp/${slug}`, // one per folder: runs of two folders may overlap
+    tempDirName: `mutate/.tmp/${slug}-${Deno.pid}`, // one per run: runs may overlap
     incremental: o.incremental,
     incrementalFile: `${rel}/incremental.json`,
     jsonReporter: { fileName: `${rel}/mutation.json` },
