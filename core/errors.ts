@@ -27,7 +27,7 @@ export function didYouMean(name: string, candidates: Iterable<string>): string |
     const d = distance(name.toLowerCase(), c.toLowerCase());
     if (d < bestD) [best, bestD] = [c, d];
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  return bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
 /** ANSI colour codes, which Deno puts inside some error messages (module-not-found…). */
@@ -52,9 +52,9 @@ export function errorInfo(
   const stack = e.stack?.replace(ANSI, "");
   const prefix = `file://${root.endsWith("/") ? root : root + "/"}`;
   const frames: { file: string; line: number; column: number }[] = [];
-  for (const m of `${message}\n${stack ?? ""}`.matchAll(/file:\/\/[^\s)'"]+?:(\d+):(\d+)/g)) {
+  for (const m of `${message}\n${stack}`.matchAll(/file:\/\/[^\s)'"]+?:(\d+):(\d+)/g)) {
     const url = m[0].slice(0, m[0].length - m[1].length - m[2].length - 2);
-    const path = rewrite(decodeURIComponent(url)).replace(/\?.*$/, "");
+    const path = rewrite(decodeURIComponent(url)).split("?")[0];
     if (path.startsWith(prefix) && !path.includes("/node_modules/")) {
       frames.push({ file: path.slice(prefix.length), line: Number(m[1]), column: Number(m[2]) });
     }
@@ -71,7 +71,7 @@ export function errorInfo(
 }
 
 function rewriteText(text: string, rewrite: (p: string) => string): string {
-  return text.replace(/file:\/\/[^\s)'"]+?(?=:\d+:\d+|[\s)'"]|$)/g, (u) => rewrite(u));
+  return text.replace(/file:\/\/[^\s)'"]+?(?=:\d+:\d|[\s)'"]|$)/g, (u) => rewrite(u));
 }
 
 /** `file:line:col` for a log line, or just the message. */

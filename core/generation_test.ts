@@ -23,7 +23,7 @@ Deno.test("generations: in-flight work per owner generation; idle resolves at ze
   equal(g.inflight, 0);
 });
 
-Deno.test("generations: release closes that owner's streams only, and forgets it once idle", async () => {
+Deno.test("generations: release closes that owner's streams only, and forgets it once idle", () => {
   const gens = new Generations();
   const closed: string[] = [];
   const a1 = gens.of(owner("d/a", 1));
@@ -78,4 +78,48 @@ Deno.test("generations: closeAll closes every open stream (at shutdown), all cou
   gens.closeAll();
   deepEqual(closed.sort(), ["d/a", "d/b"]);
   equal(gens.all.inflight, 0);
+});
+
+Deno.test("generations: idle resolves at once when nothing is in flight", async () => {
+  const g = new Generations().of(owner("d/a"));
+  let idle = false;
+  g.idle().then(() => idle = true);
+  await tick();
+  equal(idle, true, "never begun");
+  g.begin();
+  g.end();
+  idle = false;
+  g.idle().then(() => idle = true);
+  await tick();
+  equal(idle, true, "begun and ended");
+});
+
+Deno.test("generations: a live generation stays known however often it goes idle", () => {
+  const gens = new Generations();
+  const g = gens.of(owner("d/a"));
+  g.closers.add(() => {});
+  g.begin();
+  g.end();
+  equal(gens.of(owner("d/a")), g, "same generation, its open streams still tracked");
+  equal(g.closers.size, 1);
+});
+
+Deno.test("generations: releasing an idle generation forgets it at once", () => {
+  const gens = new Generations();
+  const g = gens.of(owner("d/a"));
+  gens.release("d/a", 1);
+  equal(g.released, true);
+  const again = gens.of(owner("d/a"));
+  equal(again === g, false, "a fresh one");
+  equal(again.released, false);
+});
+
+Deno.test("generations: a released generation going idle late never drops its successor", () => {
+  const gens = new Generations();
+  const old = gens.of(owner("d/a"));
+  gens.release("d/a"); // idle: forgotten at once
+  const next = gens.of(owner("d/a")); // same key, new object
+  old.begin(); // a straggler of the old object (a stream closing late)
+  old.end();
+  equal(gens.of(owner("d/a")), next);
 });

@@ -58,10 +58,10 @@ function fromObjectPattern(pattern: Node): Wanted[] {
 }
 
 function constructorOf(source: string): Node | undefined {
-  const ast = parseExpressionAt(`(${source})`, 0, { ecmaVersion: "latest", sourceType: "module" });
-  const cls = ast.type === "ParenthesizedExpression" ? ast.expression : ast;
+  // In parentheses a class declaration parses as an expression (acorn returns the class itself).
+  const cls = parseExpressionAt(`(${source})`, 0, { ecmaVersion: "latest", sourceType: "module" });
   if (cls.type !== "ClassExpression") throw new InjectionError("the default export is not a class");
-  return cls.body.body.find((m: Node) => m.type === "MethodDefinition" && m.kind === "constructor");
+  return cls.body.body.find((m: Node) => m.kind === "constructor"); // only a constructor has it
 }
 
 /**

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import { deepEqual as assertEquals, ok } from "node:assert/strict";
 import { InjectionError, readInjection } from "./inject.ts";
 import * as sig from "./testdata/signatures.ts";
 
@@ -50,10 +50,6 @@ Deno.test("inject: multi-line signature with blank lines, and a method named 'co
   assertEquals(names(sig.MultiLine), ["http", "db", "logger"]);
 });
 
-Deno.test("inject: a rest parameter is refused with a clear error", () => {
-  assertThrows(() => readInjection(sig.RestParams), InjectionError);
-});
-
 Deno.test("inject: anonymous classes and class expressions", () => {
   const Anon = class {
     constructor(a: unknown, /* x */ b: unknown) {
@@ -61,4 +57,141 @@ Deno.test("inject: anonymous classes and class expressions", () => {
     }
   };
   assertEquals(names(Anon), ["a", "b"]);
+});
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+type Ctor = Parameters<typeof readInjection>[0];
+
+/** The InjectionError `cls` is refused with. */
+function refusal(cls: Ctor): string {
+  try {
+    readInjection(cls);
+  } catch (err) {
+    ok(err instanceof InjectionError);
+    assertEquals(err.name, "InjectionError");
+    return err.message;
+  }
+  throw new Error("not refused");
+}
+
+const UNSUPPORTED = "name each tool, e.g. constructor(http, db) or constructor({ http, db })";
+
+Deno.test("inject: a parameter that names no tool (rest, array) is refused, saying what to write instead", () => {
+  assertEquals(
+    refusal(sig.RestParams),
+    `unsupported constructor parameter (RestElement); ${UNSUPPORTED}`,
+  );
+  class ArrayParam {
+    constructor([http, db]: Any[]) {
+      void http, db;
+    }
+  }
+  assertEquals(
+    refusal(ArrayParam),
+    `unsupported constructor parameter (ArrayPattern); ${UNSUPPORTED}`,
+  );
+  class ArrayWithDefault {
+    constructor([http]: Any[] = []) {
+      void http;
+    }
+  }
+  assertEquals(
+    refusal(ArrayWithDefault),
+    `unsupported constructor parameter (AssignmentPattern); ${UNSUPPORTED}`,
+  );
+});
+
+Deno.test("inject: the object form is one parameter; beside others it is refused", () => {
+  class ObjectThenMore {
+    constructor({ http }: Any, db: Any) {
+      void http, db;
+    }
+  }
+  assertEquals(
+    refusal(ObjectThenMore),
+    `unsupported constructor parameter (ObjectPattern); ${UNSUPPORTED}`,
+  );
+  class DefaultedObjectThenMore {
+    constructor({ http }: Any = {}, db: Any) {
+      void http, db;
+    }
+  }
+  assertEquals(
+    refusal(DefaultedObjectThenMore),
+    `unsupported constructor parameter (AssignmentPattern); ${UNSUPPORTED}`,
+  );
+});
+
+Deno.test("inject: object form: a rest element or a computed key names no tool", () => {
+  class ObjectRest {
+    constructor({ http, ...rest }: Any) {
+      void http, rest;
+    }
+  }
+  assertEquals(refusal(ObjectRest), "a rest element (...rest) cannot name tools; list each tool");
+  const key = "http";
+  class Computed {
+    constructor({ [key]: http }: Any) {
+      void http;
+    }
+  }
+  const computed = "computed property names cannot name tools; list each tool";
+  assertEquals(refusal(Computed), computed);
+  class NumericKey {
+    constructor({ 0: http }: Any) {
+      void http;
+    }
+  }
+  assertEquals(refusal(NumericKey), computed);
+});
+
+Deno.test("inject: object form: quoted keys, renamed and defaulted properties", () => {
+  class Mixed {
+    constructor({ "event_bus": bus, http: server, db = null }: Any) {
+      void bus, server, db;
+    }
+  }
+  assertEquals(readInjection(Mixed), {
+    style: "object",
+    wants: [
+      { name: "event_bus", optional: false },
+      { name: "http", optional: false },
+      { name: "db", optional: true },
+    ],
+  });
+  assertEquals(readInjection(sig.DestructuredWithDefaults), {
+    style: "object",
+    wants: [{ name: "http", optional: true }, { name: "state", optional: true }],
+  });
+});
+
+Deno.test("inject: one defaulted positional tool is optional, not an object", () => {
+  class OneOptional {
+    constructor(cache: Any = new Map()) {
+      void cache;
+    }
+  }
+  assertEquals(readInjection(OneOptional), {
+    style: "positional",
+    wants: [{ name: "cache", optional: true }],
+  });
+});
+
+Deno.test("inject: a constructor may use module syntax (import.meta)", () => {
+  class UsesImportMeta {
+    dir: string | undefined;
+    constructor(http: Any) {
+      this.dir = import.meta.dirname;
+      void http;
+    }
+  }
+  assertEquals(names(UsesImportMeta), ["http"]);
+});
+
+Deno.test("inject: a function that is not a class is refused", () => {
+  function Legacy(this: Any, http: Any) {
+    this.http = http;
+  }
+  assertEquals(refusal(Legacy as unknown as Ctor), "the default export is not a class");
 });

@@ -41,9 +41,9 @@ export class OwnedRegistry<T> {
   /** Remove one item; returns whether it was there. */
   remove(owner: Owner, item: T): boolean {
     const slot = this.#slots.get(owner.id)?.get(owner.generation);
-    const i = slot?.items.indexOf(item) ?? -1;
-    if (!slot || i < 0) return false;
-    slot.items.splice(i, 1);
+    const i = slot ? slot.items.indexOf(item) : -1;
+    if (i < 0) return false;
+    slot!.items.splice(i, 1);
     if (this.#live.get(owner.id) === owner.generation) this.#changed();
     return true;
   }
@@ -68,18 +68,18 @@ export class OwnedRegistry<T> {
   release(ownerId: string, generation?: number): T[] {
     const gens = this.#slots.get(ownerId);
     const newest = Math.max(0, this.#live.get(ownerId) ?? 0, ...(gens?.keys() ?? []));
-    this.#retire(ownerId, generation === undefined ? newest : undefined, generation);
-    if (!gens) return [];
+    this.#retire(ownerId, generation === undefined ? newest : 0, generation);
     const dropped: T[] = [];
-    for (const [gen, slot] of gens) {
+    for (const [gen, slot] of gens ?? []) {
       if (generation === undefined || gen === generation) {
         dropped.push(...slot.items);
-        gens.delete(gen);
+        gens!.delete(gen);
       }
     }
-    if (gens.size === 0) this.#slots.delete(ownerId);
+    if (gens?.size === 0) this.#slots.delete(ownerId);
     const liveGen = this.#live.get(ownerId);
-    if (generation === undefined || liveGen === generation) {
+    // Live even with nothing registered (activated before any add): no longer live once released.
+    if (liveGen !== undefined && (generation === undefined || liveGen === generation)) {
       this.#live.delete(ownerId);
       this.#changed();
     }
@@ -88,22 +88,15 @@ export class OwnedRegistry<T> {
 
   /** Every live item, in registration order of owners. */
   live(): readonly T[] {
-    if (!this.#liveCache) {
-      const out: T[] = [];
-      for (const [id, gen] of this.#live) {
-        const slot = this.#slots.get(id)?.get(gen);
-        if (slot) out.push(...slot.items);
-      }
-      this.#liveCache = out;
-    }
-    return this.#liveCache;
+    return this.#liveCache ??= [...this.#live].flatMap(([id, gen]) =>
+      this.#slots.get(id)?.get(gen)?.items ?? []
+    );
   }
 
   /** Items of one generation (live or staged). */
   itemsOf(ownerId: string, generation?: number): readonly T[] {
-    const gens = this.#slots.get(ownerId);
-    const gen = generation ?? this.#live.get(ownerId);
-    return (gen === undefined ? undefined : gens?.get(gen)?.items) ?? [];
+    const gen = generation ?? this.#live.get(ownerId); // none live: undefined, no slot's key
+    return this.#slots.get(ownerId)?.get(gen!)?.items ?? [];
   }
 
   /** Every (owner, item) pair, live or staged, for conflict checks. */
@@ -125,14 +118,14 @@ export class OwnedRegistry<T> {
     return n;
   }
 
-  /** Generations of each id that may not register again: all up to `floor`, and `gens`. */
+  /** Generations of each id that may not register again: all up to `floor` (≥ 0), and `gens`. */
   #retired = new Map<string, { floor: number; gens: Set<number> }>();
 
-  #retire(id: string, floor?: number, generation?: number): void {
+  #retire(id: string, floor: number, generation = 0): void {
     let r = this.#retired.get(id);
     if (!r) this.#retired.set(id, r = { floor: 0, gens: new Set() });
-    if (floor !== undefined) r.floor = Math.max(r.floor, floor);
-    if (generation !== undefined) r.gens.add(generation);
+    r.floor = Math.max(r.floor, floor);
+    r.gens.add(generation); // the default, 0, is ≤ any floor: pruned at once
     for (const g of r.gens) if (g <= r.floor) r.gens.delete(g);
   }
 
