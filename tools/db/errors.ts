@@ -69,13 +69,14 @@ export class DbError extends Error {
 
   constructor(message: string, init: DbErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    // The fields are own properties either way (class fields): an absent detail is undefined.
     this.kind = init.kind;
-    if (init.table !== undefined) this.table = init.table;
-    if (init.column !== undefined) this.column = init.column;
-    if (init.columns !== undefined) this.columns = init.columns;
-    if (init.constraint !== undefined) this.constraint = init.constraint;
-    if (init.code !== undefined) this.code = init.code;
-    if (init.sql !== undefined) this.sql = init.sql;
+    this.table = init.table;
+    this.column = init.column;
+    this.columns = init.columns;
+    this.constraint = init.constraint;
+    this.code = init.code;
+    this.sql = init.sql;
   }
 }
 
@@ -88,9 +89,12 @@ export function isDbError(e: unknown, kind?: DbErrorKind): e is DbError {
 const WRITE_TARGET =
   /^\s*(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+["`[]?([\w.]+)/i;
 
+/** Comments (and the blanks around them) before the statement. */
+const LEADING_COMMENTS = /^(?:\s*(?:--[^\n]*\n|\/\*[\s\S]*?\*\/))*/;
+
 /** The table an INSERT/UPDATE/DELETE writes to, for errors whose engine message omits it. */
 export function writeTarget(sql: string | undefined): string | undefined {
   if (!sql) return undefined;
-  const m = WRITE_TARGET.exec(sql.replace(/^\s*(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)*/, ""));
+  const m = WRITE_TARGET.exec(sql.replace(LEADING_COMMENTS, ""));
   return m?.[1];
 }

@@ -24,9 +24,4 @@ export class Gate {
     if (next) next();
     else this.locked = false;
   }
-
-  /** Callers waiting for the gate. */
-  get waiting(): number {
-    return this.#queue.length;
-  }
 }

@@ -48,7 +48,6 @@ const STATES: Record<string, DbErrorKind> = {
   "40001": "serialization_failure",
   "40P01": "serialization_failure",
   "55P03": "busy",
-  "25P02": "unknown",
   "08000": "connection",
   "08003": "connection",
   "08006": "connection",
@@ -67,12 +66,10 @@ export function pgError(e: unknown, sql?: string): DbError {
     detail?: string;
   };
   const message = String(x?.message ?? e);
-  let kind: DbErrorKind = (x?.code && STATES[x.code]) || "unknown";
-  if (
-    kind === "unknown" && /ECONNREFUSED|CONNECTION_(?:CLOSED|ENDED|DESTROYED)/.test(String(x?.code))
-  ) {
-    kind = "connection";
-  }
+  const kind: DbErrorKind = (x?.code && STATES[x.code]) ||
+    (/ECONNREFUSED|CONNECTION_(?:CLOSED|ENDED|DESTROYED)/.test(String(x?.code))
+      ? "connection"
+      : "unknown");
   let column = x?.column_name;
   let columns: string[] | undefined;
   const key = x?.detail && /^Key \(([^)]+)\)/.exec(x.detail);

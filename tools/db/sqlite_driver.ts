@@ -40,6 +40,7 @@ function convert(v: SqlValue): BindValue {
 
 /** Bind values as node:sqlite accepts them; copies only when a value needs converting. */
 function bindable(params: Params): BindValue[] {
+  // Stryker disable next-line EqualityOperator: params[length] is undefined, which converts a copy of the same values
   for (let i = 0; i < params.length; i++) {
     if (needsConversion(params[i])) return params.map(convert);
   }
@@ -269,16 +270,13 @@ export function toDbError(e: unknown, sql?: string): DbError {
     if (m) {
       const parts = m[1].split(".");
       init.column = parts.pop();
-      if (parts.length) init.table = parts.pop();
+      init.table = parts.pop(); // undefined when the column is not qualified
     } else {
       const m2 = /table (\S+) has no column named (\S+)/.exec(message);
       if (m2) [init.table, init.column] = [m2[1], m2[2]];
     }
   }
-  if (
-    init.table === undefined && (kind === "foreign_key_violation" || kind === "check_violation")
-  ) {
-    init.table = writeTarget(sql);
-  }
+  // SQLite names no table for these: read it from the statement.
+  if (kind === "foreign_key_violation" || kind === "check_violation") init.table = writeTarget(sql);
   return new DbError(message, init);
 }

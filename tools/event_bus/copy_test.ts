@@ -57,3 +57,68 @@ Deno.test("copy: only own enumerable string keys, as structuredClone", () => {
     delete proto.polluted;
   }
 });
+
+const isCloneError = (e: unknown) => e instanceof DOMException && e.name === "DataCloneError";
+
+Deno.test("copy: primitives are themselves; symbols and functions anywhere are refused", () => {
+  for (const v of [1, "s", true, null, undefined, 2n]) assert.equal(frozenCopy(v), v);
+  for (const v of [1, "s", null, undefined]) assert.ok(isShareable(v));
+  assert.throws(() => frozenCopy(Symbol("s")), isCloneError);
+  assert.throws(() => frozenCopy({ s: Symbol("s") }), isCloneError);
+  assert.throws(() => frozenCopy([1, Symbol("s")]), isCloneError);
+  assert.throws(() => frozenCopy([() => 1]), isCloneError);
+  assert.throws(() => frozenCopy([[{ f: () => 1 }]]), isCloneError);
+});
+
+Deno.test("copy: arrays are copied and frozen element by element", () => {
+  const src = [1, "a", null, [2, { b: 3 }], { c: [4] }];
+  const out = frozenCopy(src);
+  assert.deepEqual(out, src);
+  assert.ok(Array.isArray(out) && Object.isFrozen(out) && Object.isFrozen(out[3]));
+  assert.ok(Object.isFrozen((out[3] as unknown[])[1]) && Object.isFrozen(out[4]));
+  assert.notEqual(out[4], src[4]);
+  assert.ok(isShareable(out));
+});
+
+Deno.test("copy: a non-plain value anywhere inside makes the whole copy a clone", () => {
+  for (const src of [[1, new Date(0)], { a: [new Map()] }, { a: { b: new Uint8Array(1) } }]) {
+    const out = frozenCopy(src);
+    assert.deepEqual(out, src);
+    assert.notEqual(out, src);
+    assert.ok(!Object.isFrozen(out) && !isShareable(out), "a private clone, not frozen");
+  }
+  class List extends Array {}
+  const list = frozenCopy(List.from([1]));
+  assert.ok(!Object.isFrozen(list), "an Array subclass is not plain data");
+});
+
+Deno.test("copy: objects without a prototype are plain data", () => {
+  const src = Object.assign(Object.create(null), { a: { b: 1 } });
+  const out = frozenCopy(src);
+  assert.deepEqual({ ...out }, { a: { b: 1 } });
+  assert.ok(Object.isFrozen(out) && Object.isFrozen(out.a));
+});
+
+Deno.test("copy: 200 levels deep are still frozen; deeper is cloned (maybe a cycle)", () => {
+  const chain = (levels: number) => {
+    let v: Record<string, unknown> = {};
+    for (let i = 1; i < levels; i++) v = { v };
+    return v;
+  };
+  const deepest = (v: Record<string, unknown>) => {
+    while (v.v) v = v.v as Record<string, unknown>;
+    return v;
+  };
+  const ok = frozenCopy(chain(201));
+  assert.ok(Object.isFrozen(ok) && Object.isFrozen(deepest(ok)));
+  const deep = frozenCopy(chain(202));
+  assert.ok(!Object.isFrozen(deep) && !Object.isFrozen(deepest(deep)));
+  assert.deepEqual(deep, chain(202));
+  const arrays = (levels: number) => {
+    let v: unknown[] = [];
+    for (let i = 1; i < levels; i++) v = [v];
+    return v;
+  };
+  assert.ok(Object.isFrozen(frozenCopy(arrays(201))));
+  assert.ok(!Object.isFrozen(frozenCopy(arrays(202))));
+});

@@ -21,3 +21,32 @@ Deno.test("deadlines: fire in time order, deleted ones never fire, clear cancels
   dl.clear(); // the sanitizer fails this test if the 60 s timer survived
   assert.equal(dl.size, 0);
 });
+
+Deno.test("deadlines: fireAll fires what is pending at once; later deadlines still fire", async () => {
+  const dl = new Deadlines();
+  const fired: string[] = [];
+  dl.add(1, () => fired.push("a"));
+  dl.add(60_000, () => fired.push("b"));
+  dl.fireAll();
+  assert.deepEqual(fired, ["a", "b"]);
+  assert.equal(dl.size, 0);
+  dl.add(10, () => fired.push("c"));
+  await sleep(30);
+  assert.deepEqual(fired, ["a", "b", "c"], "the timer is armed again after fireAll");
+  dl.add(5, () => fired.push("d"));
+  dl.add(15, () => fired.push("e"));
+  await sleep(40);
+  assert.deepEqual(fired, ["a", "b", "c", "d", "e"], "one sweep re-arms for the next");
+  assert.equal(dl.size, 0);
+});
+
+Deno.test("deadlines: nothing fires before its time", async () => {
+  const dl = new Deadlines();
+  const t0 = performance.now();
+  let at = 0;
+  dl.add(25, () => at = performance.now() - t0);
+  await sleep(10);
+  assert.equal(at, 0);
+  await sleep(40);
+  assert.ok(at >= 24, `fired after ${at} ms`);
+});

@@ -46,3 +46,58 @@ Deno.test("pattern: invalid names and patterns are rejected with invalid_name", 
     assert.throws(() => compilePattern(bad), BusError);
   }
 });
+
+const more: [string, string, boolean][] = [
+  ["a.*.c", "a.b.c", true],
+  ["a.*.c", "a.b.d", false],
+  ["a.*.c", "x.b.c", false],
+  ["*.*", "a.b", true],
+  ["**.a", "a.b", false],
+  ["**.b.*", "b.c", true],
+  ["**.b.*", "x.y.b.c", true],
+  ["**.b.*", "x.b", false],
+  ["a.**.**.b", "a.b", true],
+  ["a.**.b.**", "a.x.b", true],
+  ["a.**.b.c", "a.b.x", false],
+  ["a.#", "a", true],
+  ["#", "x.y", true],
+  ["a.*.**", "b.c", false],
+  ["a.b.**", "a.c.d", false],
+  ["**.x.y", "x.y.z", false],
+  ["a.**", "ab", false],
+];
+
+Deno.test("pattern: segment by segment, with ** anywhere", () => {
+  for (const [p, n, want] of more) {
+    assert.equal(compilePattern(p)(n), want, `${p} vs ${n}`);
+  }
+});
+
+Deno.test("pattern: the exact messages of invalid names and patterns", () => {
+  const message = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      assert.ok(e instanceof BusError && e.code === "invalid_name");
+      return e.message;
+    }
+    assert.fail("no error");
+  };
+  assert.equal(message(() => assertName("")), "event name must be a non-empty string, got ");
+  assert.equal(
+    message(() => assertName(7 as unknown as string)),
+    "event name must be a non-empty string, got 7",
+  );
+  assert.equal(
+    message(() => assertName("a.*.b")),
+    'invalid event name "a.*.b": segments must be non-empty and without wildcards',
+  );
+  assert.equal(message(() => compilePattern("")), "pattern must be a non-empty string, got ");
+  assert.equal(
+    message(() => compilePattern(undefined as unknown as string)),
+    "pattern must be a non-empty string, got undefined",
+  );
+  assert.equal(message(() => compilePattern("a..b")), 'invalid pattern "a..b": empty segment');
+  assert.doesNotThrow(() => assertName("a.b-c_d.e f"));
+  assert.doesNotThrow(() => assertName("a.**b.c*"), "wildcards only as whole segments");
+});

@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import type { ToolContext } from "@core";
 import { standaloneContext } from "@microcore/testing/standalone.ts";
-import { InProcessDriver } from "./driver.ts";
+import { type BusDriver, InProcessDriver } from "./driver.ts";
+import { NatsDriver } from "./nats_driver.ts";
+import { chosenDriver, natsOptions } from "./settings.ts";
 import { EventBusTool } from "./tool.ts";
 
 /** A context that, like the kernel's, refuses reads of variables the tool did not declare. */
@@ -55,4 +57,38 @@ Deno.test("settings: unset and in_process keep the in-process driver", async () 
     assert.equal(bus.describe().driver, "in_process");
     await bus.shutdown();
   }
+});
+
+Deno.test("settings: NATS_URL and EVENT_BUS_STREAM, empty meaning unset", () => {
+  const read = (env: Record<string, string>) => (key: string) => env[key];
+  assert.deepEqual(natsOptions(read({})), { url: undefined, stream: undefined });
+  assert.deepEqual(natsOptions(read({ NATS_URL: "", EVENT_BUS_STREAM: "" })), {
+    url: undefined,
+    stream: undefined,
+  });
+  assert.deepEqual(natsOptions(read({ NATS_URL: "nats://h:1", EVENT_BUS_STREAM: "shop" })), {
+    url: "nats://h:1",
+    stream: "shop",
+  });
+});
+
+Deno.test("settings: the driver chosen, kept, or refused with the known ones", async () => {
+  const env = (v?: string) => (key: string) => key === "EVENT_BUS_DRIVER" ? v : undefined;
+  const inProcess = new InProcessDriver();
+  const nats = { ...new InProcessDriver(), kind: "nats" } as unknown as BusDriver;
+  for (const v of [undefined, "", "in_process", "memory"]) {
+    assert.equal(chosenDriver(env(v), inProcess), undefined, `${v} keeps in_process`);
+  }
+  assert.equal(chosenDriver(env("nats"), nats), undefined, "already nats");
+  assert.equal(chosenDriver(env("in_process"), nats), undefined, "a given nats driver is kept");
+  const chosen = await chosenDriver(env("nats"), inProcess);
+  assert.ok(chosen instanceof NatsDriver);
+  assert.deepEqual([chosen.url, chosen.stream], ["nats://127.0.0.1:4222", "microcore"]);
+  assert.throws(
+    () => chosenDriver(env("kafka"), inProcess),
+    (e) =>
+      e instanceof Error &&
+      e.message === "EVENT_BUS_DRIVER=kafka is not available; known drivers: in_process, nats",
+  );
+  assert.throws(() => chosenDriver(env("fake"), nats), /EVENT_BUS_DRIVER=fake is not available/);
 });

@@ -1,0 +1,335 @@
+/**
+ * The migrator on its own: which files, in what order, recorded how, drift, `-- depends:`.
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { DomainInfo } from "@core";
+import { recordingLog } from "@microcore/testing/standalone.ts";
+import { Database } from "./database.ts";
+import { MigrationError, Migrator } from "./migrations.ts";
+import { SqliteDriver } from "./sqlite_driver.ts";
+import { writeFiles } from "./test_helpers.ts";
+
+interface Env {
+  root: string;
+  db: Database;
+  log: ReturnType<typeof recordingLog>;
+  /** A migrator over the same database (a restart), knowing `domains`. */
+  migrator(domains?: DomainInfo[]): Promise<Migrator>;
+  domain(name: string): DomainInfo;
+}
+
+async function withMigrations(
+  files: Record<string, string>,
+  fn: (env: Env) => Promise<void>,
+): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "microcore_mig_" });
+  const db = new Database(new SqliteDriver({ path: ":memory:" }));
+  const log = recordingLog();
+  try {
+    await writeFiles(root, files);
+    await fn({
+      root,
+      db,
+      log,
+      migrator: async (domains) => {
+        // a trailing slash on the root changes nothing
+        const m = new Migrator(db, log, `${root}/`, domains);
+        await m.init();
+        return m;
+      },
+      domain: (name) => ({ name, dir: `${root}/domains/${name}` }),
+    });
+  } finally {
+    await db.close();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+const seen = (name: string) =>
+  `CREATE TABLE IF NOT EXISTS seen (n); INSERT INTO seen VALUES ('${name}');`;
+const seenNames = async (db: Database) =>
+  (await db.query<{ n: string }>("SELECT n FROM seen ORDER BY rowid")).map((r) => r.n);
+const keys = (m: Migrator) => m.applied().map((a) => `${a.domain}/${a.name}`);
+
+Deno.test("migrations: NNN_name.sql files only, by number then name", async () => {
+  await withMigrations({
+    "domains/shop/migrations/10_x.sql": seen("10_x"),
+    "domains/shop/migrations/9_y.sql": seen("9_y"),
+    "domains/shop/migrations/2_a.sql": seen("2_a"),
+    "domains/shop/migrations/002_b.sql": seen("002_b"),
+    "domains/shop/migrations/002_c.sql": seen("002_c"),
+    "domains/shop/migrations/02_d.sql": seen("02_d"),
+    "domains/shop/migrations/001_a.sql.bak": seen("bak"),
+    "domains/shop/migrations/notes_001.sql": seen("notes"),
+    "domains/shop/migrations/x001_a.sql": seen("x001"),
+    "domains/shop/migrations/README.md": "not sql",
+    "domains/shop/migrations/004_folder.sql/inner.sql": seen("folder"),
+  }, async ({ db, migrator, domain }) => {
+    const m = await migrator();
+    await m.prepareDomain(domain("shop"));
+    const order = ["002_b", "002_c", "02_d", "2_a", "9_y", "10_x"];
+    assert.deepEqual(await seenNames(db), order);
+    assert.deepEqual(keys(m), order.map((n) => `shop/${n}.sql`));
+  });
+});
+
+Deno.test("migrations: recorded with their checksum and time, logged, reloaded in order", async () => {
+  await withMigrations({
+    "domains/b/migrations/001_b.sql": "CREATE TABLE a (x);\n",
+    "domains/a/migrations/001_a.sql": "CREATE TABLE a2 (x);",
+  }, async ({ db, log, migrator, domain }) => {
+    const m = await migrator();
+    const before = new Date().toISOString();
+    await m.prepareDomain(domain("b"));
+    await new Promise((r) => setTimeout(r, 3));
+    await m.prepareDomain(domain("a"));
+    const [b, a] = m.applied();
+    assert.deepEqual({ ...b, appliedAt: "" }, {
+      domain: "b",
+      name: "001_b.sql",
+      checksum: "7d862b9d7b6880c11d236645cb0091f2fa70c6157b8e83a2a9af420a96135098",
+      appliedAt: "",
+    });
+    assert.match(a.checksum, /^[0-9a-f]{64}$/);
+    assert.match(b.appliedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.ok(b.appliedAt >= before && a.appliedAt > b.appliedAt);
+    const rows = await db.query(
+      "SELECT domain, name, checksum, applied_at FROM _microcore_migrations",
+    );
+    assert.deepEqual(rows.map((r) => ({ ...r })), [
+      { domain: "b", name: "001_b.sql", checksum: b.checksum, applied_at: b.appliedAt },
+      { domain: "a", name: "001_a.sql", checksum: a.checksum, applied_at: a.appliedAt },
+    ]);
+    assert.deepEqual(log.lines, [
+      {
+        level: "info",
+        message: "applied migration domains/b/migrations/001_b.sql",
+        props: { domain: "b", name: "001_b.sql" },
+      },
+      {
+        level: "info",
+        message: "applied migration domains/a/migrations/001_a.sql",
+        props: { domain: "a", name: "001_a.sql" },
+      },
+    ]);
+    // a restart reads the same record back, in the order applied, and applies nothing again
+    const again = await migrator();
+    assert.deepEqual(again.applied(), [b, a]);
+    await again.prepareDomain(domain("a"));
+    await again.prepareDomain(domain("b"));
+    assert.equal(log.lines.length, 2);
+    assert.deepEqual(again.drift(), []);
+  });
+});
+
+Deno.test("migrations: a changed file is reported once as drift, never re-run", async () => {
+  const file = "domains/shop/migrations/001_products.sql";
+  await withMigrations(
+    { [file]: "CREATE TABLE products (id INTEGER PRIMARY KEY);\n" },
+    async (env) => {
+      const first = await env.migrator();
+      await first.prepareDomain(env.domain("shop"));
+      const applied = first.applied()[0].checksum;
+      // the same text with Windows line endings is the same migration
+      await writeFiles(env.root, { [file]: "CREATE TABLE products (id INTEGER PRIMARY KEY);\r\n" });
+      const second = await env.migrator();
+      await second.prepareDomain(env.domain("shop"));
+      assert.deepEqual(second.drift(), []);
+      await writeFiles(env.root, { [file]: "CREATE TABLE products (id INTEGER PRIMARY KEY, x);" });
+      const third = await env.migrator();
+      await third.prepareDomain(env.domain("shop"));
+      await third.prepareDomain(env.domain("shop"));
+      const drift = {
+        domain: "shop",
+        name: "001_products.sql",
+        file,
+        appliedChecksum: applied,
+        currentChecksum: "5a55191fdb078c9cd8643b2045badca4fcf23507f9b75fb06fbc592d917e6193",
+      };
+      assert.deepEqual(third.drift(), [drift]);
+      const warns = env.log.lines.filter((l) => l.level === "warn");
+      assert.deepEqual(warns, [{
+        level: "warn",
+        message: `migration ${file} changed after it was applied; it is not re-run`,
+        props: drift,
+      }]);
+      assert.deepEqual((await env.db.describeSchema())[0].columns.map((c) => c.name), ["id"]);
+    },
+  );
+});
+
+Deno.test("migrations: -- depends: lines, any spacing and case, several names per line", async () => {
+  await withMigrations({
+    "domains/orders/migrations/001_orders.sql":
+      "--DEPENDS :  users/001_users.sql,catalog/001_items , \n" +
+      "  -- depends: tags/001_tags\n" +
+      "SELECT 1; -- depends: ghost/001_not_a_dependency (not at the start of a line)\n" +
+      seen("orders"),
+    "domains/users/migrations/001_users.sql": seen("users"),
+    "domains/catalog/migrations/001_items.sql": seen("catalog"),
+    "domains/tags/migrations/001_tags.sql": seen("tags"),
+  }, async ({ db, migrator, domain }) => {
+    const m = await migrator();
+    await m.prepareDomain(domain("orders"));
+    assert.deepEqual(await seenNames(db), ["users", "catalog", "tags", "orders"]);
+  });
+});
+
+Deno.test("migrations: a dependency in a domain folder named at setup or by prepareDomain", async () => {
+  await withMigrations({
+    "elsewhere/users/migrations/001_users.sql": seen("users"),
+    "elsewhere/orders/migrations/001_orders.sql": "-- depends: users/001_users\n" + seen("orders"),
+    "elsewhere/billing/migrations/001_billing.sql": "-- depends: orders/001_orders\n" +
+      seen("billing"),
+  }, async ({ root, db, migrator }) => {
+    const users = { name: "users", dir: `${root}/elsewhere/users` };
+    const m = await migrator([users]);
+    await m.prepareDomain({ name: "orders", dir: `${root}/elsewhere/orders` });
+    await m.prepareDomain({ name: "billing", dir: `${root}/elsewhere/billing` });
+    assert.deepEqual(await seenNames(db), ["users", "orders", "billing"]);
+    assert.deepEqual(m.applied().map((a) => a.name), [
+      "001_users.sql",
+      "001_orders.sql",
+      "001_billing.sql",
+    ]);
+  });
+});
+
+Deno.test("migrations: files outside the root are named by their full path", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "microcore_mig_out_" });
+  try {
+    await writeFiles(outside, { "migrations/001_bad.sql": "CREATE TABEL x;" });
+    await withMigrations({}, async ({ migrator }) => {
+      const m = await migrator();
+      await assert.rejects(m.prepareDomain({ name: "ext", dir: outside }), (e) => {
+        assert.ok(e instanceof MigrationError);
+        assert.equal(e.file, `${outside}/migrations/001_bad.sql`);
+        return true;
+      });
+    });
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("migrations: a failure is a MigrationError naming the file, with the cause", async () => {
+  const file = "domains/bad/migrations/001_bad.sql";
+  await withMigrations({ [file]: "CREATE TABLE t (x);\nCREATE TABEL oops;" }, async (env) => {
+    const m = await env.migrator();
+    const e = await m.prepareDomain(env.domain("bad")).then(() => undefined, (e) => e);
+    assert.ok(e instanceof MigrationError);
+    assert.equal(e.name, "MigrationError");
+    assert.equal(e.file, file);
+    assert.equal(e.message, `migration ${file} failed: ${(e.cause as Error).message}`);
+    assert.match((e.cause as Error).message, /syntax error/);
+    assert.deepEqual([m.applied(), await env.db.describeSchema()], [[], []]);
+    assert.deepEqual(env.log.lines, []);
+  });
+});
+
+Deno.test("migrations: a depends line must name <domain>/<file>", async () => {
+  const file = "domains/orders/migrations/001_orders.sql";
+  for (const dep of ["users", "/001_users.sql"]) {
+    await withMigrations({
+      [file]: `-- depends: ${dep}\nCREATE TABLE o (x);`,
+      "domains/users/migrations/001_users.sql": "CREATE TABLE u (x);",
+    }, async ({ migrator, domain }) => {
+      const m = await migrator();
+      await assert.rejects(m.prepareDomain(domain("orders")), (e) => {
+        assert.ok(e instanceof MigrationError);
+        assert.equal(
+          e.message,
+          `migration ${file}: "-- depends: ${dep}" must name <domain>/<file>`,
+        );
+        assert.equal(e.file, file);
+        return true;
+      });
+      assert.deepEqual(m.applied(), []);
+    });
+  }
+});
+
+Deno.test("migrations: a missing dependency says where it was looked for", async () => {
+  const file = "domains/orders/migrations/001_orders.sql";
+  await withMigrations({
+    [file]: "-- depends: users/002_email\nCREATE TABLE o (x);",
+    "domains/users/migrations/001_users.sql": "CREATE TABLE u (x);",
+  }, async ({ migrator, domain }) => {
+    const m = await migrator();
+    await assert.rejects(m.prepareDomain(domain("orders")), (e) => {
+      assert.ok(e instanceof MigrationError);
+      assert.equal(
+        e.message,
+        `migration ${file} depends on users/002_email, which does not exist ` +
+          "(looked in domains/users/migrations)",
+      );
+      assert.equal(e.file, file);
+      return true;
+    });
+  });
+});
+
+Deno.test("migrations: a circular dependency is refused, naming the cycle", async () => {
+  await withMigrations({
+    "domains/a/migrations/001_a.sql": "-- depends: b/001_b\nCREATE TABLE a (x);",
+    "domains/b/migrations/001_b.sql": "-- depends: a/001_a.sql\nCREATE TABLE b (x);",
+  }, async ({ migrator, domain }) => {
+    const m = await migrator();
+    await assert.rejects(m.prepareDomain(domain("a")), (e) => {
+      assert.ok(e instanceof MigrationError);
+      assert.equal(
+        e.message,
+        "migration domains/a/migrations/001_a.sql: circular dependency " +
+          "a/001_a.sql → b/001_b.sql → a/001_a.sql",
+      );
+      assert.equal(e.file, "domains/a/migrations/001_a.sql");
+      return true;
+    });
+    assert.deepEqual(m.applied(), []);
+  });
+});
+
+Deno.test("migrations: domains prepared at the same time apply a shared dependency once", async () => {
+  await withMigrations({
+    "domains/users/migrations/001_users.sql": seen("users"),
+    "domains/orders/migrations/001_orders.sql": "-- depends: users/001_users\n" + seen("orders"),
+    "domains/carts/migrations/001_carts.sql": "-- depends: users/001_users\n" + seen("carts"),
+  }, async ({ db, migrator, domain }) => {
+    const m = await migrator();
+    await Promise.all(["orders", "carts", "users"].map((d) => m.prepareDomain(domain(d))));
+    assert.deepEqual(await seenNames(db), ["users", "orders", "carts"]);
+  });
+});
+
+Deno.test("migrations: a migrations path that is not a folder is an error", async () => {
+  await withMigrations({ "domains/odd/migrations": "a file" }, async ({ migrator, domain }) => {
+    const m = await migrator();
+    await assert.rejects(m.prepareDomain(domain("odd")), Deno.errors.NotADirectory);
+  });
+});
+
+Deno.test("migrations: a driver failing with a non-Error is still reported with the file", async () => {
+  const file = "domains/odd/migrations/001_a.sql";
+  await withMigrations({ [file]: "CREATE TABLE a (x);" }, async ({ root, log, domain }) => {
+    class OddDriver extends SqliteDriver {
+      override exec(script: string): void {
+        if (script.startsWith("CREATE TABLE a")) throw "disk on fire";
+        super.exec(script);
+      }
+    }
+    const db = new Database(new OddDriver({ path: ":memory:" }));
+    try {
+      const m = new Migrator(db, log, root);
+      await m.init();
+      await assert.rejects(m.prepareDomain(domain("odd")), (e) => {
+        assert.ok(e instanceof MigrationError);
+        assert.equal(e.message, `migration ${file} failed: disk on fire`);
+        assert.equal(e.cause, "disk on fire");
+        return true;
+      });
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The db tool's settings, options, log lines and describe(), on SQLite.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
+import { isDbError } from "./errors.ts";
+import { SqliteDriver } from "./sqlite_driver.ts";
+import { writeFiles } from "./test_helpers.ts";
+import { DbTool } from "./tool.ts";
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "microcore_dbtool_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The SQLite file the tool opens for `env` (and `options`) in `mode`, relative to `dir`. */
+async function pathFor(
+  dir: string,
+  env: Record<string, string>,
+  mode: "dev" | "test" = "dev",
+): Promise<string> {
+  const tool = new DbTool();
+  await tool.setup(standaloneContext({ root: dir, dataDir: `${dir}//`, mode, env }));
+  const d = tool.describe();
+  await tool.shutdown();
+  assert.equal(d.driver, "sqlite");
+  return String(d.path).replace(dir, "<dir>");
+}
+
+Deno.test("tool: before setup, the API and migrations are refused and describe() is empty", async () => {
+  const tool = new DbTool();
+  assert.throws(() => tool.api, { message: "db tool is not set up" });
+  assert.throws(() => tool.forOwner({ id: "x/y", generation: 1 }), {
+    message: "db tool is not set up",
+  });
+  await assert.rejects(tool.prepareDomain({ name: "d", dir: "/nowhere" }), {
+    message: "db tool is not set up",
+  });
+  assert.deepEqual(tool.describe(), {
+    driver: undefined,
+    path: undefined,
+    migrations: [],
+    drift: [],
+  });
+  await tool.shutdown();
+});
+
+Deno.test("tool: the SQLite file: default data/app.db under dataDir, DB_PATH, absolute, file: URI", async () => {
+  await withDir(async (dir) => {
+    assert.equal(await pathFor(dir, {}), "<dir>/data/app.db");
+    assert.equal(await pathFor(dir, {}, "test"), ":memory:");
+    assert.equal(await pathFor(dir, { DB_PATH: "x/y.db" }, "test"), "<dir>/x/y.db");
+    assert.equal(await pathFor(dir, { DB_PATH: `${dir}/abs/z.db` }), "<dir>/abs/z.db");
+    assert.equal(await pathFor(dir, { DB_PATH: "file:mem1?mode=memory" }), "file:mem1?mode=memory");
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), [
+      "abs",
+      "data",
+      "x",
+    ]);
+    // a postgres URL is not used when DB_DRIVER says sqlite, nor a URL of another engine
+    const pg = "postgres://127.0.0.1:1/none";
+    assert.equal(await pathFor(dir, { DB_DRIVER: "sqlite", DATABASE_URL: pg }, "test"), ":memory:");
+    const mysql = "mysql://postgres:secret@127.0.0.1:1/db";
+    assert.equal(await pathFor(dir, { DATABASE_URL: mysql }, "test"), ":memory:");
+  });
+});
+
+Deno.test("tool: options override the settings", async () => {
+  await withDir(async (dir) => {
+    const tool = new DbTool({ path: ":memory:", busyTimeoutMs: 1234, cacheSize: 1 });
+    await tool.setup(standaloneContext({ root: dir, mode: "dev", env: { DB_PATH: "no.db" } }));
+    const db = tool.api;
+    const timeout = await db.queryOne<{ timeout: number }>("PRAGMA busy_timeout");
+    assert.equal(timeout?.timeout, 1234);
+    await db.query("SELECT 1");
+    await db.query("SELECT 2");
+    assert.equal(tool.describe().cachedStatements, 1);
+    assert.equal(tool.describe().path, ":memory:");
+    await tool.shutdown();
+    // a driver of one's own wins over everything, even an unknown DB_DRIVER
+    const own = new DbTool({ driver: () => new SqliteDriver({ path: ":memory:" }) });
+    await own.setup(standaloneContext({ env: { DB_DRIVER: "oracle" } }));
+    assert.equal(own.describe().driver, "sqlite");
+    await own.shutdown();
+  });
+});
+
+Deno.test("tool: an unknown DB_DRIVER is refused by name", async () => {
+  await assert.rejects(
+    new DbTool().setup(standaloneContext({ env: { DB_DRIVER: "oracle" } })),
+    { message: 'db: unknown DB_DRIVER "oracle"' },
+  );
+});
+
+Deno.test("tool: logs where the database is, and closing once", async () => {
+  const log = recordingLog();
+  const tool = new DbTool({ path: ":memory:" });
+  await tool.setup(standaloneContext({ log }));
+  await tool.shutdown();
+  await tool.shutdown();
+  assert.deepEqual(log.lines, [
+    { level: "info", message: "db: sqlite at :memory:", props: undefined },
+    { level: "debug", message: "db: closed", props: undefined },
+  ]);
+});
+
+Deno.test("tool: describe() lists applied migrations without checksums, and drift", async () => {
+  await withDir(async (root) => {
+    await writeFiles(root, { "domains/shop/migrations/001_a.sql": "CREATE TABLE a (x);" });
+    const tool = new DbTool({ path: ":memory:" });
+    await tool.setup(standaloneContext({ root }));
+    await tool.prepareDomain({ name: "shop", dir: `${root}/domains/shop` });
+    const d = tool.describe() as { migrations: { appliedAt: string }[] };
+    assert.deepEqual(d, {
+      driver: "sqlite",
+      path: ":memory:",
+      migrations: [{ domain: "shop", name: "001_a.sql", appliedAt: d.migrations[0].appliedAt }],
+      drift: [],
+      cachedStatements: tool.describe().cachedStatements,
+    });
+    assert.equal(typeof d.migrations[0].appliedAt, "string");
+    await tool.shutdown();
+  });
+});
+
+Deno.test("tool: a setup that fails reading the migration record closes the database", async () => {
+  const driver = new SqliteDriver({ path: ":memory:" });
+  driver.exec("CREATE TABLE _microcore_migrations (something_else TEXT)");
+  const tool = new DbTool({ driver: () => driver });
+  await assert.rejects(tool.setup(standaloneContext({})), (e) => isDbError(e, "undefined_column"));
+  assert.throws(() => driver.query("SELECT 1"), { message: "database is closed" });
+});
+
+Deno.test("tool: every setting it reads is documented, with its default", () => {
+  const tool = new DbTool();
+  assert.deepEqual(Object.keys(tool.env).sort(), [
+    "DATABASE_URL",
+    "DB_DRIVER",
+    "DB_PATH",
+    "DB_SCHEMA",
+  ]);
+  assert.match(tool.env.DB_DRIVER, /^sqlite or postgres \(default sqlite/);
+  assert.match(tool.env.DATABASE_URL, /\(default postgres:\/\/127\.0\.0\.1:5432\/postgres\)$/);
+  assert.match(tool.env.DB_SCHEMA, /^PostgreSQL schema/);
+  assert.match(tool.env.DB_PATH, /default data\/app\.db; :memory: in tests/);
+  assert.match(tool.description, /^SQL database/);
+});

@@ -1,0 +1,259 @@
+/**
+ * The tool around the parts: its status (describe, describeOwner), quiesce and dropped
+ * publishes, setup with a driver that connects, and the interest a routing driver is told.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { standaloneContext } from "@microcore/testing/standalone.ts";
+import type { Interest } from "./driver.ts";
+import { EventBusTool } from "./tool.ts";
+import { FakeDriver, makeBus, makeFakeBus, owner, tick } from "./test_helpers.ts";
+
+type Counts = Record<string, Record<string, unknown>>;
+
+const plain = (i: Interest) => ({ groups: Object.fromEntries(i.groups), responders: i.responders });
+
+Deno.test("tool: describe reports the driver, state, queue, work in flight and registrations", async () => {
+  const { bus, driver, live } = makeFakeBus();
+  driver.pending = 3;
+  const p = live("shop/create");
+  live("mail/notify").subscribe("product.*", async () => await tick(10), { group: "mailers" });
+  live("audit/log").subscribe("product.created", () => {});
+  live("stock/level").respond("stock.level", () => 1);
+  p.publish("product.created", { id: 1 });
+  driver.deliver(driver.sent[0]);
+  assert.deepEqual(bus.describe(), {
+    driver: "fake",
+    state: "open",
+    queued: 3,
+    inFlight: 1,
+    dropped: 0,
+    events: {
+      "product.created": {
+        published: 1,
+        delivered: 1,
+        errors: 0,
+        failed: 0,
+        deadLettered: 0,
+        requests: 0,
+        timeouts: 0,
+        publishers: ["shop/create"],
+        subscribers: ["audit/log", "mail/notify"],
+      },
+    },
+    subscriptions: [
+      { owner: "mail/notify", pattern: "product.*", group: "mailers" },
+      { owner: "audit/log", pattern: "product.created" },
+    ],
+    responders: { "stock.level": "stock/level" },
+  });
+  driver.pending = 0;
+  await bus.idle();
+  assert.equal(bus.describe().inFlight, 0);
+  await bus.shutdown();
+  assert.equal(bus.describe().state, "closed");
+});
+
+Deno.test("tool: describeOwner lists what one plugin does, undefined when nothing", async () => {
+  const { bus, live } = makeBus();
+  const p = live("shop/create");
+  assert.equal(bus.describeOwner("shop/create"), undefined);
+  p.publish("a");
+  p.publish("b");
+  p.publish("a");
+  assert.deepEqual(bus.describeOwner("shop/create"), {
+    subscribes: [],
+    responds: [],
+    publishes: ["a", "b"],
+  });
+  live("stock/level").respond("stock.level", () => 1);
+  assert.deepEqual(bus.describeOwner("stock/level"), {
+    subscribes: [],
+    responds: ["stock.level"],
+    publishes: [],
+  });
+  live("mail/notify").subscribe("a", () => {});
+  assert.deepEqual(bus.describeOwner("mail/notify"), {
+    subscribes: ["a"],
+    responds: [],
+    publishes: [],
+  });
+  await bus.shutdown();
+});
+
+Deno.test("tool: a request counts its requester as a publisher of the name", async () => {
+  const { bus, live } = makeBus();
+  const c = live("x/caller");
+  live("r/resp").respond("q", () => 1);
+  await c.request("q");
+  await c.request("q");
+  const ev = (bus.describe().events as Counts).q;
+  assert.deepEqual([ev.requests, ev.publishers], [2, ["x/caller"]]);
+  assert.deepEqual(bus.describeOwner("x/caller")?.publishes, ["q"]);
+  await bus.shutdown();
+});
+
+Deno.test("tool: publishes alternating between names are counted per name", async () => {
+  const { bus, live } = makeBus();
+  const p = live("a/pub");
+  const q = live("b/pub");
+  for (const n of ["x", "y", "x", "x", "y"]) p.publish(n);
+  q.publish("x");
+  const ev = bus.describe().events as Counts;
+  assert.deepEqual([ev.x.published, ev.y.published], [4, 2]);
+  assert.deepEqual(ev.x.publishers, ["a/pub", "b/pub"]);
+  assert.throws(() => p.publish("x.*"), /invalid event name "x\.\*"/);
+  await bus.shutdown();
+});
+
+Deno.test("tool: release of one generation keeps what the plugin published; of all, forgets", async () => {
+  const { bus, live } = makeBus();
+  live("a/pub").publish("x");
+  bus.release("a/pub", 1);
+  assert.deepEqual(bus.describeOwner("a/pub"), { subscribes: [], responds: [], publishes: ["x"] });
+  bus.release("a/pub");
+  assert.equal(bus.describeOwner("a/pub"), undefined);
+  await bus.shutdown();
+});
+
+Deno.test("tool: quiesce drains, then closes; a second quiesce does not wait again", async () => {
+  const { bus, log, live } = makeBus();
+  const p = live("a/pub");
+  const order: string[] = [];
+  live("b/sub").subscribe("slow", async () => {
+    await tick(20);
+    order.push("handled");
+  });
+  p.publish("slow");
+  const first = bus.quiesce(1000).then(() => order.push("first"));
+  assert.equal(bus.describe().state, "draining");
+  p.publish("slow"); // still accepted while draining
+  await bus.quiesce(1000);
+  order.push("second");
+  await first;
+  assert.deepEqual(order, ["second", "handled", "handled", "first"]);
+  assert.equal(bus.describe().state, "closed");
+  p.publish("slow");
+  p.publish("other");
+  assert.equal(bus.describe().dropped, 2);
+  assert.deepEqual(log.lines.map((l) => [l.level, l.message, l.props]), [[
+    "warn",
+    "event published after the bus closed; dropped",
+    { plugin: "a/pub", event: "slow" },
+  ]], "one warning for every dropped event");
+  assert.equal((bus.describe().events as Counts).slow.published, 2);
+  await bus.shutdown();
+});
+
+Deno.test("tool: idle waits for handlers that publish again", async () => {
+  const { bus, live } = makeBus();
+  const p = live("a/pub");
+  const seen: string[] = [];
+  live("b/sub").subscribe("one", async () => {
+    await tick(5);
+    seen.push("one");
+    p.publish("two");
+  });
+  live("c/sub").subscribe("two", async () => {
+    await tick(5);
+    seen.push("two");
+  });
+  p.publish("one");
+  await bus.idle();
+  assert.deepEqual(seen, ["one", "two"]);
+  await bus.shutdown();
+});
+
+Deno.test("tool: setup waits for a driver that connects, and fails with it", async () => {
+  let connected = false;
+  const ok = new FakeDriver();
+  ok.open = () => tick(10).then(() => void (connected = true));
+  const bus = new EventBusTool({ driver: ok });
+  await bus.setup(standaloneContext());
+  assert.equal(connected, true);
+  await bus.shutdown();
+  assert.equal(ok.closes, 1);
+
+  const bad = new FakeDriver();
+  bad.open = () => Promise.reject(new Error("no broker"));
+  const failing = new EventBusTool({ driver: bad });
+  await assert.rejects(async () => await failing.setup(standaloneContext()), /^Error: no broker$/);
+  await failing.shutdown();
+
+  // Never set up (a script): the failed connection is not an unhandled rejection.
+  const unused = new FakeDriver();
+  unused.open = () => Promise.reject(new Error("nobody listens"));
+  await new EventBusTool({ driver: unused }).shutdown();
+  await tick();
+});
+
+Deno.test("tool: a routing driver is told the groups and responders once per tick", async () => {
+  const { bus, driver, live } = makeFakeBus();
+  const a = live("a/one");
+  const b = live("b/two");
+  await tick();
+  assert.deepEqual(driver.interests.map(plain), [{ groups: {}, responders: [] }]);
+  a.subscribe("p.*", () => {}, { group: "g" });
+  b.subscribe("p.*", () => {}, { group: "g" });
+  b.subscribe("q", () => {}, { group: "g" });
+  a.subscribe("solo", () => {});
+  a.subscribe("r", () => {}, { group: "h" });
+  a.respond("ask", () => 1);
+  assert.equal(driver.interests.length, 1, "told at the end of the tick");
+  await tick();
+  assert.deepEqual(driver.interests.map(plain).slice(1), [{
+    groups: { g: ["p.*", "q"], h: ["r"] },
+    responders: ["ask"],
+  }]);
+  await bus.settled();
+  assert.equal(driver.settles, 1);
+  assert.equal(driver.interests.length, 3, "settled tells the driver again first");
+  bus.release("b/two");
+  await tick();
+  assert.deepEqual(plain(driver.interests[3]), {
+    groups: { g: ["p.*"], h: ["r"] },
+    responders: ["ask"],
+  });
+  await bus.onBootComplete();
+  assert.equal(driver.settles, 2);
+  await bus.shutdown();
+  a.subscribe("late", () => {}, { group: "z" });
+  bus.activate(owner("c/three"));
+  await tick();
+  await bus.settled();
+  assert.equal(driver.interests.length, 5, "nothing told once closed");
+});
+
+Deno.test("tool: unsubscribing a grouped subscription or a responder tells the driver", async () => {
+  const { bus, driver, live } = makeFakeBus();
+  const a = live("a/one");
+  const offSolo = a.subscribe("s", () => {});
+  const offGroup = a.subscribe("p", () => {}, { group: "g" });
+  const stop = a.respond("ask", () => 1);
+  await tick();
+  const before = driver.interests.length;
+  offSolo();
+  await tick();
+  assert.equal(
+    driver.interests.length,
+    before,
+    "an ungrouped subscription is no broker's business",
+  );
+  offGroup();
+  await tick();
+  assert.deepEqual(plain(driver.interests.at(-1)!), { groups: {}, responders: ["ask"] });
+  stop();
+  await tick();
+  assert.deepEqual(plain(driver.interests.at(-1)!), { groups: {}, responders: [] });
+  assert.equal(driver.interests.length, before + 2);
+  await bus.shutdown();
+});
+
+Deno.test("tool: a driver that does not route is never told, settled resolves at once", async () => {
+  const { bus, driver, live } = makeFakeBus(new FakeDriver(false));
+  live("a/one").subscribe("p", () => {}, { group: "g" });
+  await tick();
+  await bus.settled();
+  assert.deepEqual([driver.interests.length, driver.settles], [0, 0]);
+  await bus.shutdown();
+});
