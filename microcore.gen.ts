@@ -16,6 +16,7 @@ import * as $domains_products_plugins_get_product from "./domains/products/plugi
 import * as $domains_products_plugins_list_products from "./domains/products/plugins/list_products.ts";
 import * as $domains_products_plugins_update_product from "./domains/products/plugins/update_product.ts";
 import * as $domains_system_plugins_health from "./domains/system/plugins/health.ts";
+import * as $domains_system_plugins_ready from "./domains/system/plugins/ready.ts";
 import * as $domains_system_plugins_status from "./domains/system/plugins/status.ts";
 
 const manifest: Manifest = {
@@ -36,6 +37,7 @@ const manifest: Manifest = {
     "domains/products/plugins/list_products.ts": $domains_products_plugins_list_products,
     "domains/products/plugins/update_product.ts": $domains_products_plugins_update_product,
     "domains/system/plugins/health.ts": $domains_system_plugins_health,
+    "domains/system/plugins/ready.ts": $domains_system_plugins_ready,
     "domains/system/plugins/status.ts": $domains_system_plugins_status,
   },
   domains: [

@@ -316,7 +316,22 @@ export class Kernel {
       },
       log: this.#logFor?.(tool.name) ?? prefixed(this.#log, tool.name),
       errorInfo: (err, prefer) => this.#info(err, prefer),
+      health: (state, reason) => this.#health(tool.name, state, reason),
     };
+  }
+
+  /** A tool's report on the service behind it; logged when the state changes. */
+  #health(name: string, state: "ready" | "degraded", reason?: string): void {
+    const cur = this.status.get("tool", name);
+    if (cur?.state !== "ready" && cur?.state !== "degraded") return;
+    const message = reason ?? (state === "degraded" ? "degraded" : undefined);
+    if (cur.state === state && cur.error?.message === message) return;
+    this.status.update("tool", name, {
+      state,
+      error: message === undefined ? undefined : { message },
+    });
+    if (state === "degraded") this.#log.warn(`${name}: ${message}`, { tool: name });
+    else if (cur.state === "degraded") this.#log.info(`${name}: recovered`, { tool: name });
   }
 
   /**

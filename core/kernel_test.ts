@@ -228,6 +228,53 @@ Deno.test("settings: a tool reads only what it declares; empty counts as unset; 
   await k.shutdown();
 });
 
+Deno.test("health: a ready tool reports degraded and recovered; the change is logged once", async () => {
+  await using p = await tempProject({
+    "tools/remote/mod.ts": toolSource(`{
+      name: "remote",
+      setup(ctx) {
+        ctx.health("degraded", "too early"); // still loading: ignored
+        globalThis.__health = ctx.health;
+      },
+    }`),
+    "tools/broken/mod.ts": toolSource(`{
+      name: "broken",
+      setup(ctx) {
+        globalThis.__brokenHealth = ctx.health;
+        throw new Error("no");
+      },
+    }`),
+  });
+  const lines: string[] = [];
+  const log = { ...quiet, warn: (m: string) => void lines.push(`warn ${m}`) };
+  log.info = (m: string) => void lines.push(`info ${m}`);
+  const k = new Kernel({ root: p.root, mode: "test", log });
+  await k.boot();
+  lines.length = 0;
+  const g = globalThis as unknown as Record<string, (s: string, r?: string) => void>;
+  const entry = () => k.status.get("tool", "remote")!;
+  equal(entry().state, "ready");
+  equal(entry().error, undefined);
+  g.__health("degraded", "Redis at 127.0.0.1:1 unreachable");
+  equal(entry().state, "degraded");
+  deepEqual(entry().error, { message: "Redis at 127.0.0.1:1 unreachable" });
+  g.__health("degraded", "Redis at 127.0.0.1:1 unreachable"); // no change, no line
+  g.__health("degraded"); // a new reason (none given)
+  deepEqual(entry().error, { message: "degraded" });
+  g.__health("ready");
+  equal(entry().state, "ready");
+  equal(entry().error, undefined);
+  g.__health("ready"); // already ready: nothing
+  g.__brokenHealth("ready"); // a failed tool stays failed
+  equal(k.status.get("tool", "broken")!.state, "failed");
+  deepEqual(lines, [
+    "warn remote: Redis at 127.0.0.1:1 unreachable",
+    "warn remote: degraded",
+    "info remote: recovered",
+  ]);
+  await k.shutdown();
+});
+
 Deno.test("tools: ctx.tool reaches only a declared dependency, set up first", async () => {
   await using p = await tempProject({
     "tools/a_user/mod.ts": toolSource(`{

@@ -78,6 +78,13 @@ export interface ToolContext {
    * and the stack with those paths mapped too (left out in `start` mode).
    */
   errorInfo?(err: unknown, prefer?: string): ErrorInfo;
+  /**
+   * Tell the status registry whether the service behind this tool is reachable: `"degraded"`
+   * with what is wrong (e.g. `"Redis at 127.0.0.1:6379 unreachable: connection refused"`) when it
+   * is lost, `"ready"` once it is back. Only a ready or degraded tool changes; the readiness probe
+   * answers 503 while any tool is degraded.
+   */
+  health(state: "ready" | "degraded", reason?: string): void;
 }
 
 /**
@@ -163,6 +170,11 @@ export type LifecycleState =
   | "failed"
   /** A reload failed: the previous version keeps serving; `error` says why. */
   | "stale"
+  /**
+   * A tool that is up but cannot reach the service behind it (a database, a broker): calls fail
+   * fast until it recovers by itself; `error` says what is unreachable. See {@link ToolContext.health}.
+   */
+  | "degraded"
   | "stopped";
 
 /** One row of the status registry. */

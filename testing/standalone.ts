@@ -43,6 +43,8 @@ export interface StandaloneOptions {
   env?: Record<string, string | undefined>;
   /** Default: `root`. */
   dataDir?: string;
+  /** Called with what the tool reports through `ctx.health` (default: ignored). */
+  health?: ToolContext["health"];
 }
 
 /**
@@ -66,5 +68,6 @@ export function standaloneContext(opts: StandaloneOptions = {}): ToolContext {
     tool: () => undefined,
     env: (key) => (Object.hasOwn(env, key) ? env[key] : undefined) || undefined,
     log: opts.log ?? { debug() {}, info() {}, warn() {}, error() {} },
+    health: opts.health ?? (() => {}),
   };
 }

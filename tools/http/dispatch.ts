@@ -155,6 +155,17 @@ export class Dispatcher {
 
   #failed(route: RouteDef, err: unknown, rid: RequestId, method: string, path: string) {
     const reply = errorReply(err, rid);
+    if (reply.status === 503) {
+      // A service is down: one line per request, no stack (the tool's status says more).
+      this.#log.warn(`${method} ${path}: 503, ${(err as Error)?.message ?? err}`, {
+        plugin: route.owner.id,
+        requestId: rid.value,
+      });
+      return new Response(JSON.stringify(reply.body), {
+        status: 503,
+        headers: { "content-type": "application/json", "retry-after": "1" },
+      });
+    }
     if (reply.status >= 500) this.logError(route.owner, rid, err, `${method} ${path}`);
     return new Response(JSON.stringify(reply.body), {
       status: reply.status,

@@ -219,6 +219,35 @@ Deno.test("error statuses: 404, 405, malformed JSON, 413, 415, 500, HttpError, k
   }
 });
 
+Deno.test("a service that is down: kinds connection, unavailable and timeout give a 503 to retry", async () => {
+  const { tool, log } = makeTool();
+  const { api, activate } = live(tool, "shop/down");
+  for (const kind of ["connection", "unavailable", "timeout"]) {
+    api.addEndpoint(`/down/${kind}`, "GET", () => {
+      throw Object.assign(new Error(`redis at 10.0.0.7:6379: ${kind}`), { kind });
+    });
+  }
+  activate();
+  tool.requestIds({ from: "x-request-id" });
+  for (const kind of ["connection", "unavailable", "timeout"]) {
+    log.length = 0;
+    const r = await call(tool, "GET", `/down/${kind}`, undefined, { "x-request-id": `r-${kind}` });
+    assert.equal(r.status, 503, kind);
+    assert.equal(r.headers.get("retry-after"), "1");
+    assert.deepEqual(await r.json(), {
+      success: false,
+      error: "Service unavailable, try again shortly",
+      details: { kind },
+      requestId: `r-${kind}`,
+    }, "the engine's text (hosts, ports) is not sent");
+    const warn = log.find((l) => l.level === "warn" && l.message.includes(": 503, "));
+    assert.ok(warn, "one warning names the cause");
+    assert.match(warn.message, /redis at 10\.0\.0\.7:6379/);
+    assert.equal(warn.props?.requestId, `r-${kind}`);
+    assert.equal(log.filter((l) => l.level === "error").length, 0, "no stack for an outage");
+  }
+});
+
 Deno.test("every request is logged once with method, path, status, duration and plugin", async () => {
   const { tool, log } = makeTool();
   const { api, activate } = live(tool, "shop/logged");

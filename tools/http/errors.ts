@@ -35,7 +35,17 @@ const KIND_STATUS: Record<string, number> = {
   not_found: 404,
 };
 
-/** An error turned into what the client may see. `status >= 500` means "log the stack". */
+/**
+ * Kinds that mean "a service behind a tool is unreachable right now" (the db tool's
+ * `connection`, the state tool's and the bus's `unavailable`, a command's `timeout`): a 503 the
+ * client may retry, with a fixed message (the engine's text names hosts and ports).
+ */
+const UNAVAILABLE = new Set(["connection", "unavailable", "timeout"]);
+
+/**
+ * An error turned into what the client may see. `status >= 500` means "log it" (503: one line,
+ * the service is down; others: with the stack).
+ */
 export interface ErrorReply {
   status: number;
   body: Record<string, unknown>;
@@ -54,6 +64,17 @@ export function errorReply(err: unknown, id: { readonly value: string }): ErrorR
   }
   if (err && typeof err === "object") {
     const kind = (err as { kind?: unknown }).kind;
+    if (typeof kind === "string" && UNAVAILABLE.has(kind)) {
+      return {
+        status: 503,
+        body: {
+          success: false,
+          error: "Service unavailable, try again shortly",
+          details: { kind },
+          requestId: id.value,
+        },
+      };
+    }
     const status = typeof kind === "string" ? KIND_STATUS[kind] : undefined;
     if (status) {
       const message = (err as { message?: unknown }).message;
