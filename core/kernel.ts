@@ -317,6 +317,9 @@ export class Kernel {
       log: this.#logFor?.(tool.name) ?? prefixed(this.#log, tool.name),
       errorInfo: (err, prefer) => this.#info(err, prefer),
       health: (state, reason) => this.#health(tool.name, state, reason),
+      outbox: () => {
+        for (const t of this.#tools.values()) if (t.outbox) return t.outbox;
+      },
     };
   }
 

@@ -275,6 +275,34 @@ Deno.test("health: a ready tool reports degraded and recovered; the change is lo
   await k.shutdown();
 });
 
+Deno.test("outbox: ctx.outbox() is the one a tool offers, found when asked, or undefined", async () => {
+  await using p = await tempProject({
+    "tools/a_bus/mod.ts": toolSource(`{
+      name: "a_bus",
+      setup(ctx) {
+        globalThis.__atSetup = ctx.outbox(); // set up before the offering tool
+        globalThis.__outboxOf = ctx.outbox;
+      },
+    }`),
+    "tools/z_db/mod.ts": toolSource(`{ name: "z_db", outbox: { offeredBy: "z_db" } }`),
+  });
+  const k = new Kernel({ root: p.root, mode: "test", log: quiet });
+  await k.boot();
+  const g = globalThis as unknown as { __atSetup: unknown; __outboxOf: () => unknown };
+  equal(g.__atSetup, undefined);
+  deepEqual(g.__outboxOf(), { offeredBy: "z_db" });
+  await k.shutdown();
+  await using none = await tempProject({
+    "tools/a_bus/mod.ts": toolSource(
+      `{ name: "a_bus", setup(ctx) { globalThis.__none = ctx.outbox(); } }`,
+    ),
+  });
+  const k2 = new Kernel({ root: none.root, mode: "test", log: quiet });
+  await k2.boot();
+  equal((globalThis as { __none?: unknown }).__none, undefined);
+  await k2.shutdown();
+});
+
 Deno.test("tools: ctx.tool reaches only a declared dependency, set up first", async () => {
   await using p = await tempProject({
     "tools/a_user/mod.ts": toolSource(`{

@@ -36,6 +36,8 @@ export type {
   LifecycleState,
   LogSink,
   Mode,
+  Outbox,
+  OutboxRecord,
   Owner,
   StatusEntry,
   StatusRegistry,

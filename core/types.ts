@@ -85,6 +85,42 @@ export interface ToolContext {
    * answers 503 while any tool is degraded.
    */
   health(state: "ready" | "degraded", reason?: string): void;
+  /**
+   * The {@link Outbox} a tool offers ({@link Tool.outbox}), or `undefined` when none does. Read it
+   * when needed (after setup): the offering tool may be set up later than the one asking.
+   */
+  outbox(): Outbox | undefined;
+}
+
+/** One event kept in an {@link Outbox} until the broker has it. */
+export interface OutboxRecord {
+  /** The event's id: unique, and what consumers remove duplicates by. */
+  readonly id: string;
+  /** The event as JSON text; only the bus reads it. */
+  readonly body: string;
+}
+
+/**
+ * A transactional outbox: an event published inside a database transaction is written in that
+ * transaction, so it commits with the data or not at all, and is sent after the commit. Offered by
+ * the db tool ({@link Tool.outbox}), used by the event bus.
+ */
+export interface Outbox {
+  /**
+   * Inside a transaction (in the caller's async context): write `record` in it and return `true`;
+   * the commit waits for the write (a failed write fails the commit) and then calls the
+   * {@link Outbox.onCommit} listeners. Outside one: `false`, and nothing is written.
+   */
+  enlist(record: OutboxRecord): boolean;
+  /** Call `listener` with the records of each transaction once it committed; never on rollback. */
+  onCommit(listener: (records: readonly OutboxRecord[]) => void): void;
+  /**
+   * Records written at least `olderThanMs` ago and not yet removed, oldest first, at most
+   * `limit`: what a crash or a broker outage left behind, for the bus to send again.
+   */
+  pending(limit: number, olderThanMs: number): Promise<OutboxRecord[]>;
+  /** Forget records the broker has confirmed. */
+  remove(ids: readonly string[]): Promise<void>;
 }
 
 /**
@@ -116,6 +152,11 @@ export interface Tool {
    * set up before every other tool, and the kernel and the tools set up after it log through it.
    */
   logFor?(name: string): LogSink;
+  /**
+   * Events kept with the data, for the tool that runs transactions (the db tool) to offer to the
+   * event bus: see {@link Outbox}. Other tools reach it through {@link ToolContext.outbox}.
+   */
+  readonly outbox?: Outbox;
   /** Set up: open connections, read config. A throw marks this tool failed, and only it. */
   setup?(ctx: ToolContext): void | Promise<void>;
   /**

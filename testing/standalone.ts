@@ -2,7 +2,7 @@
  * Using a tool without a kernel: in its own tests, a script or a benchmark.
  * @module
  */
-import type { DomainInfo, LogSink, Mode, StatusRegistry, ToolContext } from "@core";
+import type { DomainInfo, LogSink, Mode, Outbox, StatusRegistry, ToolContext } from "@core";
 
 /** One line a {@link recordingLog} kept. */
 export interface LogLine {
@@ -45,6 +45,8 @@ export interface StandaloneOptions {
   dataDir?: string;
   /** Called with what the tool reports through `ctx.health` (default: ignored). */
   health?: ToolContext["health"];
+  /** The outbox a tool offers (default: none). */
+  outbox?: Outbox;
 }
 
 /**
@@ -69,5 +71,6 @@ export function standaloneContext(opts: StandaloneOptions = {}): ToolContext {
     env: (key) => (Object.hasOwn(env, key) ? env[key] : undefined) || undefined,
     log: opts.log ?? { debug() {}, info() {}, warn() {}, error() {} },
     health: opts.health ?? (() => {}),
+    outbox: () => opts.outbox,
   };
 }
