@@ -106,15 +106,18 @@ function reportBoot(entries: StatusEntry[], bootMs: number, log: LogSink): numbe
     if (e.state === "failed" || e.state === "stale") {
       failed++;
       log.error(`${line}  ${e.error ? formatError(e.error) : ""}`);
-    } else log.info(line);
+    } else if (e.state === "degraded") log.warn(`${line}  ${e.error?.message ?? ""}`);
+    else log.info(line);
   }
   const tools = entries.filter((e) => e.kind === "tool").length;
   const plugins = entries.filter((e) => e.kind === "plugin").length;
-  log.info(
-    `booted ${tools} tools and ${plugins} plugins in ${bootMs} ms${
-      failed ? ` (${failed} failed)` : ""
-    }`,
-  );
+  const booted = `booted ${tools} tools and ${plugins} plugins in ${bootMs} ms`;
+  if (failed) {
+    // Loud: an instance with a failed part must not look healthy in the log either.
+    log.error(
+      `${booted} (${failed} failed): NOT READY, GET /health/ready answers 503 until fixed`,
+    );
+  } else log.info(booted);
   return failed;
 }
 

@@ -109,3 +109,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "e2e start: a failed plugin is loud in the log and makes the instance not ready",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await copyProject();
+    await Deno.mkdir(`${dir}/domains/shop/plugins`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/domains/shop/plugins/broken.ts`,
+      `import { BasePlugin } from "@core";
+export default class Broken extends BasePlugin {
+  override onBoot() {
+    throw new Error("cannot start: no PAYMENT_KEY");
+  }
+}
+`,
+    );
+    const app = await startApp("start", dir);
+    try {
+      match(app.lines.join("\n"), /\(1 failed\): NOT READY, GET \/health\/ready answers 503/);
+      const live = await app.get("/health");
+      equal(live.status, 200, "liveness: the process serves");
+      await live.body?.cancel();
+      const ready = await app.get("/health/ready");
+      equal(ready.status, 503);
+      const body = await json(ready);
+      match(String(body.error), /plugin shop\/broken failed \(cannot start: no PAYMENT_KEY\)/);
+      const products = await app.get("/products");
+      equal(products.status, 200, "the other plugins serve");
+      await products.body?.cancel();
+    } finally {
+      equal(await app.stop(), 0);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
