@@ -4,9 +4,10 @@
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { settleWithin } from "@core";
+import { type OutboxRecord, settleWithin } from "@core";
 import { DbError } from "./errors.ts";
 import { Gate } from "./gate.ts";
+import { TxOutbox } from "./outbox.ts";
 import type { Driver, Session, TxSession } from "./driver.ts";
 import type { Db, ExecResult, Params, Row, SchemaTable } from "./types.ts";
 
@@ -29,6 +30,8 @@ class Tx implements Db {
   open = true;
   /** Serializes nested transactions (savepoints) opened inside this one. */
   readonly gate = new Gate();
+  /** What was enlisted in it ({@link Database.enlist}), if anything. */
+  outbox: TxOutbox | undefined;
 
   constructor(
     readonly db: Database,
@@ -102,6 +105,8 @@ export class Database implements Db {
   #savepoints = 0;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Gets the records of each top-level transaction after its COMMIT (set by the outbox). */
+  onCommitted: ((records: OutboxRecord[]) => void) | undefined;
 
   /** The API over `driver`, which it closes in {@link Database.close}. */
   constructor(driver: Driver) {
@@ -188,12 +193,22 @@ export class Database implements Db {
     return this.#topLevel(fn);
   }
 
+  /**
+   * In a transaction of this async flow: run `write` on its connection, which it waits for before
+   * it ends (a failed write fails it), keep `record` for {@link Database.onCommitted}, and return
+   * `true`. Outside one: `false`, and `write` is not called.
+   */
+  enlist(record: OutboxRecord, write: (session: Session) => unknown): boolean {
+    const tx = this.#current();
+    return tx !== undefined && (tx.outbox ??= new TxOutbox()).add(record, () => write(tx.session));
+  }
+
   async #topLevel<T>(fn: (tx: Db) => T | Promise<T>): Promise<T> {
     if (this.#closed) throw new DbError("database is closed", { kind: "connection" });
     const driver = this.#driver;
     const gate = driver.exclusive ? this.#gate : undefined;
     await gate?.acquire();
-    let session: TxSession | undefined;
+    let session: TxSession | undefined, committed: OutboxRecord[] | undefined;
     // Stryker disable next-line UpdateOperator: any count but 0 means "look the transaction up"
     this.#openTx++;
     try {
@@ -203,14 +218,16 @@ export class Database implements Db {
       let result: T;
       try {
         result = await this.#als.run(tx, () => fn(tx));
+        tx.open = false;
+        await tx.outbox?.written();
       } catch (e) {
         tx.open = false;
+        await tx.outbox?.settled();
         try {
           await session.exec("ROLLBACK");
         } catch { /* the original error matters */ }
         throw e;
       }
-      tx.open = false;
       try {
         await session.exec("COMMIT");
       } catch (e) {
@@ -219,6 +236,7 @@ export class Database implements Db {
         } catch { /* already rolled back */ }
         throw e;
       }
+      committed = tx.outbox?.records;
       return result;
     } finally {
       // Stryker disable next-line UpdateOperator: any count but 0 means "look the transaction up"
@@ -227,6 +245,7 @@ export class Database implements Db {
         await session?.release();
       } finally {
         gate?.release();
+        if (committed !== undefined) this.onCommitted?.(committed);
       }
     }
   }
@@ -244,8 +263,11 @@ export class Database implements Db {
       let result: T;
       try {
         result = await this.#als.run(child, () => fn(child));
+        child.open = false;
+        await child.outbox?.written();
       } catch (e) {
         child.open = false;
+        await child.outbox?.settled();
         try {
           await session.exec(`ROLLBACK TO SAVEPOINT ${name}`);
           // Stryker disable next-line StringLiteral: a savepoint left open is released with its transaction; this only frees it sooner
@@ -253,8 +275,8 @@ export class Database implements Db {
         } catch { /* the original error matters */ }
         throw e;
       }
-      child.open = false;
       await session.exec(`RELEASE SAVEPOINT ${name}`);
+      if (child.outbox) (parent.outbox ??= new TxOutbox()).records.push(...child.outbox.records);
       return result;
     } finally {
       parent.gate.release();

@@ -3,10 +3,11 @@
  * plugins a {@link Db}.
  * @module
  */
-import type { DomainInfo, LogSink, Owner, Tool, ToolContext } from "@core";
+import type { DomainInfo, LogSink, Outbox, Owner, Tool, ToolContext } from "@core";
 import { Database } from "./database.ts";
 import type { Driver } from "./driver.ts";
 import { Migrator } from "./migrations.ts";
+import { DbOutbox } from "./outbox.ts";
 import { SqliteDriver } from "./sqlite_driver.ts";
 import type { Db } from "./types.ts";
 
@@ -46,6 +47,9 @@ export class DbTool implements Tool {
   } as const;
   /** Each domain's migrations: in dev, a new or changed one prepares its domain again. */
   readonly files = ["domains/*/migrations/*.sql"];
+  readonly #outbox = new DbOutbox();
+  /** Events written in the caller's transaction, for the event bus (see outbox.ts). */
+  readonly outbox: Outbox = this.#outbox;
   readonly #options: DbToolOptions;
   #db: Database | undefined;
   #migrator: Migrator | undefined;
@@ -71,6 +75,7 @@ export class DbTool implements Tool {
     this.#migrator = new Migrator(this.#db, ctx.log, ctx.root, ctx.domains);
     try {
       await this.#migrator.init();
+      await this.#outbox.attach(this.#db, ctx.log);
     } catch (e) {
       await this.#db.close();
       throw e;
