@@ -171,7 +171,7 @@ export class Database implements Db {
   }
 
   executeMany(sql: string, rows: readonly Params[]): Promise<ExecResult> {
-    if (rows.length === 0) return Promise.resolve({ changes: 0, lastInsertRowid: 0 });
+    if (rows.length === 0) return Promise.resolve({ changes: 0 });
     return this.transaction((tx) => (tx as Tx).session.executeMany(sql, rows));
   }
 

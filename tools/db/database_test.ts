@@ -210,7 +210,6 @@ Deno.test("db: executeMany is all or nothing", async () => {
     assert.equal((await db.query("SELECT * FROM items")).length, 3);
     assert.deepEqual(await db.executeMany("INSERT INTO items (name) VALUES ($1)", []), {
       changes: 0,
-      lastInsertRowid: 0,
     });
   });
 });

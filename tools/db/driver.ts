@@ -39,6 +39,13 @@ export interface Driver extends Session {
   /** A session for one transaction (for a single-connection driver: the driver itself). */
   reserve(): TxSession | Promise<TxSession>;
   describeSchema(): SchemaTable[] | Promise<SchemaTable[]>;
+  /**
+   * Hold a lock named `name` shared by every process on this database (PostgreSQL: an advisory
+   * lock on a connection of its own, per schema) until the returned function is called. Waits
+   * at most `timeoutMs` for another holder, calling `onWait` once if it has to wait; then throws
+   * a `DbError` of kind `busy`. Engines without one (SQLite) rely on `BEGIN IMMEDIATE`.
+   */
+  lock?(name: string, timeoutMs: number, onWait?: () => void): Promise<() => Promise<void>>;
   /** Extra facts for `describe()` (e.g. cache size). */
   stats?(): Record<string, unknown>;
   close(): void | Promise<void>;

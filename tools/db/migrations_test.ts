@@ -8,6 +8,7 @@ import { recordingLog } from "@microcore/testing/standalone.ts";
 import { Database } from "./database.ts";
 import { MigrationError, Migrator } from "./migrations.ts";
 import { SqliteDriver } from "./sqlite_driver.ts";
+import type { Params } from "./types.ts";
 import { writeFiles } from "./test_helpers.ts";
 
 interface Env {
@@ -331,5 +332,150 @@ Deno.test("migrations: a driver failing with a non-Error is still reported with 
     } finally {
       await db.close();
     }
+  });
+});
+
+Deno.test("migrations: a per-engine file replaces the default on its engine; one identity", async () => {
+  await withMigrations({
+    "domains/shop/migrations/001_a.sql": seen("001 every engine"),
+    "domains/shop/migrations/001_a.postgres.sql": "CREATE TABLE a (id SERIAL);",
+    "domains/shop/migrations/002_b.sql": "this is not SQLite SQL",
+    "domains/shop/migrations/002_b.sqlite.sql": seen("002 sqlite"),
+    "domains/shop/migrations/003_c.sqlite.sql": seen("003 sqlite"),
+    "domains/shop/migrations/003_c.postgres.sql": "CREATE TABLE c (id SERIAL);",
+    "domains/orders/migrations/001_o.sql": "-- depends: shop/003_c.postgres.sql\n" + seen("o"),
+  }, async ({ db, log, migrator, domain }) => {
+    const m = await migrator();
+    await m.prepareDomain(domain("orders"));
+    assert.deepEqual(await seenNames(db), ["001 every engine", "002 sqlite", "003 sqlite", "o"]);
+    assert.deepEqual(keys(m), [
+      "shop/001_a.sql",
+      "shop/002_b.sql",
+      "shop/003_c.sql",
+      "orders/001_o.sql",
+    ]);
+    assert.deepEqual(log.lines.map((l) => l.message), [
+      "applied migration domains/shop/migrations/001_a.sql",
+      "applied migration domains/shop/migrations/002_b.sqlite.sql",
+      "applied migration domains/shop/migrations/003_c.sqlite.sql",
+      "applied migration domains/orders/migrations/001_o.sql",
+    ]);
+    await m.prepareDomain(domain("shop"));
+    assert.equal(log.lines.length, 4, "each applied once");
+    assert.deepEqual(m.pending(), []);
+  });
+});
+
+Deno.test("migrations: one with only another engine's file fails, naming the file to add", async () => {
+  const file = "domains/shop/migrations/002_b.postgres.sql";
+  await withMigrations({
+    "domains/shop/migrations/001_a.sql": seen("a"),
+    [file]: "CREATE TABLE b (id SERIAL);",
+    "domains/shop/migrations/003_c.sql": seen("c"),
+  }, async ({ db, migrator, domain }) => {
+    const m = await migrator();
+    const e = await m.prepareDomain(domain("shop")).then(() => undefined, (e) => e);
+    assert.ok(e instanceof MigrationError);
+    assert.equal(
+      e.message,
+      `migration ${file} has no variant for sqlite: add domains/shop/migrations/002_b.sql ` +
+        "(every engine) or 002_b.sqlite.sql",
+    );
+    assert.equal(e.file, file);
+    assert.deepEqual(await seenNames(db), ["a"]);
+    assert.deepEqual(m.pending(), [
+      { domain: "shop", name: "002_b.sql", file },
+      { domain: "shop", name: "003_c.sql", file: "domains/shop/migrations/003_c.sql" },
+    ]);
+  });
+});
+
+Deno.test("migrations: a file for an engine that does not exist is refused by name", async () => {
+  await withMigrations({
+    "domains/shop/migrations/001_a.sql": seen("a"),
+    "domains/shop/migrations/001_a.postgresql.sql": seen("typo"),
+  }, async ({ db, migrator, domain }) => {
+    const m = await migrator();
+    await assert.rejects(m.prepareDomain(domain("shop")), {
+      name: "MigrationError",
+      message: "migration domains/shop/migrations/001_a.postgresql.sql: unknown engine " +
+        '"postgresql"; name the file 001_a.sql (every engine) or 001_a.<engine>.sql with ' +
+        "<engine> one of sqlite, postgres",
+    });
+    assert.deepEqual(await seenNames(db).catch(() => []), []);
+  });
+});
+
+Deno.test("migrations: one another process applied after this one read the record is not re-run", async () => {
+  const root = await Deno.makeTempDir({ prefix: "microcore_mig_two_" });
+  const path = `${root}/app.db`;
+  await writeFiles(root, { "domains/shop/migrations/001_a.sql": "CREATE TABLE a (x);" });
+  const shop = { name: "shop", dir: `${root}/domains/shop` };
+  const db1 = new Database(new SqliteDriver({ path }));
+  const log = recordingLog();
+  let other: Migrator | undefined;
+  /** The second process: between reading the record and applying, the first one migrates. */
+  class Racing extends Database {
+    override async query<T>(sql: string, params?: Params): Promise<T[]> {
+      const rows = await super.query<T>(sql, params);
+      if (other && sql.includes("ORDER BY applied_at")) {
+        const first = other;
+        other = undefined;
+        await first.prepareDomain(shop);
+      }
+      return rows;
+    }
+  }
+  const db2 = new Racing(new SqliteDriver({ path }));
+  try {
+    const first = new Migrator(db1, log, root);
+    const second = new Migrator(db2, log, root);
+    await first.init();
+    await second.init();
+    other = first;
+    await second.prepareDomain(shop);
+    assert.equal(other, undefined, "the first process ran in between");
+    assert.deepEqual(log.lines.map((l) => l.message), [
+      "applied migration domains/shop/migrations/001_a.sql",
+    ]);
+    assert.deepEqual(second.applied(), first.applied());
+    assert.deepEqual(second.pending(), []);
+  } finally {
+    await db1.close();
+    await db2.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("migrations: when not applying, pending ones are listed and logged, nothing written", async () => {
+  await withMigrations({
+    "domains/shop/migrations/001_a.sql": seen("a"),
+    "domains/shop/migrations/002_b.sql": seen("b"),
+  }, async ({ root, db, log, domain }) => {
+    const off = new Migrator(db, log, root, [], { apply: false });
+    await off.init();
+    await off.prepareDomain(domain("shop"));
+    const tables = await db.query("SELECT name FROM sqlite_schema WHERE type = 'table'");
+    assert.deepEqual(tables, [], "no table, not even the record's");
+    const pending = [
+      { domain: "shop", name: "001_a.sql", file: "domains/shop/migrations/001_a.sql" },
+      { domain: "shop", name: "002_b.sql", file: "domains/shop/migrations/002_b.sql" },
+    ];
+    assert.deepEqual(off.pending(), pending);
+    assert.deepEqual(log.lines, [{
+      level: "warn",
+      message: "db: 2 migration(s) pending in shop: 001_a.sql, 002_b.sql " +
+        "(DB_AUTO_MIGRATE=false); apply them with `deno task migrate`",
+      props: { domain: "shop", pending: ["001_a.sql", "002_b.sql"] },
+    }]);
+    const on = new Migrator(db, log, root);
+    await on.init();
+    await on.prepareDomain(domain("shop"));
+    assert.deepEqual(await seenNames(db), ["a", "b"]);
+    assert.deepEqual(on.pending(), []);
+    // A later look without applying finds nothing pending and logs nothing more.
+    await off.prepareDomain(domain("shop"));
+    assert.deepEqual(off.pending(), []);
+    assert.equal(log.lines.filter((l) => l.level === "warn").length, 1);
   });
 });

@@ -7,7 +7,12 @@
  *
  * - Placeholders are written `$1`, `$2`, … on every engine; values are always bound.
  * - Each domain's `migrations/NNN_name.sql` run once, in order, before its plugins load.
- *   A file may say `-- depends: <domain>/<file>` to run after another domain's migration.
+ *   `NNN_name.sqlite.sql` or `NNN_name.postgres.sql` beside it replaces it on that engine (the
+ *   same migration either way). A file may say `-- depends: <domain>/<file>` to run after
+ *   another domain's migration. Several instances may boot at once (a cross-instance lock);
+ *   `DB_AUTO_MIGRATE=false` leaves them to `deno task migrate`.
+ * - New ids come back with `INSERT … RETURNING id` (SQLite ≥ 3.35 and PostgreSQL); `execute`'s
+ *   `lastInsertRowid` is SQLite's only.
  * - Failures are {@link DbError}s with an engine-neutral `kind` (`unique_violation`, …).
  *
  * @example
@@ -21,11 +26,11 @@
  *   }
  *   async add(name: string) {
  *     try {
- *       const { lastInsertRowid } = await this.db.execute(
- *         "INSERT INTO tags (name) VALUES ($1)",
+ *       const row = await this.db.queryOne<{ id: number }>(
+ *         "INSERT INTO tags (name) VALUES ($1) RETURNING id",
  *         [name],
  *       );
- *       return { id: Number(lastInsertRowid) };
+ *       return { id: row!.id };
  *     } catch (e) {
  *       if (isDbError(e, "unique_violation")) return { error: `tag ${name} exists` };
  *       throw e;
@@ -39,7 +44,12 @@ import { DbTool } from "./tool.ts";
 
 export { Database } from "./database.ts";
 export { DbError, type DbErrorInit, type DbErrorKind, isDbError } from "./errors.ts";
-export { type AppliedMigration, type Drift, MigrationError } from "./migrations.ts";
+export {
+  type AppliedMigration,
+  type Drift,
+  MigrationError,
+  type PendingMigration,
+} from "./migrations.ts";
 export { toSqlitePlaceholders } from "./placeholders.ts";
 export { SqliteDriver, type SqliteOptions } from "./sqlite_driver.ts";
 export { DbTool, type DbToolOptions } from "./tool.ts";

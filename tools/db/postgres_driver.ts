@@ -7,6 +7,7 @@
  */
 import postgres from "postgres";
 import { DbError, type DbErrorKind, writeTarget } from "./errors.ts";
+import { advisoryLock, ensureSchema, quoteIdent } from "./postgres_schema.ts";
 import type { Driver, TxSession } from "./driver.ts";
 import type { ExecResult, Params, Row, SchemaTable, SqlValue } from "./types.ts";
 
@@ -14,7 +15,7 @@ import type { ExecResult, Params, Row, SchemaTable, SqlValue } from "./types.ts"
 export interface PostgresOptions {
   /** `postgres://user@host:port/db`. */
   url: string;
-  /** Schema to use as `search_path` (default: the server's). */
+  /** Schema to work in, as `search_path`; created if missing (default: the server's). */
   schema?: string;
   /** Pool size. Default 10. */
   max?: number;
@@ -117,7 +118,8 @@ class PgSession {
   async execute(sql: string, params?: Params): Promise<ExecResult> {
     try {
       const r = await this.conn.unsafe(sql, bind(params), { prepare: true });
-      return { changes: r.count ?? 0, lastInsertRowid: 0 };
+      // PostgreSQL reports no row id: none is made up (RETURNING gives it).
+      return { changes: r.count ?? 0 };
     } catch (e) {
       throw pgError(e, sql);
     }
@@ -126,7 +128,7 @@ class PgSession {
   async executeMany(sql: string, rows: readonly Params[]): Promise<ExecResult> {
     let changes = 0;
     for (const row of rows) changes += (await this.execute(sql, row)).changes;
-    return { changes, lastInsertRowid: 0 };
+    return { changes };
   }
 
   async exec(script: string): Promise<void> {
@@ -146,6 +148,8 @@ export class PostgresDriver extends PgSession implements Driver {
   readonly location: string;
   #sql: Sql;
   #closed = false;
+  /** The schema worked in (the lock of a migration run is per schema). */
+  #schema = "";
 
   private constructor(sql: Sql, location: string) {
     super(sql as unknown as Conn);
@@ -153,12 +157,12 @@ export class PostgresDriver extends PgSession implements Driver {
     this.location = location;
   }
 
-  /** Open a pool and check that the server answers. */
+  /** Open a pool, check that the server answers, and create the schema if it is missing. */
   static async connect(opts: PostgresOptions): Promise<PostgresDriver> {
     const sql = postgres(opts.url, {
       max: opts.max ?? 10,
       onnotice: () => {},
-      connection: opts.schema ? { search_path: opts.schema } : {},
+      connection: opts.schema ? { search_path: quoteIdent(opts.schema) } : {},
       types: {
         // int8 (count(*), bigserial) as a number when it fits, like SQLite gives.
         bigint: {
@@ -176,12 +180,53 @@ export class PostgresDriver extends PgSession implements Driver {
     url.password = "";
     const driver = new PostgresDriver(sql, url.toString() + (opts.schema ? `#${opts.schema}` : ""));
     try {
-      await sql`SELECT 1`;
+      if (opts.schema) await ensureSchema(sql as unknown as Conn, opts.schema);
+      const [row] = await sql`SELECT current_schema() AS s`;
+      driver.#schema = row.s ?? "";
     } catch (e) {
       await sql.end({ timeout: 1 });
       throw pgError(e);
     }
     return driver;
+  }
+
+  /**
+   * Hold the advisory lock `name` (per schema) on a connection of its own until the returned
+   * function is called; see `Driver.lock`.
+   */
+  async lock(
+    name: string,
+    timeoutMs: number,
+    onWait?: () => void,
+  ): Promise<() => Promise<void>> {
+    if (this.#closed) throw new DbError("database is closed", { kind: "connection" });
+    let conn;
+    try {
+      conn = await this.#sql.reserve();
+    } catch (e) {
+      throw pgError(e);
+    }
+    let unlock;
+    try {
+      unlock = await advisoryLock(
+        conn as unknown as Conn,
+        `${name}:${this.#schema}`,
+        timeoutMs,
+        onWait,
+      );
+    } catch (e) {
+      conn.release();
+      throw pgError(e);
+    }
+    return async () => {
+      try {
+        await unlock();
+      } catch {
+        /* a lost connection has freed the lock already */
+      } finally {
+        conn.release();
+      }
+    };
   }
 
   async reserve(): Promise<TxSession> {

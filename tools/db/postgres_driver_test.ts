@@ -211,7 +211,12 @@ Deno.test({
       try {
         assert.equal(tool.describe().driver, "postgres");
         assert.deepEqual((await tool.api.describeSchema()).map((t) => t.name), ["items"]);
-        assert.deepEqual(read.sort(), ["DATABASE_URL", "DB_DRIVER", "DB_SCHEMA"]);
+        assert.deepEqual(read.sort(), [
+          "DATABASE_URL",
+          "DB_AUTO_MIGRATE",
+          "DB_DRIVER",
+          "DB_SCHEMA",
+        ]);
         for (const key of read) assert.ok(Object.hasOwn(tool.env, key), `${key} is not declared`);
       } finally {
         await tool.shutdown();

@@ -140,7 +140,7 @@ export class SqliteDriver implements Driver, TxSession {
   executeMany(sql: string, rows: readonly Params[]): ExecResult {
     const stmt = this.#prepare(sql);
     let changes = 0;
-    let lastInsertRowid: number | bigint = 0;
+    let lastInsertRowid: number | bigint | undefined;
     try {
       for (const row of rows) {
         const r = call<ExecResult>(stmt, "run", row);
@@ -150,7 +150,7 @@ export class SqliteDriver implements Driver, TxSession {
     } catch (e) {
       throw toDbError(e, sql);
     }
-    return { changes, lastInsertRowid };
+    return lastInsertRowid === undefined ? { changes } : { changes, lastInsertRowid };
   }
 
   exec(script: string): void {

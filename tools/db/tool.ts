@@ -21,10 +21,22 @@ export interface DbToolOptions {
   busyTimeoutMs?: number;
   /** Prepared statements kept per connection. Default 500. */
   cacheSize?: number;
+  /** Apply migrations in `prepareDomain`; overrides `DB_AUTO_MIGRATE`. */
+  autoMigrate?: boolean;
+  /** Longest wait for another instance's migrations (ms). Default 8000. */
+  migrationLockTimeoutMs?: number;
 }
 
 /** PostgreSQL when `DB_DRIVER=postgres` and `DATABASE_URL` is not set. */
 const DEFAULT_PG_URL = "postgres://127.0.0.1:5432/postgres";
+
+/** `DB_AUTO_MIGRATE`: true unless set to false (or 0, no, off). */
+function autoMigrate(value: string | undefined): boolean {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || ["true", "1", "yes", "on"].includes(v)) return true;
+  if (["false", "0", "no", "off"].includes(v)) return false;
+  throw new Error(`db: DB_AUTO_MIGRATE must be true or false, not "${value}"`);
+}
 
 function isAbsolute(p: string): boolean {
   return p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p);
@@ -44,6 +56,9 @@ export class DbTool implements Tool {
       `the PostgreSQL server, postgres://user:pass@host:port/db (default ${DEFAULT_PG_URL})`,
     DB_SCHEMA: "PostgreSQL schema to work in (default the server's search_path)",
     DB_PATH: "SQLite file, relative to the data folder (default data/app.db; :memory: in tests)",
+    DB_AUTO_MIGRATE:
+      "false to leave pending migrations to `deno task migrate` (logged and listed " +
+      "as pending in status) instead of applying them at boot (default true)",
   } as const;
   /** Each domain's migrations: in dev, a new or changed one prepares its domain again. */
   readonly files = ["domains/*/migrations/*.sql"];
@@ -70,9 +85,13 @@ export class DbTool implements Tool {
   /** Open the engine and load the record of applied migrations. */
   async setup(ctx: ToolContext): Promise<void> {
     this.#log = ctx.log;
+    const apply = this.#options.autoMigrate ?? autoMigrate(ctx.env("DB_AUTO_MIGRATE"));
     const driver = await this.#openDriver(ctx);
     this.#db = new Database(driver);
-    this.#migrator = new Migrator(this.#db, ctx.log, ctx.root, ctx.domains);
+    this.#migrator = new Migrator(this.#db, ctx.log, ctx.root, ctx.domains, {
+      apply,
+      lockTimeoutMs: this.#options.migrationLockTimeoutMs,
+    });
     try {
       await this.#migrator.init();
       await this.#outbox.attach(this.#db, ctx.log);
@@ -105,7 +124,10 @@ export class DbTool implements Tool {
     return new SqliteDriver({ path, busyTimeoutMs: o.busyTimeoutMs, cacheSize: o.cacheSize });
   }
 
-  /** Apply the domain's pending migrations; a failure names the file and fails that domain. */
+  /**
+   * Apply the domain's pending migrations (holding the cross-instance lock); a failure names
+   * the file and fails that domain. With `DB_AUTO_MIGRATE=false`, only log those pending.
+   */
   async prepareDomain(domain: DomainInfo): Promise<void> {
     if (!this.#migrator) throw new Error("db tool is not set up");
     await this.#migrator.prepareDomain(domain);
@@ -116,12 +138,13 @@ export class DbTool implements Tool {
     return this.api;
   }
 
-  /** The engine, where it is, the migrations applied and those changed since. */
+  /** The engine, where it is, the migrations applied, pending and changed since. */
   describe(): Record<string, unknown> {
     const d = this.#db?.driver;
     return {
       driver: d?.kind,
       path: d?.location,
+      pending: this.#migrator?.pending() ?? [],
       migrations: this.#migrator?.applied().map(({ domain, name, appliedAt }) => ({
         domain,
         name,

@@ -44,6 +44,7 @@ Deno.test("tool: before setup, the API and migrations are refused and describe()
   assert.deepEqual(tool.describe(), {
     driver: undefined,
     path: undefined,
+    pending: [],
     migrations: [],
     drift: [],
   });
@@ -119,6 +120,7 @@ Deno.test("tool: describe() lists applied migrations without checksums, and drif
     assert.deepEqual(d, {
       driver: "sqlite",
       path: ":memory:",
+      pending: [],
       migrations: [{ domain: "shop", name: "001_a.sql", appliedAt: d.migrations[0].appliedAt }],
       drift: [],
       cachedStatements: tool.describe().cachedStatements,
@@ -140,6 +142,7 @@ Deno.test("tool: every setting it reads is documented, with its default", () => 
   const tool = new DbTool();
   assert.deepEqual(Object.keys(tool.env).sort(), [
     "DATABASE_URL",
+    "DB_AUTO_MIGRATE",
     "DB_DRIVER",
     "DB_PATH",
     "DB_SCHEMA",
@@ -148,5 +151,42 @@ Deno.test("tool: every setting it reads is documented, with its default", () => 
   assert.match(tool.env.DATABASE_URL, /\(default postgres:\/\/127\.0\.0\.1:5432\/postgres\)$/);
   assert.match(tool.env.DB_SCHEMA, /^PostgreSQL schema/);
   assert.match(tool.env.DB_PATH, /default data\/app\.db; :memory: in tests/);
+  assert.match(
+    tool.env.DB_AUTO_MIGRATE,
+    /^false to leave pending migrations to `deno task migrate`/,
+  );
+  assert.match(tool.env.DB_AUTO_MIGRATE, /\(default true\)$/);
   assert.match(tool.description, /^SQL database/);
+});
+
+Deno.test("tool: DB_AUTO_MIGRATE=false (or 0, no, off) lists pending migrations instead", async () => {
+  await withDir(async (root) => {
+    await writeFiles(root, { "domains/shop/migrations/001_a.sql": "CREATE TABLE a (x);" });
+    const shop = { name: "shop", dir: `${root}/domains/shop` };
+    const pendingWith = async (value: string | undefined, options = {}) => {
+      const log = recordingLog();
+      const tool = new DbTool({ path: ":memory:", ...options });
+      await tool.setup(standaloneContext({ root, log, env: { DB_AUTO_MIGRATE: value } }));
+      await tool.prepareDomain(shop);
+      const pending = (tool.describe().pending as { name: string }[]).map((p) => p.name);
+      await tool.shutdown();
+      const warned = log.lines.some((l) =>
+        l.level === "warn" && /deno task migrate/.test(l.message)
+      );
+      assert.equal(warned, pending.length > 0, String(value));
+      return pending;
+    };
+    for (const off of ["false", "FALSE", "0", "no", " off "]) {
+      assert.deepEqual(await pendingWith(off), ["001_a.sql"], off);
+    }
+    for (const on of [undefined, "", "true", "1", "yes", "On"]) {
+      assert.deepEqual(await pendingWith(on), [], String(on));
+    }
+    assert.deepEqual(await pendingWith("false", { autoMigrate: true }), [], "the option wins");
+    assert.deepEqual(await pendingWith("true", { autoMigrate: false }), ["001_a.sql"]);
+    await assert.rejects(
+      new DbTool().setup(standaloneContext({ env: { DB_AUTO_MIGRATE: "maybe" } })),
+      { message: 'db: DB_AUTO_MIGRATE must be true or false, not "maybe"' },
+    );
+  });
 });

@@ -85,7 +85,7 @@ Deno.test("tool: settings come through ctx.env; a relative DB_PATH resolves agai
     await tool.setup({ ...ctx, env: (k) => (read.push(k), ctx.env(k)) });
     assert.equal(tool.describe().path, `${dataDir}/sub/app.db`);
     await tool.shutdown();
-    assert.deepEqual(read.sort(), ["DATABASE_URL", "DB_DRIVER", "DB_PATH"]);
+    assert.deepEqual(read.sort(), ["DATABASE_URL", "DB_AUTO_MIGRATE", "DB_DRIVER", "DB_PATH"]);
     for (const key of read) assert.ok(Object.hasOwn(tool.env, key), `${key} is not declared`);
     assert.deepEqual(tool.files, ["domains/*/migrations/*.sql"]);
   } finally {

@@ -29,10 +29,13 @@ export interface ExecResult {
   /** Rows inserted, updated or deleted. */
   changes: number;
   /**
-   * Row id of the last insert (SQLite). Engines that do not report one (PostgreSQL) give 0:
-   * use `INSERT … RETURNING id` with `queryOne` to be portable.
+   * SQLite only: the rowid of the last row the connection inserted (SQLite's
+   * `last_insert_rowid()`, meaningful right after an INSERT that inserted). Absent on engines
+   * that do not report one (PostgreSQL) and for an empty `executeMany`: never a made-up value.
+   * For code that runs on every engine, read the new id with `INSERT … RETURNING id` through
+   * `queryOne`.
    */
-  lastInsertRowid: number | bigint;
+  lastInsertRowid?: number | bigint;
 }
 
 /** One column of a live table. */
@@ -107,8 +110,8 @@ export interface Db {
   queryOne<T = Row>(sql: string, params?: Params): Promise<T | null>;
   /**
    * Run a write (INSERT, UPDATE, DELETE, DDL) and report how many rows changed.
-   * `lastInsertRowid` is SQLite's; prefer `INSERT … RETURNING id` with {@link Db.queryOne}
-   * for code that must also run on PostgreSQL.
+   * `lastInsertRowid` is SQLite's only (absent on PostgreSQL): to get a new row's id on every
+   * engine, use `INSERT … RETURNING id` with {@link Db.queryOne}.
    * @example
    * ```ts
    * const { changes } = await db.execute("DELETE FROM carts WHERE updated_at < $1", [cutoff]);
@@ -117,7 +120,7 @@ export interface Db {
   execute(sql: string, params?: Params): Promise<ExecResult>;
   /**
    * Run one statement once per parameter list, all in one transaction (all or nothing).
-   * Returns the total `changes` and the last `lastInsertRowid`.
+   * Returns the total `changes` (and, on SQLite, the last `lastInsertRowid`).
    * @example
    * ```ts
    * await db.executeMany("INSERT INTO tags (name) VALUES ($1)", [["a"], ["b"], ["c"]]);
