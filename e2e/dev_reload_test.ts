@@ -198,7 +198,9 @@ Deno.test({
       await Deno.mkdir(`${dir}/domains/notes/migrations`, { recursive: true });
       await Deno.writeTextFile(
         `${dir}/domains/notes/migrations/001_notes.sql`,
-        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\nINSERT INTO notes (body) VALUES ('hello');\n",
+        // Portable SQL: the same file runs on SQLite and PostgreSQL (e2e/postgres_test.ts).
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n" +
+          "INSERT INTO notes (id, body) VALUES (1, 'hello');\n",
       );
       await Deno.mkdir(`${dir}/domains/notes/plugins`, { recursive: true });
       await Deno.writeTextFile(`${dir}/domains/notes/plugins/list_notes.ts`, notesPlugin);

@@ -4,6 +4,7 @@
  * @module
  */
 import { projectRoot as REPO } from "@core";
+import { appDatabase } from "./engine.ts";
 import { type Proc, spawnProc } from "./proc.ts";
 
 /** Top-level entries not copied: history, local data and build output. */
@@ -35,16 +36,28 @@ export interface App extends Proc {
 
 const LISTENING = /listening on http:\/\/[^\s:]+:(\d+)/;
 
-/** Starts `deno task <task>` in `cwd` with a random port, and waits until it listens. */
+/**
+ * Starts `deno task <task>` in `cwd` with a random port, and waits until it listens. Its database
+ * is SQLite in `cwd`, or a PostgreSQL schema of its own (see engine.ts), dropped by `stop`.
+ */
 export async function startApp(
   task: "dev" | "start",
   cwd: string,
   env: Record<string, string> = {},
 ): Promise<App> {
-  const proc = spawnProc(Deno.execPath(), ["task", task], {
+  const db = appDatabase(cwd);
+  const started = spawnProc(Deno.execPath(), ["task", task], {
     cwd,
-    env: { PORT: "0", HOST: "127.0.0.1", DB_PATH: `${cwd}/data/app.db`, ...env },
+    env: { PORT: "0", HOST: "127.0.0.1", ...db.env, ...env },
   });
+  const proc: Proc = {
+    ...started,
+    async stop(graceMs) {
+      const code = await started.stop(graceMs);
+      await db.drop();
+      return code;
+    },
+  };
   let url: string;
   try {
     url = `http://127.0.0.1:${LISTENING.exec(await proc.waitForLine(LISTENING, 20_000))![1]}`;
@@ -52,7 +65,7 @@ export async function startApp(
     // In dev, edits count only once the watcher is up.
     if (task === "dev") await proc.waitForLine(/hot reload: watching/, 20_000);
   } catch (e) {
-    await proc.stop(0);
+    await proc.stop(0).catch(() => {}); // the boot's error matters, not the cleanup's
     throw e;
   }
   return {

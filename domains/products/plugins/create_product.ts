@@ -20,11 +20,11 @@ export default class CreateProductPlugin extends BasePlugin {
 
   override onBoot() {
     this.http.addEndpoint("/products", "POST", async (data, ctx) => {
-      const { lastInsertRowid } = await this.db.execute(
-        "INSERT INTO products (name, price) VALUES ($1, $2)",
+      // RETURNING gives the new id on every engine (SQLite and PostgreSQL).
+      const { id } = (await this.db.queryOne<{ id: number }>(
+        "INSERT INTO products (name, price) VALUES ($1, $2) RETURNING id",
         [data.name, data.price],
-      );
-      const id = Number(lastInsertRowid);
+      ))!;
       this.event_bus.publish("product.created", { id, name: data.name, stock: data.stock });
       this.logger.info("product created", { id });
       ctx.setStatus(201);
