@@ -15,7 +15,7 @@
 import { exists, projectRoot } from "@core";
 import { writeManifest } from "../dev/manifest.ts";
 import {
-  migrationFile,
+  migrationFiles,
   pluginFile,
   type PluginSpec,
   pluginTestFile,
@@ -121,10 +121,13 @@ export function plan(args: string[]): Planned[] {
     }
     case "domain": {
       const name = checkName("domain", target);
+      const migration = migrationFiles(name);
+      const first = `domains/${name}/migrations/001_create_${name}`;
       return [
         { path: `domains/${name}/plugins/.gitkeep`, text: "" },
         { path: `domains/${name}/models/.gitkeep`, text: "" },
-        { path: `domains/${name}/migrations/001_create_${name}.sql`, text: migrationFile(name) },
+        { path: `${first}.sql`, text: migration.sql },
+        { path: `${first}.postgres.sql`, text: migration.postgres },
       ];
     }
     case "tool": {

@@ -38,6 +38,7 @@ Deno.test("new: refuses to overwrite and writes nothing then", async () => {
       "domains/blog/plugins/.gitkeep",
       "domains/blog/models/.gitkeep",
       "domains/blog/migrations/001_create_blog.sql",
+      "domains/blog/migrations/001_create_blog.postgres.sql",
     ]);
   } finally {
     await Deno.remove(root, { recursive: true });
