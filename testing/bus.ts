@@ -52,7 +52,7 @@ export class RecordingEventBus extends EventBusTool {
     return {
       ...api,
       publish(name, payload, options) {
-        api.publish(name, payload, options);
+        const receipt = api.publish(name, payload, options);
         const correlationId = options?.correlationId;
         published.push(Object.freeze({
           name,
@@ -60,6 +60,7 @@ export class RecordingEventBus extends EventBusTool {
           source: owner.id,
           ...(correlationId ? { correlationId } : {}),
         }));
+        return receipt;
       },
     };
   }

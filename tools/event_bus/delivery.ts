@@ -4,40 +4,18 @@
  * with doubling backoff, and a dead letter `_dlq.<name>` for what failed for good.
  * @module
  */
-import { type Generation, OwnedRegistry, type Owner } from "@core";
+import { OwnedRegistry, type Owner } from "@core";
 import { frozenCopy, isShareable } from "./copy.ts";
 import type { Deadline } from "./deadlines.ts";
+import { RecentIds } from "./dedupe.ts";
 import type { Audience, Deliver } from "./driver.ts";
 import { BusError, errInfo } from "./errors.ts";
-import { compilePattern, type Matcher } from "./pattern.ts";
+import { compilePattern } from "./pattern.ts";
 import { type BusShared, isThenable, retire } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
+import type { Subscription } from "./subscription.ts";
 import type { DeadLetter, Envelope, EventHandler, SubscribeOptions } from "./types.ts";
-
-/** One subscription, as registered by one owner generation. */
-export interface Subscription {
-  /** Who subscribed. */
-  readonly owner: Owner;
-  /** The owner generation's in-flight work (async handlers, pending retries). */
-  readonly gen: Generation;
-  /** The pattern as given, e.g. `product.*`. */
-  readonly pattern: string;
-  /** The compiled pattern. */
-  readonly match: Matcher;
-  /** The plugin's handler. */
-  readonly handler: EventHandler;
-  /** Retries after a failed attempt (0: none). */
-  readonly retries: number;
-  /** Wait before the first retry; doubles with each one. */
-  readonly backoffMs: number;
-  /** The competing-consumer group, if any. */
-  readonly group: string | undefined;
-  /** Time an async handler has to settle, if bounded. */
-  readonly timeoutMs: number | undefined;
-  /** False once unsubscribed, replaced or released: pending retries are dropped. */
-  active: boolean;
-}
-
+export type { Subscription };
 /** Who receives an event name: every solo subscription, and one per group. */
 interface Plan {
   /** Counters of the event name (undefined for the shared empty plan). */
@@ -47,10 +25,7 @@ interface Plan {
 }
 
 const EMPTY_PLAN: Plan = { solo: [], groups: [] };
-const MAX_PLANS = 10_000;
-const DEFAULT_BACKOFF = 100;
-const DLQ_PREFIX = "_dlq.";
-const SELF = "event_bus";
+const [MAX_PLANS, DEFAULT_BACKOFF, DLQ_PREFIX, SELF] = [10_000, 100, "_dlq.", "event_bus"];
 
 /** The subscriptions of one bus and the delivery of envelopes to them. */
 export class Delivery {
@@ -62,6 +37,8 @@ export class Delivery {
   #lastPlanName = "";
   #lastPlan: Plan | undefined;
   #roundRobin = new Map<string, number>();
+  /** Per group: ids recently handed to one of its subscriptions (when removing duplicates). */
+  #groupSeen = new Map<string, RecentIds>();
   #timers = new Set<ReturnType<typeof setTimeout>>();
 
   /** Delivery on `shared`; `groupsChanged` is told when a grouped subscription comes or goes. */
@@ -145,6 +122,7 @@ export class Delivery {
     if (plan === EMPTY_PLAN) return;
     const c = plan.counters!;
     const shared = isShareable(env.payload);
+    const dedupe = this.#s.dedupe;
     if (typeof audience === "object") {
       if (this.#s.state === "closed") {
         return Promise.reject(new BusError("closed", "the event bus is closed"));
@@ -152,13 +130,32 @@ export class Delivery {
       // A broker chose this instance for one group: one local subscription handles it, and the
       // promise settles when it is done (the driver acknowledges then).
       const g = plan.groups.find((g) => g.name === audience.group);
-      if (!g) return;
+      if (!g || (dedupe && this.#repeat(g.name, env.id, c))) return;
       return new Promise<void>((done) => this.#attempt(this.#pick(g), env, shared, 1, c, done));
     }
-    for (let i = 0; i < plan.solo.length; i++) this.#attempt(plan.solo[i], env, shared, 1, c);
+    for (let i = 0; i < plan.solo.length; i++) {
+      const sub = plan.solo[i];
+      if (dedupe && !(sub.seen ??= new RecentIds()).first(env.id)) {
+        c.duplicates++;
+        continue;
+      }
+      this.#attempt(sub, env, shared, 1, c);
+    }
     if (audience === "solo") return;
-    for (const g of plan.groups) this.#attempt(this.#pick(g), env, shared, 1, c);
+    for (const g of plan.groups) {
+      if (dedupe && this.#repeat(g.name, env.id, c)) continue;
+      this.#attempt(this.#pick(g), env, shared, 1, c);
+    }
   };
+
+  /** Whether group `group` was already handed event `id` here (counted as a duplicate). */
+  #repeat(group: string, id: string, c: EventCounters): boolean {
+    let seen = this.#groupSeen.get(group);
+    if (!seen) this.#groupSeen.set(group, seen = new RecentIds());
+    if (seen.first(id)) return false;
+    c.duplicates++;
+    return true;
+  }
 
   /** Round robin among a group's local subscriptions. */
   #pick(g: Plan["groups"][number]): Subscription {

@@ -157,6 +157,7 @@ Deno.test("delivery: a failure is logged with its attempt, and the dead letter s
     errors: 0,
     failed: 0,
     deadLettered: 0,
+    duplicates: 0,
     requests: 0,
     timeouts: 0,
     publishers: ["event_bus"],

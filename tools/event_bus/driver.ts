@@ -10,6 +10,7 @@
  * through the optional {@link BusDriver.interest}.
  * @module
  */
+import type { PublishReceipt } from "./receipt.ts";
 import type { Envelope } from "./types.ts";
 
 /**
@@ -43,6 +44,25 @@ export interface DriverHost {
   answer(envelope: Envelope): Promise<unknown>;
   /** Report a driver problem (failed publish, lost consumer) to the bus's log. */
   warn(message: string, props?: Record<string, unknown>): void;
+  /**
+   * Optional: the broker was lost (`degraded`, with what is wrong, naming its address) or is
+   * back (`ready`); the bus passes it to the status page (`ToolContext.health`).
+   */
+  health?(state: "ready" | "degraded", reason?: string): void;
+  /** Optional: a receipt nobody awaited failed (the bus logs it). */
+  unconfirmed?(envelope: Envelope, error: unknown): void;
+}
+
+/** What a durable driver counts, for the status page. */
+export interface DriverStats {
+  /** Publishes the broker confirmed. */
+  confirmed: number;
+  /** Publishes waiting for a confirmation (sent, or held while the broker is away). */
+  waiting: number;
+  /** Publishes given up: not confirmed within the bound, or refused by the broker. */
+  failed: number;
+  /** Publish attempts repeated after a failure or an outage. */
+  retries: number;
 }
 
 /** A carrier of envelopes between publishers and bus instances. */
@@ -50,12 +70,23 @@ export interface BusDriver {
   /** Driver name for the status page, e.g. `in_process`. */
   readonly kind: string;
   /**
+   * Optional: the driver may hand an event over more than once (a broker redelivers): the bus
+   * then skips an event id a subscription (or group) was already handed.
+   */
+  readonly atLeastOnce?: boolean;
+  /**
    * Start carrying; `deliver` receives every envelope for this instance. A networked driver
    * connects here; a rejection fails the bus's setup.
    */
   open(deliver: Deliver, host?: DriverHost): void | Promise<void>;
-  /** Hand over one envelope. Must not block and must not call `deliver` synchronously. */
-  send(envelope: Envelope): void;
+  /**
+   * Hand over one envelope. Must not block and must not call `deliver` synchronously. A durable
+   * driver returns a receipt that resolves once the broker stored it (see {@link PublishReceipt});
+   * `void` means "accepted, nothing more to promise" (in memory).
+   */
+  send(envelope: Envelope): PublishReceipt | void;
+  /** Optional: counters of a durable driver (see {@link DriverStats}). */
+  stats?(): DriverStats;
   /** Envelopes accepted but not yet delivered (used to drain at shutdown). */
   readonly pending: number;
   /**

@@ -10,7 +10,11 @@ export type BusErrorCode =
   | "responder_conflict"
   | "responder_error"
   | "invalid_name"
-  | "closed";
+  | "closed"
+  /** The broker could not be reached in time: a publish was not confirmed within its bound. */
+  | "unavailable"
+  /** The broker refused the event for good (e.g. larger than the stream allows). */
+  | "rejected";
 
 /**
  * An error raised by the event bus; check `code` rather than the message.
@@ -36,6 +40,14 @@ export class BusError extends Error {
   constructor(code: BusErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
+  }
+
+  /**
+   * The same as `code`, under the name the other tools' errors use (`DbError.kind`): the http
+   * tool answers kinds `unavailable` and `timeout` with a JSON 503 the client may retry.
+   */
+  get kind(): BusErrorCode {
+    return this.code;
   }
 }
 

@@ -25,3 +25,8 @@ Deno.test("errors: any thrown value reads as a name and a message", () => {
   assert.equal(errorMessage(new Error("m")), "m");
   assert.equal(errorMessage(42), "42");
 });
+
+Deno.test("errors: kind mirrors code (what the http tool reads: unavailable → 503)", () => {
+  assert.equal(new BusError("unavailable", "NATS away").kind, "unavailable");
+  assert.equal(new BusError("rejected", "too big").kind, "rejected");
+});

@@ -8,7 +8,7 @@
  * @module
  */
 import { deserialize, serialize } from "node:v8";
-import { headers as natsHeaders, type MsgHdrs } from "nats";
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/nats-core";
 import { frozenCopy, isShareable } from "./copy.ts";
 import type { Envelope } from "./types.ts";
 

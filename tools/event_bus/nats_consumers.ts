@@ -1,29 +1,37 @@
 /**
- * What one instance takes from NATS for its groups and responders, kept in step with the bus's
- * {@link Interest}: one durable JetStream consumer per group (each event acknowledged once the
- * local subscriber is done with it) and one queue subscription per responder name.
+ * What one instance takes from NATS, kept in step with the bus's {@link Interest}:
+ *
+ * - its **instance consumer** `i_<id>`: a durable JetStream consumer of the whole prefix for
+ *   this instance's ungrouped subscriptions, acknowledged as each event arrives. It outlives a
+ *   lost connection (for `instanceKeepMs`), so what was published during an outage is
+ *   delivered once the connection is back; it is deleted when the instance closes;
+ * - one durable JetStream consumer per **group** `g_<group>`, shared by every instance with
+ *   subscriptions in it; each event is acknowledged once the local subscriber is done with it;
+ * - one queue subscription per **responder** name.
+ *
+ * Acknowledgements made while the connection is down would be lost (the client drops what it
+ * buffered when it reconnects), so they wait and are sent once it is back.
  * @module
  */
 import {
   AckPolicy,
   type ConsumerMessages,
   DeliverPolicy,
-  headers as natsHeaders,
   type JetStreamClient,
+  type JetStreamManager,
   type JsMsg,
-  type Msg,
-  nanos,
-  type NatsConnection,
-  type Subscription as NatsSub,
-} from "nats";
-import { BusError, errorMessage as msg } from "./errors.ts";
-import { decodeEnvelope, encode, ERROR_HEADER } from "./nats_codec.ts";
+} from "@nats-io/jetstream";
+import { nanos, type NatsConnection, type Subscription as NatsSub } from "@nats-io/nats-core";
+import { errorMessage as msg } from "./errors.ts";
+import { decodeEnvelope } from "./nats_codec.ts";
+import { answerRequest } from "./nats_responders.ts";
 import { consumerName, groupFilter, subjectOf } from "./nats_subjects.ts";
 import type { Deliver, DriverHost, Interest } from "./driver.ts";
 import type { Envelope } from "./types.ts";
 
 const RPC_QUEUE = "responders";
 const MAX_DELIVER = 10;
+const SOLO_ACK_WAIT = 2000;
 
 /** What {@link NatsConsumers} works on: an open connection and the driver's settings. */
 export interface ConsumersSetup {
@@ -31,13 +39,17 @@ export interface ConsumersSetup {
   readonly nc: NatsConnection;
   /** Its JetStream client. */
   readonly js: JetStreamClient;
+  /** Its JetStream manager. */
+  readonly jsm: JetStreamManager;
   /** Stream name and subject prefix. */
   readonly stream: string;
-  /** How long a group event may stay unacknowledged before the server redelivers it. */
+  /** How long an event may stay unacknowledged before the server redelivers it. */
   readonly ackWaitMs: number;
   /** Idle time after which the server deletes a group consumer. */
   readonly keepMs: number;
-  /** The bus's delivery, called with a `group` audience. */
+  /** Idle time after which the server deletes a lost instance's consumer (default 10 min). */
+  readonly instanceKeepMs?: number;
+  /** The bus's delivery, called with a `solo` or a `group` audience. */
   readonly deliver: Deliver;
   /** The bus: answers requests, takes warnings. */
   readonly host: DriverHost | undefined;
@@ -45,12 +57,22 @@ export interface ConsumersSetup {
   readonly settledOne: () => void;
 }
 
-/** Group consumers and responder subscriptions of one instance. */
+interface Running {
+  readonly filter: string;
+  readonly messages: ConsumerMessages;
+  readonly done: Promise<void>;
+}
+
+/** The instance consumer, group consumers and responder subscriptions of one instance. */
 export class NatsConsumers {
   readonly #s: ConsumersSetup;
-  #groups = new Map<string, { filter: string; messages: ConsumerMessages; done: Promise<void> }>();
+  #solo: (Running & { readonly name: string }) | undefined;
+  #groups = new Map<string, Running>();
   #responders = new Map<string, NatsSub>();
   #unacked = new Set<JsMsg>();
+  /** Acknowledgements (true) and negative ones (false) held while the connection is down. */
+  #late: [JsMsg, boolean][] = [];
+  #up = true;
   #wanted: Interest = { groups: new Map(), responders: [] };
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
@@ -61,7 +83,7 @@ export class NatsConsumers {
     this.#s = setup;
     // Tell the server that group events still being handled (retries…) are not lost.
     this.#keepAlive = setInterval(() => {
-      for (const m of this.#unacked) m.working();
+      if (this.#up) { for (const m of this.#unacked) m.working(); }
     }, Math.max(100, setup.ackWaitMs / 3));
     Deno.unrefTimer(this.#keepAlive);
   }
@@ -69,6 +91,24 @@ export class NatsConsumers {
   /** Group events handed to a local subscriber and not yet acknowledged. */
   get unacked(): number {
     return this.#unacked.size;
+  }
+
+  /** The connection went down or came back; coming back sends the held acknowledgements. */
+  connected(up: boolean): void {
+    this.#up = up;
+    if (!up) return;
+    for (const [m, ok] of this.#late.splice(0)) this.#ackNow(m, ok);
+  }
+
+  /** Start this instance's consumer for ungrouped subscriptions (once, at open). */
+  async startSolo(instance: string): Promise<void> {
+    const name = `i_${instance}`;
+    const filter = `${this.#s.stream}.>`;
+    const keep = this.#s.instanceKeepMs ?? 600_000;
+    // Acknowledged on arrival: a short ack_wait only brings back what a dropped connection lost
+    // in transit (the rest is acknowledged long before).
+    const run = await this.#start(name, filter, keep, SOLO_ACK_WAIT, (m) => this.#onSoloEvent(m));
+    this.#solo = { ...run, name };
   }
 
   /** Start and stop consumers and subscriptions (in order, one change at a time) to match. */
@@ -84,12 +124,33 @@ export class NatsConsumers {
     return this.#chain;
   }
 
-  /** Stop every consumer; unacknowledged events are left to the server to redeliver. */
+  /**
+   * Stop every consumer (unacknowledged group events are left to the server to redeliver) and
+   * delete this instance's consumer.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#keepAlive);
     await this.#chain.catch(() => {});
     for (const group of [...this.#groups.keys()]) await this.#stopGroup(group);
+    const solo = this.#solo;
+    this.#solo = undefined;
+    if (!solo) return;
+    await solo.messages.close().catch(() => {});
+    await solo.done;
+    await this.#s.jsm.consumers.delete(this.#s.stream, solo.name).catch(() => {});
+  }
+
+  #onSoloEvent(m: JsMsg) {
+    this.#ack(m, true); // the instance has it; its subscribers' retries are local
+    let env: Envelope;
+    try {
+      env = decodeEnvelope(m.data, m.headers);
+    } catch (e) {
+      this.#s.host?.warn(`NATS: ignored an undecodable message on ${m.subject}`, { error: msg(e) });
+      return;
+    }
+    this.#s.deliver(env, "solo");
   }
 
   #onGroupEvent(group: string, m: JsMsg) {
@@ -108,7 +169,7 @@ export class NatsConsumers {
       this.#s.host?.warn(`NATS: group ${group} could not take "${env.name}"`, { error: msg(e) });
       return m.nak();
     }
-    if (!r) return m.ack(); // no local subscription of the group matches: nothing to do here
+    if (!r) return this.#ack(m, true); // no local subscription of the group matches
     this.#unacked.add(m);
     r.then(() => this.#settle(m, true), () => this.#settle(m, false));
   }
@@ -117,6 +178,15 @@ export class NatsConsumers {
     this.#unacked.delete(m);
     this.#s.settledOne();
     if (this.#closed && !ok) return; // left unacknowledged: redelivered to another instance
+    this.#ack(m, ok);
+  }
+
+  #ack(m: JsMsg, ok: boolean) {
+    if (this.#up) this.#ackNow(m, ok);
+    else this.#late.push([m, ok]);
+  }
+
+  #ackNow(m: JsMsg, ok: boolean) {
     try {
       if (ok) m.ack();
       else m.nak(1000);
@@ -134,7 +204,7 @@ export class NatsConsumers {
         name,
         nc.subscribe(subjectOf(rpc, name), {
           queue: RPC_QUEUE,
-          callback: (err, m) => err || this.#onRequest(m),
+          callback: (err, m) => void (err || answerRequest(m, this.#s.host)),
         }),
       );
     }
@@ -149,25 +219,37 @@ export class NatsConsumers {
       if (cur?.filter === filter) continue;
       if (cur) await this.#stopGroup(group);
       if (this.#closed) return;
-      await this.#startGroup(group, filter);
+      const run = await this.#start(
+        consumerName(group),
+        filter,
+        this.#s.keepMs,
+        this.#s.ackWaitMs,
+        (m) => this.#onGroupEvent(group, m),
+      );
+      this.#groups.set(group, run);
     }
     for (const group of [...this.#groups.keys()]) {
       if (!want.groups.has(group)) await this.#stopGroup(group);
     }
   }
 
-  async #startGroup(group: string, filter: string) {
-    const { nc, js, stream } = this.#s;
-    const jsm = await nc.jetstreamManager();
-    const durable = consumerName(group);
+  /** Make (or take over) durable consumer `durable` on `filter` and consume it. */
+  async #start(
+    durable: string,
+    filter: string,
+    keepMs: number,
+    ackWaitMs: number,
+    onMsg: (m: JsMsg) => void,
+  ): Promise<Running> {
+    const { js, jsm, stream } = this.#s;
     const config = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.New,
       filter_subject: filter,
-      ack_wait: nanos(this.#s.ackWaitMs),
+      ack_wait: nanos(ackWaitMs),
       max_deliver: MAX_DELIVER,
-      inactive_threshold: nanos(this.#s.keepMs),
+      inactive_threshold: nanos(keepMs),
     };
     try {
       await jsm.consumers.add(stream, config);
@@ -179,9 +261,9 @@ export class NatsConsumers {
     const consumer = await js.consumers.get(stream, durable);
     const messages = await consumer.consume({ max_messages: 256 });
     const done = (async () => {
-      for await (const m of messages) this.#onGroupEvent(group, m);
-    })().catch((e) => this.#s.host?.warn(`NATS: group ${group} stopped: ${msg(e)}`));
-    this.#groups.set(group, { filter, messages, done });
+      for await (const m of messages) onMsg(m);
+    })().catch((e) => this.#s.host?.warn(`NATS: consumer ${durable} stopped: ${msg(e)}`));
+    return { filter, messages, done };
   }
 
   async #stopGroup(group: string) {
@@ -190,33 +272,5 @@ export class NatsConsumers {
     this.#groups.delete(group);
     await g.messages.close().catch(() => {});
     await g.done;
-  }
-
-  #onRequest(m: Msg) {
-    const reply = (value: unknown, payload: unknown) => {
-      try {
-        const body = encode({ value }, payload);
-        m.respond(body.data, { headers: body.headers });
-      } catch (e) {
-        fail(new BusError("responder_error", `answer could not be sent: ${msg(e)}`));
-      }
-    };
-    const fail = (e: unknown) => {
-      const code = e instanceof BusError ? e.code : "responder_error";
-      const headers = natsHeaders();
-      headers.set(ERROR_HEADER, code);
-      try {
-        m.respond(new TextEncoder().encode(msg(e)), { headers });
-      } catch { /* closed: the requester times out */ }
-    };
-    let env: Envelope;
-    try {
-      env = decodeEnvelope(m.data, m.headers);
-    } catch (e) {
-      return fail(new BusError("responder_error", `undecodable request: ${msg(e)}`));
-    }
-    const host = this.#s.host;
-    if (!host) return fail(new BusError("no_responder", `no plugin responds to "${env.name}"`));
-    host.answer(env).then((v) => reply(v, v), fail);
   }
 }

@@ -2,34 +2,40 @@
  * The NATS JetStream driver (`EVENT_BUS_DRIVER=nats`): several app instances share one bus
  * through a NATS server.
  *
- * - Every event is published to JetStream (subject `<stream>.<name>`, confirmed by the server,
- *   de-duplicated by event id).
- * - Ungrouped subscriptions: each instance holds one plain NATS subscription on `<stream>.>`
- *   and fans every event out to its local subscribers (at-most-once, live only — as in-process).
+ * - Every event is published to JetStream (subject `<stream>.<name>`, message id = event id)
+ *   and kept until the server confirmed it: through an outage it is sent again with the same id
+ *   (JetStream stores it once), up to `publishTimeoutMs` (see `nats_publisher.ts`).
+ * - Ungrouped subscriptions: each instance reads the whole prefix through its own durable
+ *   consumer (`i_<instance>`), which outlives a lost connection, and fans every event out to
+ *   its local subscribers.
  * - Groups: one durable JetStream consumer per group name, shared by every instance that has
  *   subscriptions in that group; the server hands each event to one of them, which acknowledges
  *   it once its local subscriber is done (handled, or dead-lettered after its retries):
  *   at-least-once per group (see `nats_consumers.ts`).
  * - Requests: a responder is a NATS queue subscription on `<stream>_rpc.<name>` (queue
  *   `responders`), so one instance answers; no responder anywhere is `no_responder` at once.
+ * - Status: while the connection is down the bus reports `degraded` naming the URL, `ready`
+ *   once it is back (the client reconnects by itself, every ~0.5 s, forever).
  * @module
  */
+import { connect } from "@nats-io/transport-node";
 import {
-  connect,
+  jetstream,
   type JetStreamClient,
-  type Msg,
-  nanos,
-  type NatsConnection,
-  RetentionPolicy,
-  StorageType,
-  type Subscription as NatsSub,
-} from "nats";
+  type JetStreamManager,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { withTimeout } from "@core";
-import { BusError, type BusErrorCode, errorMessage as msg } from "./errors.ts";
-import { decode, decodeEnvelope, encodeEnvelope, ERROR_HEADER } from "./nats_codec.ts";
+import { BusError, errorMessage as msg } from "./errors.ts";
+import { encodeEnvelope } from "./nats_codec.ts";
 import { NatsConsumers } from "./nats_consumers.ts";
+import { NatsPublisher } from "./nats_publisher.ts";
+import { askResponder } from "./nats_responders.ts";
+import { ensureStream } from "./nats_stream.ts";
 import { subjectOf } from "./nats_subjects.ts";
-import type { BusDriver, Deliver, DriverHost, Interest } from "./driver.ts";
+import type { PublishReceipt } from "./receipt.ts";
+import type { BusDriver, Deliver, DriverHost, DriverStats, Interest } from "./driver.ts";
 import type { Envelope } from "./types.ts";
 
 /** Options of {@link NatsDriver}. */
@@ -40,15 +46,31 @@ export interface NatsDriverOptions {
   stream?: string;
   /** Stream storage (default `file`). */
   storage?: "file" | "memory";
-  /** How long a group event may stay unacknowledged before the server redelivers it (30 s). */
+  /**
+   * How long a group event may go unacknowledged before the server redelivers it (5 s). A
+   * handler still running keeps it alive (`working`, every third of this); what a dropped
+   * connection lost in transit comes back after it.
+   */
   ackWaitMs?: number;
   /**
    * A group consumer that no instance has pulled from for this long is deleted by the server,
    * and events stop being kept for it (default 24 h; also the stream's maximum age).
    */
   keepMs?: number;
+  /**
+   * How long the server keeps a disconnected instance's consumer, and the events for its
+   * ungrouped subscriptions (default 10 min): an outage longer than this loses them.
+   */
+  instanceKeepMs?: number;
+  /**
+   * Bound on keeping and retrying an unconfirmed publish; past it the receipt rejects with kind
+   * `unavailable` (default 10 000 ms; `EVENT_BUS_PUBLISH_TIMEOUT_MS`).
+   */
+  publishTimeoutMs?: number;
   /** Bound on draining the connection at close (default 2000 ms). */
   drainTimeoutMs?: number;
+  /** Client heartbeat: a stalled connection is noticed after about twice this (default 2000). */
+  pingIntervalMs?: number;
 }
 
 const DAY = 24 * 3600_000;
@@ -65,18 +87,21 @@ const DAY = 24 * 3600_000;
 export class NatsDriver implements BusDriver {
   /** Driver name for the status page. */
   readonly kind = "nats";
+  /** JetStream redelivers: the bus removes duplicates by event id. */
+  readonly atLeastOnce = true;
   /** The server URL(s), comma-separated. */
   readonly url: string;
   /** The JetStream stream, also the subject prefix. */
   readonly stream: string;
+  /** This instance's id (its consumer is `i_<instance>`). */
+  readonly instance: string = crypto.randomUUID().slice(0, 8);
   readonly #opts: Required<Omit<NatsDriverOptions, "url" | "stream">>;
   #nc: NatsConnection | undefined;
   #js: JetStreamClient | undefined;
-  #deliver: Deliver = () => {};
   #host: DriverHost | undefined;
-  #solo: NatsSub | undefined;
   #consumers: NatsConsumers | undefined;
-  #publishing = 0;
+  readonly #publisher: NatsPublisher;
+  #up = false;
   #closed = false;
   #closing: Promise<void> | undefined;
   /** Callers of {@link NatsDriver.idle} waiting for `pending` to reach 0. */
@@ -93,15 +118,27 @@ export class NatsDriver implements BusDriver {
     }
     this.#opts = {
       storage: options.storage ?? "file",
-      ackWaitMs: options.ackWaitMs ?? 30_000,
+      ackWaitMs: options.ackWaitMs ?? 5000,
       keepMs: options.keepMs ?? DAY,
+      instanceKeepMs: options.instanceKeepMs ?? 600_000,
+      publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
       drainTimeoutMs: options.drainTimeoutMs ?? 2000,
+      pingIntervalMs: options.pingIntervalMs ?? 2000,
     };
+    this.#publisher = new NatsPublisher({
+      url: this.url,
+      timeoutMs: this.#opts.publishTimeoutMs,
+      unobserved: (env, e) => this.#host?.unconfirmed?.(env, e),
+      settledOne: () => this.#wakeIfIdle(),
+    });
   }
 
-  /** Connect, make sure the stream exists, and listen to every event of the prefix. */
+  /**
+   * Connect, make sure the stream exists, start this instance's consumer, and follow the
+   * connection (status degraded while it is down). Fails naming the URL when the server cannot
+   * be reached now (no waiting at boot: a wrong `NATS_URL` shows at once).
+   */
   async open(deliver: Deliver, host?: DriverHost): Promise<void> {
-    this.#deliver = deliver;
     this.#host = host;
     let nc: NatsConnection;
     try {
@@ -111,12 +148,16 @@ export class NatsDriver implements BusDriver {
         timeout: 5000,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
+        pingInterval: this.#opts.pingIntervalMs,
+        maxPingOut: 2,
       });
     } catch (e) {
       throw new Error(`event_bus: cannot connect to NATS at ${this.url}: ${msg(e)}`, { cause: e });
     }
+    let jsm: JetStreamManager;
     try {
-      await this.#ensureStream(nc);
+      jsm = await jetstreamManager(nc);
+      await ensureStream(jsm, this.stream, this.#opts.storage, this.#opts.keepMs);
     } catch (e) {
       await nc.close();
       throw new Error(
@@ -126,25 +167,31 @@ export class NatsDriver implements BusDriver {
       );
     }
     this.#nc = nc;
-    const js = this.#js = nc.jetstream();
-    this.#solo = nc.subscribe(`${this.stream}.>`, { callback: this.#onEvent });
-    this.#consumers = new NatsConsumers({
+    const js = this.#js = jetstream(nc);
+    const consumers = this.#consumers = new NatsConsumers({
       nc,
       js,
+      jsm,
       stream: this.stream,
       ackWaitMs: this.#opts.ackWaitMs,
       keepMs: this.#opts.keepMs,
+      instanceKeepMs: this.#opts.instanceKeepMs,
       deliver,
       host,
       settledOne: () => this.#wakeIfIdle(),
     });
+    await consumers.startSolo(this.instance);
+    this.#watch(nc);
+    this.#connected(true);
     await nc.flush();
   }
 
-  /** Publish `envelope` to the stream; the server's confirmation arrives later. */
-  send(envelope: Envelope): void {
-    const js = this.#js;
-    if (this.#closed || !js) return;
+  /**
+   * Publish `envelope` to the stream; the receipt resolves once the server confirmed it (kept
+   * and retried through an outage, up to `publishTimeoutMs`).
+   */
+  send(envelope: Envelope): PublishReceipt | void {
+    if (this.#closed || !this.#js) return;
     let body;
     try {
       body = encodeEnvelope(envelope);
@@ -152,30 +199,18 @@ export class NatsDriver implements BusDriver {
       this.#host?.warn(`event "${envelope.name}" could not be encoded; dropped`, { error: msg(e) });
       return;
     }
-    this.#publishing++;
-    js.publish(subjectOf(this.stream, envelope.name), body.data, {
-      msgID: envelope.id,
-      headers: body.headers,
-    }).then(
-      () => {
-        this.#publishing--;
-        this.#wakeIfIdle();
-      },
-      (e) => {
-        this.#publishing--;
-        this.#wakeIfIdle();
-        this.#host?.warn(`NATS did not confirm event "${envelope.name}" (${envelope.id})`, {
-          event: envelope.name,
-          eventId: envelope.id,
-          error: msg(e),
-        });
-      },
-    );
+    const subject = subjectOf(this.stream, envelope.name);
+    return this.#publisher.publish(envelope, subject, body.data, body.headers);
   }
 
   /** Publishes not yet confirmed by the server, and group events being handled. */
   get pending(): number {
-    return this.#publishing + (this.#consumers?.unacked ?? 0);
+    return this.#publisher.pending + (this.#consumers?.unacked ?? 0);
+  }
+
+  /** Confirmed, waiting, failed publishes and retries. */
+  stats(): DriverStats {
+    return this.#publisher.stats();
   }
 
   /** Settles once every publish is confirmed and every group event acknowledged (or at close). */
@@ -192,36 +227,16 @@ export class NatsDriver implements BusDriver {
   /** Settles once the consumers match the latest {@link NatsDriver.interest}. */
   async settled(): Promise<void> {
     await this.#consumers?.settled();
-    if (!this.#closed) await this.#nc?.flush();
+    if (!this.#closed && this.#up) await this.#nc?.flush();
   }
 
   /** Ask the responder of `envelope.name` on any instance (a NATS request). */
-  async request(envelope: Envelope, timeoutMs: number): Promise<unknown> {
+  request(envelope: Envelope, timeoutMs: number): Promise<unknown> {
     const nc = this.#nc;
-    if (!nc || this.#closed) throw new BusError("closed", `request "${envelope.name}": closed`);
-    const body = encodeEnvelope(envelope);
-    let m: Msg;
-    try {
-      m = await nc.request(subjectOf(`${this.stream}_rpc`, envelope.name), body.data, {
-        timeout: timeoutMs,
-        headers: body.headers,
-      });
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === "503") {
-        throw new BusError("no_responder", `no plugin responds to "${envelope.name}"`);
-      }
-      if (code === "TIMEOUT") {
-        throw new BusError(
-          "timeout",
-          `no answer to "${envelope.name}" within ${timeoutMs} ms`,
-        );
-      }
-      throw new BusError("closed", `request "${envelope.name}" failed: ${msg(e)}`, { cause: e });
+    if (!nc || this.#closed) {
+      return Promise.reject(new BusError("closed", `request "${envelope.name}": closed`));
     }
-    const err = m.headers?.get(ERROR_HEADER);
-    if (err) throw new BusError(err as BusErrorCode, new TextDecoder().decode(m.data));
-    return decode<{ value: unknown }>(m.data, m.headers).value;
+    return askResponder(nc, `${this.stream}_rpc`, envelope, timeoutMs);
   }
 
   /** Stop the consumers and drain the connection (bounded). Safe to call twice. */
@@ -232,38 +247,28 @@ export class NatsDriver implements BusDriver {
 
   // ---- internals -------------------------------------------------------------------------
 
-  async #ensureStream(nc: NatsConnection) {
-    const jsm = await nc.jetstreamManager();
-    const subject = `${this.stream}.>`;
-    try {
-      await jsm.streams.add({
-        name: this.stream,
-        subjects: [subject],
-        retention: RetentionPolicy.Interest,
-        storage: this.#opts.storage === "memory" ? StorageType.Memory : StorageType.File,
-        max_age: nanos(this.#opts.keepMs),
-      });
-    } catch (e) {
-      // Exists with another configuration (e.g. made by an operator): use it if it carries us.
-      const info = await jsm.streams.info(this.stream).catch(() => undefined);
-      if (!info) throw e;
-      if (!info.config.subjects?.includes(subject)) {
-        throw new Error(`stream "${this.stream}" exists but does not capture "${subject}"`);
+  /** Follow the connection: down on a disconnect or a stale connection, up on a reconnect. */
+  #watch(nc: NatsConnection) {
+    (async () => {
+      for await (const s of nc.status()) {
+        if (this.#closed) return;
+        if (s.type === "disconnect" || s.type === "staleConnection") {
+          const server = "server" in s ? String(s.server) : this.url;
+          this.#connected(false, `connection to ${server} lost (${s.type}); reconnecting`);
+        } else if (s.type === "reconnect") this.#connected(true);
       }
-    }
+    })().catch(() => {});
   }
 
-  #onEvent = (err: Error | null, m: Msg) => {
-    if (err || this.#closed) return;
-    let env: Envelope;
-    try {
-      env = decodeEnvelope(m.data, m.headers);
-    } catch (e) {
-      this.#host?.warn(`NATS: ignored an undecodable message on ${m.subject}`, { error: msg(e) });
-      return;
-    }
-    this.#deliver(env, "solo");
-  };
+  #connected(up: boolean, why?: string) {
+    if (up === this.#up && up) return;
+    const was = this.#up;
+    this.#up = up;
+    this.#publisher.connected(up ? this.#js : undefined);
+    this.#consumers?.connected(up);
+    if (up && !was) this.#host?.health?.("ready");
+    if (!up && was) this.#host?.health?.("degraded", `NATS at ${this.url} unreachable: ${why}`);
+  }
 
   #wakeIfIdle() {
     if (this.#idle.length === 0 || (this.pending > 0 && !this.#closed)) return;
@@ -272,6 +277,7 @@ export class NatsDriver implements BusDriver {
 
   async #close() {
     this.#closed = true;
+    this.#publisher.close();
     this.#wakeIfIdle();
     const stopping = this.#consumers?.close();
     const nc = this.#nc;

@@ -5,7 +5,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { connect } from "nats";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
 import { BusError } from "./errors.ts";
 import { EventBusTool } from "./tool.ts";
@@ -57,7 +58,7 @@ function natsTest(name: string, fn: (a: Instance, b: Instance) => Promise<void>)
       await a.bus.shutdown();
       await b.bus.shutdown();
       const nc = await connect({ servers: URL });
-      await (await nc.jetstreamManager()).streams.delete(stream).catch(() => {});
+      await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
       await nc.close();
     }
   });
@@ -237,7 +238,7 @@ Deno.test({ name: "nats: EVENT_BUS_DRIVER=nats selects the driver", ignore: !up 
   } finally {
     await bus.shutdown();
     const nc = await connect({ servers: URL });
-    await (await nc.jetstreamManager()).streams.delete(stream).catch(() => {});
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
     await nc.close();
   }
   const bad = new EventBusTool();

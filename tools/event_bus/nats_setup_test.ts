@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { nanos } from "nats";
+import { headers, nanos } from "@nats-io/nats-core";
 import { BusError, type BusErrorCode } from "./errors.ts";
 import { NatsDriver, type NatsDriverOptions } from "./nats_driver.ts";
 import type { DriverHost } from "./driver.ts";
@@ -153,21 +153,37 @@ driverTest("an envelope that cannot be encoded is dropped with a warning", (d, t
   assert.match(String(t.warnings[0][1]?.error), /could not be cloned/);
 });
 
-driverTest("a publish the server does not confirm is reported, and not pending", async (d, t) => {
+driverTest("a publish the server refuses rejects its receipt with kind rejected", async (d, t) => {
   await withNats(async (_nc, jsm) => {
     const { config } = await jsm.streams.info(t.stream);
     await jsm.streams.update(t.stream, { ...config, max_msg_size: 16 }); // refuses every event
   });
-  d.send(envelope("a.b", null, "id-7"));
+  const receipt = d.send(envelope("a.b", null, "id-7"));
+  assert.ok(receipt, "a receipt");
   assert.equal(d.pending, 1);
-  await d.idle();
+  await assert.rejects(
+    async () => await receipt,
+    (e) =>
+      e instanceof BusError && e.kind === "rejected" &&
+      e.message.startsWith('NATS refused event "a.b": '),
+  );
   assert.equal(d.pending, 0);
-  assert.equal(t.warnings.length, 1);
-  const [message, props] = t.warnings[0];
-  assert.equal(message, 'NATS did not confirm event "a.b" (id-7)');
-  assert.equal(props?.event, "a.b");
-  assert.equal(props?.eventId, "id-7");
-  assert.equal(typeof props?.error, "string");
+  assert.deepEqual(d.stats(), { confirmed: 0, failed: 1, retries: 0, waiting: 0 });
+  assert.deepEqual(t.warnings, []);
+});
+
+driverTest("a receipt nobody awaits that fails goes to the host's unconfirmed", async (d, t) => {
+  await withNats(async (_nc, jsm) => {
+    const { config } = await jsm.streams.info(t.stream);
+    await jsm.streams.update(t.stream, { ...config, max_msg_size: 16 });
+  });
+  const lost: [string, unknown][] = [];
+  t.host.unconfirmed = (env, e) => void lost.push([env.id, e]);
+  d.send(envelope("a.b", null, "id-8"));
+  await d.idle();
+  assert.equal(lost.length, 1);
+  assert.equal(lost[0][0], "id-8");
+  assert.ok(lost[0][1] instanceof BusError && lost[0][1].kind === "rejected");
 });
 
 driverTest("a confirmed publish reaches every instance's solo audience", async (d, t) => {
@@ -175,11 +191,13 @@ driverTest("a confirmed publish reaches every instance's solo audience", async (
   const other = new NatsDriver({ url: NATS_URL, stream: t.stream, storage: "memory" });
   await other.open((env, audience) => void audiences.push([env.id, audience]));
   try {
-    d.send(envelope("a.b", { n: 1 }, "id-1"));
+    const receipt = d.send(envelope("a.b", { n: 1 }, "id-1"));
     const idle = d.idle();
     assert.equal(d.pending, 1);
     await idle;
+    await receipt;
     assert.equal(d.pending, 0);
+    assert.equal(d.stats().confirmed, 1);
     await until(() => t.got.length === 1 && audiences.length === 1);
     assert.deepEqual(audiences, [["id-1", "solo"]]);
     assert.deepEqual(t.got[0], envelope("a.b", { n: 1 }, "id-1"));
@@ -233,7 +251,6 @@ driverTest(
       busError("no_responder", 'no plugin responds to "nobody"'),
     );
     await withNats(async (nc) => {
-      const { headers } = await import("nats");
       nc.subscribe(`${t.stream}_rpc.slow`, { callback: () => {} });
       nc.subscribe(`${t.stream}_rpc.err`, {
         callback: (_e, m) => {

@@ -54,6 +54,7 @@ Deno.test("requests: exact errors for no responder, a timeout, a throw and after
     errors: 0,
     failed: 0,
     deadLettered: 0,
+    duplicates: 0,
     requests: 1,
     timeouts: 1,
   });

@@ -10,16 +10,32 @@ import type { NatsDriverOptions } from "./nats_driver.ts";
  * Every variable the bus reads. The tool declares each, with what it does, as its `env`
  * (`EventBusTool.env`), which the kernel checks reads against.
  */
-export type Setting = "EVENT_BUS_DRIVER" | "NATS_URL" | "EVENT_BUS_STREAM";
+export type Setting =
+  | "EVENT_BUS_DRIVER"
+  | "NATS_URL"
+  | "EVENT_BUS_STREAM"
+  | "EVENT_BUS_PUBLISH_TIMEOUT_MS";
 
 /** How the bus reads a setting: the tool context's `env` (empty or missing = unset). */
 export type ReadSetting = (key: Setting) => string | undefined;
 
-/** The {@link NatsDriverOptions} that `NATS_URL` and `EVENT_BUS_STREAM` ask for. */
+/**
+ * The {@link NatsDriverOptions} that `NATS_URL`, `EVENT_BUS_STREAM` and
+ * `EVENT_BUS_PUBLISH_TIMEOUT_MS` ask for.
+ * @throws {Error} for a timeout that is not a positive whole number of ms.
+ */
 export function natsOptions(env: ReadSetting): NatsDriverOptions {
   const url = env("NATS_URL") || undefined;
   const stream = env("EVENT_BUS_STREAM") || undefined;
-  return { url, stream };
+  const timeout = env("EVENT_BUS_PUBLISH_TIMEOUT_MS");
+  if (!timeout) return { url, stream };
+  const publishTimeoutMs = Number(timeout);
+  if (!Number.isInteger(publishTimeoutMs) || publishTimeoutMs <= 0) {
+    throw new Error(
+      `EVENT_BUS_PUBLISH_TIMEOUT_MS="${timeout}": use a positive whole number of milliseconds`,
+    );
+  }
+  return { url, stream, publishTimeoutMs };
 }
 
 /**

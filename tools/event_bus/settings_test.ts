@@ -72,6 +72,22 @@ Deno.test("settings: NATS_URL and EVENT_BUS_STREAM, empty meaning unset", () => 
   });
 });
 
+Deno.test("settings: EVENT_BUS_PUBLISH_TIMEOUT_MS, a positive whole number of ms", () => {
+  const read = (v: string) => (key: string) =>
+    key === "EVENT_BUS_PUBLISH_TIMEOUT_MS" ? v : undefined;
+  assert.equal(natsOptions(read("2500")).publishTimeoutMs, 2500);
+  assert.equal(natsOptions(read("")).publishTimeoutMs, undefined, "empty is unset");
+  for (const bad of ["0", "-5", "1.5", "ten"]) {
+    assert.throws(
+      () => natsOptions(read(bad)),
+      (e) =>
+        e instanceof Error &&
+        e.message ===
+          `EVENT_BUS_PUBLISH_TIMEOUT_MS="${bad}": use a positive whole number of milliseconds`,
+    );
+  }
+});
+
 Deno.test("settings: the driver chosen, kept, or refused with the known ones", async () => {
   const env = (v?: string) => (key: string) => key === "EVENT_BUS_DRIVER" ? v : undefined;
   const inProcess = new InProcessDriver();

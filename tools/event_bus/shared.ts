@@ -34,6 +34,11 @@ export class BusShared {
   driver: BusDriver;
   /** The tool's log (the console until setup). */
   log: LogSink = consoleLog;
+  /**
+   * Skip deliveries of an event id a subscription (or group) was already handed: on for a
+   * broker (at-least-once) and with an outbox (a record may be relayed twice).
+   */
+  dedupe = false;
   /** The kernel's error locator (hot-reload copies mapped back to the user's file). */
   errorInfo: ToolContext["errorInfo"] | undefined;
   /** Counters per event name. */

@@ -15,6 +15,8 @@ export interface EventCounters {
   failed: number;
   /** Dead letters sent for this name (`_dlq.<name>`). */
   deadLettered: number;
+  /** Deliveries skipped because the subscription (or group) already had this event id. */
+  duplicates: number;
   /** Requests sent to this name. */
   requests: number;
   /** Requests that timed out. */
@@ -42,6 +44,7 @@ export class EventStats {
         errors: 0,
         failed: 0,
         deadLettered: 0,
+        duplicates: 0,
         requests: 0,
         timeouts: 0,
         publishers: new Set(),

@@ -3,6 +3,9 @@
  * @module
  */
 import type { LogSink, Owner } from "@core";
+import { connect } from "@nats-io/transport-node";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { type LogLine, recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
 import { EventBusTool } from "./tool.ts";
 import type { BusDriver, Deliver, DriverHost, Interest } from "./driver.ts";
@@ -145,12 +148,11 @@ export function testStream(): string {
 
 /** Run `fn` on a plain NATS connection (its JetStream manager too), then close it. */
 export async function withNats<T>(
-  fn: (nc: import("nats").NatsConnection, jsm: import("nats").JetStreamManager) => Promise<T>,
+  fn: (nc: NatsConnection, jsm: JetStreamManager) => Promise<T>,
 ): Promise<T> {
-  const { connect } = await import("nats");
   const nc = await connect({ servers: NATS_URL });
   try {
-    return await fn(nc, await nc.jetstreamManager());
+    return await fn(nc, await jetstreamManager(nc));
   } finally {
     await nc.close();
   }

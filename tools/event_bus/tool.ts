@@ -6,16 +6,15 @@
  * @module
  */
 import { type Owner, settleWithin, type Tool, type ToolContext } from "@core";
-import { frozenCopy } from "./copy.ts";
 import { Delivery } from "./delivery.ts";
 import { type BusDriver, type DriverHost, InProcessDriver } from "./driver.ts";
 import { BrokerInterest } from "./interest.ts";
-import { assertName } from "./pattern.ts";
+import { Publishing } from "./publishing.ts";
 import { Requests } from "./requests.ts";
 import { chosenDriver, type Setting } from "./settings.ts";
 import { BusShared } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
-import type { EventBus, EventHandler, PublishOptions, RequestHandler } from "./types.ts";
+import type { EventBus, EventHandler, RequestHandler } from "./types.ts";
 
 /** Options of {@link EventBusTool}. */
 export interface EventBusOptions {
@@ -29,9 +28,10 @@ export interface EventBusOptions {
 /**
  * The `event_bus` tool. Plugins receive an {@link EventBus} bound to them (see `forOwner`).
  *
- * Delivery is at-most-once per subscription and in-process by default: events are not stored;
- * a process that stops loses what is still queued (see `quiesce`). With `EVENT_BUS_DRIVER=nats`
- * several instances share the bus through NATS JetStream (see mod.ts for the guarantees).
+ * In-process by default: events live in memory, and a process that stops loses what is still
+ * queued (see `quiesce`) unless they were published in a transaction with an outbox. With
+ * `EVENT_BUS_DRIVER=nats` several instances share the bus through NATS JetStream. mod.ts states
+ * the delivery guarantee of each.
  */
 export class EventBusTool implements Tool {
   /** The name plugins ask for. */
@@ -47,6 +47,9 @@ export class EventBusTool implements Tool {
       "(default nats://127.0.0.1:4222)",
     EVENT_BUS_STREAM: "with EVENT_BUS_DRIVER=nats: the JetStream stream (created if missing) " +
       "and subject prefix, one per app (default microcore)",
+    EVENT_BUS_PUBLISH_TIMEOUT_MS: "with EVENT_BUS_DRIVER=nats: how long an unconfirmed publish " +
+      "is kept and retried while NATS is unreachable before its receipt rejects with kind " +
+      "unavailable (default 10000)",
   } as const satisfies Record<Setting, string>;
 
   readonly #s: BusShared;
@@ -55,9 +58,9 @@ export class EventBusTool implements Tool {
   readonly #interest: BrokerInterest;
   /** A driver was given to the constructor: the settings do not choose one. */
   readonly #driverGiven: boolean;
-  #publishedBy = new Map<string, Set<string>>();
-  #dropped = 0;
+  readonly #pub: Publishing;
   #opening: Promise<void> | undefined;
+  #ctx: ToolContext | undefined;
 
   /** A bus on `options.driver` (default: in-process, unless the settings choose another). */
   constructor(options: EventBusOptions = {}) {
@@ -66,6 +69,7 @@ export class EventBusTool implements Tool {
     const changed = () => this.#interest.changed();
     const delivery = this.#delivery = new Delivery(s, changed);
     const requests = this.#requests = new Requests(s, changed);
+    this.#pub = new Publishing(s, () => this.#ctx, () => this.#quiet());
     this.#interest = new BrokerInterest(s, {
       subscriptions: () => delivery.live(),
       responders: () => requests.live(),
@@ -75,11 +79,13 @@ export class EventBusTool implements Tool {
 
   /**
    * Take the log sink, and the driver the settings choose: `EVENT_BUS_DRIVER` = `in_process`
-   * (default) or `nats` (then `NATS_URL`, `EVENT_BUS_STREAM`; see mod.ts). With a networked
-   * driver, wait until it is connected; a broker that can't be reached fails the tool with its URL.
+   * (default) or `nats` (then `NATS_URL`, `EVENT_BUS_STREAM`, `EVENT_BUS_PUBLISH_TIMEOUT_MS`; see
+   * mod.ts). With a networked driver, wait until it is connected; a broker that can't be reached
+   * now fails the tool with its URL (later outages only degrade it).
    */
   setup(ctx: ToolContext): void | Promise<void> {
     const s = this.#s;
+    this.#ctx = ctx;
     s.log = ctx.log;
     s.errorInfo = ctx.errorInfo;
     const next = this.#driverGiven ? undefined : chosenDriver((key) => ctx.env(key), s.driver);
@@ -99,16 +105,23 @@ export class EventBusTool implements Tool {
     const host: DriverHost = {
       answer: (env) => this.#requests.answer(env),
       warn: (message, props) => this.#s.log.warn(message, props),
+      health: (state, reason) => this.#ctx?.health(state, reason),
+      unconfirmed: (env, e) => this.#pub.unconfirmed(env, e),
     };
+    this.#s.dedupe = this.#s.driver.atLeastOnce === true || this.#pub.relaying;
     const r = this.#s.driver.open(this.#delivery.deliver, host);
     this.#opening = r instanceof Promise ? r : undefined;
     // Not every caller runs setup (which reports the error); don't leave a rejection unhandled.
     this.#opening?.catch(() => {});
   }
 
-  /** Once the initial boot is done, wait until the broker routes this instance's groups. */
+  /**
+   * Once the initial boot is done, wait until the broker routes this instance's groups; then
+   * start the outbox relay (if a tool offers an outbox): send what a crash or an outage left.
+   */
   async onBootComplete(): Promise<void> {
     await this.settled();
+    await this.#pub.startRelay();
   }
 
   /**
@@ -129,11 +142,11 @@ export class EventBusTool implements Tool {
       publish: (name, payload, options) => {
         let c = lastCounters;
         if (name !== lastName || c === undefined) {
-          c = known.get(name) ?? this.#firstPublish(owner, name, known);
+          c = known.get(name) ?? this.#pub.first(owner, name, known);
           lastName = name;
           lastCounters = c;
         }
-        this.#publish(owner, c, name, payload, options);
+        return this.#pub.publish(owner, c, name, payload, options);
       },
       subscribe: (pattern, handler, options) =>
         this.#delivery.subscribe(owner, pattern, handler as EventHandler, options),
@@ -141,7 +154,7 @@ export class EventBusTool implements Tool {
         let c = known.get(name);
         if (!c) {
           try {
-            c = this.#firstPublish(owner, name, known);
+            c = this.#pub.first(owner, name, known);
           } catch (e) {
             return Promise.reject(e);
           }
@@ -166,7 +179,7 @@ export class EventBusTool implements Tool {
     this.#requests.release(ownerId, generation);
     if (generation === undefined) {
       this.#s.forget(ownerId);
-      this.#publishedBy.delete(ownerId);
+      this.#pub.forget(ownerId);
     }
     this.#interest.changed();
   }
@@ -180,7 +193,7 @@ export class EventBusTool implements Tool {
   describeOwner(ownerId: string): Record<string, unknown> | undefined {
     const subscribes = this.#delivery.patternsOf(ownerId);
     const responds = this.#requests.namesOf(ownerId);
-    const publishes = [...this.#publishedBy.get(ownerId) ?? []];
+    const publishes = this.#pub.namesOf(ownerId);
     if (subscribes.length === 0 && responds.length === 0 && publishes.length === 0) {
       return undefined;
     }
@@ -203,7 +216,7 @@ export class EventBusTool implements Tool {
       state: s.state,
       queued: s.driver.pending,
       inFlight: s.generations.all.inflight,
-      dropped: this.#dropped,
+      ...this.#pub.counts(),
       events,
       subscriptions: this.#delivery.live().map((s) => ({
         owner: s.owner.id,
@@ -224,6 +237,7 @@ export class EventBusTool implements Tool {
     this.#s.state = "draining";
     await settleWithin(this.idle(), timeoutMs);
     this.#s.state = "closed";
+    this.#pub.closeRelay();
   }
 
   /**
@@ -231,6 +245,13 @@ export class EventBusTool implements Tool {
    * again: it waits for those too). For tests and scripts; shutdown uses it bounded.
    */
   async idle(): Promise<void> {
+    await this.#quiet();
+    if (!(await this.#pub.relayIdle())) return;
+    await this.#quiet(); // what the relay sent
+  }
+
+  /** Nothing queued, running or waiting for a retry (the outbox relay aside). */
+  async #quiet(): Promise<void> {
     const s = this.#s;
     const all = s.generations.all;
     while (s.state !== "closed" && (s.driver.pending > 0 || all.inflight > 0)) {
@@ -242,43 +263,9 @@ export class EventBusTool implements Tool {
   /** Cancel retry and timeout timers, fail pending requests with `closed`, close the driver. */
   async shutdown(): Promise<void> {
     this.#s.state = "closed";
+    this.#pub.closeRelay();
     this.#delivery.close();
     this.#s.deadlines.fireAll(); // pending requests fail with `closed`
     await this.#s.driver.close();
-  }
-
-  #firstPublish(owner: Owner, name: string, known: Map<string, EventCounters>): EventCounters {
-    assertName(name);
-    const c = this.#s.stats.of(name);
-    c.publishers.add(owner.id);
-    let names = this.#publishedBy.get(owner.id);
-    if (!names) this.#publishedBy.set(owner.id, names = new Set());
-    if (names.size < 200) names.add(name);
-    if (known.size >= 1000) known.clear();
-    known.set(name, c);
-    return c;
-  }
-
-  #publish(
-    owner: Owner,
-    c: EventCounters,
-    name: string,
-    payload: unknown,
-    options?: PublishOptions,
-  ): void {
-    const s = this.#s;
-    if (s.state === "closed") return this.#drop(owner, name);
-    const copy = frozenCopy(payload);
-    c.published++;
-    s.send(name, copy, owner.id, options?.correlationId);
-  }
-
-  #drop(owner: Owner, name: string) {
-    if (this.#dropped++ === 0) {
-      this.#s.log.warn("event published after the bus closed; dropped", {
-        plugin: owner.id,
-        event: name,
-      });
-    }
   }
 }

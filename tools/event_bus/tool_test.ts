@@ -27,6 +27,7 @@ Deno.test("tool: describe reports the driver, state, queue, work in flight and r
     state: "open",
     queued: 3,
     inFlight: 1,
+    published: 1,
     dropped: 0,
     events: {
       "product.created": {
@@ -35,6 +36,7 @@ Deno.test("tool: describe reports the driver, state, queue, work in flight and r
         errors: 0,
         failed: 0,
         deadLettered: 0,
+        duplicates: 0,
         requests: 0,
         timeouts: 0,
         publishers: ["shop/create"],

@@ -2,6 +2,9 @@
  * The shapes a plugin sees when it uses the event bus.
  * @module
  */
+import type { PublishReceipt } from "./receipt.ts";
+
+export type { PublishReceipt };
 
 /**
  * One event as a subscriber (or responder) receives it.
@@ -34,7 +37,7 @@ export interface Envelope<T = unknown> {
 }
 
 /** A subscriber: may be async; a throw or a rejection counts as a failed delivery. */
-export type EventHandler<T = unknown> = (event: Envelope<T>) => void | Promise<void>;
+export type EventHandler<T = unknown> = (event: Envelope<T>) => void | PromiseLike<void>;
 
 /** A responder: its return value (copied) is the requester's answer. */
 export type RequestHandler<T = unknown, R = unknown> = (request: Envelope<T>) => R | Promise<R>;
@@ -123,12 +126,20 @@ export interface DeadLetter<T = unknown> {
  */
 export interface EventBus {
   /**
-   * Publish an event. Returns at once; subscribers run asynchronously (in a later microtask),
-   * each isolated from the others and from the publisher.
+   * Publish an event. Returns at once, with a receipt; subscribers run asynchronously (in a
+   * later microtask), each isolated from the others and from the publisher.
+   *
+   * The receipt ({@link PublishReceipt}) resolves once the event is durable: at once in-process
+   * (memory promises nothing across a crash) and inside a database transaction (the event
+   * commits with it, see the outbox in mod.ts); on NATS once JetStream confirmed it. While the
+   * broker is unreachable it is retried up to `EVENT_BUS_PUBLISH_TIMEOUT_MS`, then the receipt
+   * rejects with a `BusError` of kind `unavailable` — `await` it in an HTTP handler and an
+   * outage becomes a JSON 503. Not awaiting it is fine: a failure is then logged, never an
+   * unhandled rejection.
    * @throws {BusError} `invalid_name` for an empty segment or a wildcard in `name`.
    * @throws {DOMException} `DataCloneError` if the payload cannot be copied (e.g. a function).
    */
-  publish<T = unknown>(name: string, payload?: T, options?: PublishOptions): void;
+  publish<T = unknown>(name: string, payload?: T, options?: PublishOptions): PublishReceipt;
   /**
    * Subscribe to an exact name or a pattern. Returns a function that unsubscribes (optional:
    * the plugin's subscriptions are released with it anyway).
