@@ -45,10 +45,10 @@ function resolve(rel: string, spec: string): string {
   return decodeURIComponent(new URL(spec, `file:///${rel}`).pathname.slice(1));
 }
 
-/** The rule for one file: undefined when `spec` is allowed, else why not. */
 /** Test-kit modules that import nothing of the kit: a tool's own tests may use them. */
 const KIT_LEAVES = ["@microcore/testing/standalone.ts", "@microcore/testing/tcp_proxy.ts"];
 
+/** The rule for one file: undefined when `spec` is allowed, else why not. */
 function violation(rel: string, spec: string): string | undefined {
   const [top, second] = rel.split("/");
   const target = resolve(rel, spec);
