@@ -2,14 +2,16 @@
  * Scenario `db`: inserts/s (autocommit, and batched in one transaction) and point selects/s
  * through the db tool as a plugin receives it (`DbTool.forOwner`), against raw
  * `node:sqlite` with the tool's file settings (WAL, synchronous=NORMAL, foreign keys, busy
- * timeout). Both sides run in this process, alternating rounds; medians over the rounds, and the
- * ratio is the median of the per-round ratios.
+ * timeout); then the tool on PostgreSQL against raw postgres.js (see db_postgres.ts; skipped
+ * when no server answers). Both sides run in this process, alternating rounds; medians over the
+ * rounds, and the ratio is the median of the per-round ratios.
  * @module
  */
 import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { DatabaseSync } from "node:sqlite";
 import DbTool, { type Db } from "../tools/db/mod.ts";
 import type { Row } from "./report.ts";
+import { postgresCases } from "./db_postgres.ts";
 import type { BenchOptions, ScenarioResult } from "./scenario.ts";
 import { median, round } from "./stats.ts";
 
@@ -37,13 +39,75 @@ async function openTool(path: string): Promise<{ service: DbTool; db: Db }> {
   return { service, db };
 }
 
-interface Case {
+/** One figure: the same work through the tool and raw. */
+export interface Case {
   name: string;
   ops: number;
-  raw: () => void;
+  raw: () => void | Promise<void>;
   tool: () => Promise<void>;
   /** The raw calls with one `await` each: the least any async API pays (a reference row). */
   awaited?: () => Promise<void>;
+}
+
+/** Where {@link measure} puts its rows and figures. */
+interface MeasureOptions {
+  rounds: number;
+  /** What the raw side is, e.g. `raw node:sqlite`. */
+  baseline: string;
+  rows: Row[];
+  details: Record<string, unknown>;
+  log: (message: string) => void;
+}
+
+/** Each case's tool and raw sides in alternating rounds (drift hits both alike), as rows. */
+export async function measure(cases: Case[], m: MeasureOptions): Promise<void> {
+  const { rounds, rows, details } = m;
+  for (const c of cases) {
+    const rawMs: number[] = [], toolMs: number[] = [], awaitedMs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      let t = performance.now();
+      await c.raw();
+      rawMs.push(performance.now() - t);
+      t = performance.now();
+      await c.tool();
+      toolMs.push(performance.now() - t);
+      if (c.awaited) {
+        t = performance.now();
+        await c.awaited();
+        awaitedMs.push(performance.now() - t);
+      }
+    }
+    const rawOps = c.ops / (median(rawMs) / 1000), toolOps = c.ops / (median(toolMs) / 1000);
+    const ratio = median(rawMs.map((ms, i) => ms / toolMs[i]));
+    details[c.name] = { rawOps, toolOps, ops: c.ops, rounds };
+    m.log(`${c.name}: tool ${Math.round(toolOps)}/s, raw ${Math.round(rawOps)}/s`);
+    rows.push({
+      scenario: "db",
+      case: c.name,
+      value: toolOps,
+      unit: "ops/s",
+      baseline: { name: m.baseline, value: rawOps },
+      ratio,
+      target: "≥ 0.90×",
+      pass: ratio >= 0.9,
+      samples: `median of ${rounds} × ${c.ops.toLocaleString("en-US")} ops`,
+      note: `${round(1e6 / toolOps, 2)} µs/op vs ${round(1e6 / rawOps, 2)} µs/op`,
+    });
+    if (awaitedMs.length) {
+      rows.push({
+        scenario: "db",
+        case: `${c.name}: tool vs raw with one await per call`,
+        value: toolOps,
+        unit: "ops/s",
+        baseline: {
+          name: "raw, each call awaited",
+          value: c.ops / (median(awaitedMs) / 1000),
+        },
+        ratio: median(awaitedMs.map((ms, i) => ms / toolMs[i])),
+        samples: `median of ${rounds} × ${c.ops.toLocaleString("en-US")} ops`,
+      });
+    }
+  }
 }
 
 /** Runs the scenario. */
@@ -113,50 +177,21 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     ];
     const rows: Row[] = [];
     const details: Record<string, unknown> = {};
-    for (const c of cases) {
-      const rawMs: number[] = [], toolMs: number[] = [], awaitedMs: number[] = [];
-      for (let r = 0; r < rounds; r++) { // alternate, so drift hits both sides alike
-        let t = performance.now();
-        c.raw();
-        rawMs.push(performance.now() - t);
-        t = performance.now();
-        await c.tool();
-        toolMs.push(performance.now() - t);
-        if (c.awaited) {
-          t = performance.now();
-          await c.awaited();
-          awaitedMs.push(performance.now() - t);
-        }
-      }
-      const rawOps = c.ops / (median(rawMs) / 1000), toolOps = c.ops / (median(toolMs) / 1000);
-      const ratio = median(rawMs.map((ms, i) => ms / toolMs[i]));
-      details[c.name] = { rawOps, toolOps, ops: c.ops, rounds };
-      o.log(`${c.name}: tool ${Math.round(toolOps)}/s, raw ${Math.round(rawOps)}/s`);
-      rows.push({
-        scenario: "db",
-        case: c.name,
-        value: toolOps,
-        unit: "ops/s",
-        baseline: { name: "raw node:sqlite", value: rawOps },
-        ratio,
-        target: "≥ 0.90×",
-        pass: ratio >= 0.9,
-        samples: `median of ${rounds} × ${c.ops.toLocaleString("en-US")} ops`,
-        note: `${round(1e6 / toolOps, 2)} µs/op vs ${round(1e6 / rawOps, 2)} µs/op`,
-      });
-      if (awaitedMs.length) {
-        rows.push({
-          scenario: "db",
-          case: `${c.name}: tool vs raw with one await per call`,
-          value: toolOps,
-          unit: "ops/s",
-          baseline: {
-            name: "raw, each call awaited",
-            value: c.ops / (median(awaitedMs) / 1000),
-          },
-          ratio: median(awaitedMs.map((ms, i) => ms / toolMs[i])),
-          samples: `median of ${rounds} × ${c.ops.toLocaleString("en-US")} ops`,
+    await measure(cases, { rounds, baseline: "raw node:sqlite", rows, details, log: o.log });
+    const pg = await postgresCases(o);
+    if (pg) {
+      try {
+        // A server round trip per call: more rounds, as a shared machine's noise is larger here.
+        const pgRounds = o.quick ? 3 : 9;
+        await measure(pg.cases, {
+          rounds: pgRounds,
+          baseline: "raw postgres.js",
+          rows,
+          details,
+          log: o.log,
         });
+      } finally {
+        await pg.close();
       }
     }
     return { rows, details };
