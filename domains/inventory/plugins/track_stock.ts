@@ -2,7 +2,11 @@ import { BasePlugin } from "@core";
 import type { Db } from "@tools/db/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
 
-/** Keeps a stock row per product: created on `product.created`, dropped on `product.deleted`. */
+/**
+ * Keeps a stock row per product: created on `product.created`, dropped on `product.deleted`.
+ * The `inventory` group handles each event once across instances; the SQL is idempotent too, as
+ * delivery is at least once.
+ */
 export default class TrackStockPlugin extends BasePlugin {
   constructor(private db: Db, private event_bus: EventBus) {
     super();
@@ -14,9 +18,9 @@ export default class TrackStockPlugin extends BasePlugin {
         "INSERT INTO stock (product_id, quantity) VALUES ($1, $2) ON CONFLICT (product_id) DO NOTHING",
         [e.payload.id, e.payload.stock ?? 0],
       );
-    }, { retries: 3 });
+    }, { retries: 3, group: "inventory" });
     this.event_bus.subscribe<{ id: number }>("product.deleted", async (e) => {
       await this.db.execute("DELETE FROM stock WHERE product_id = $1", [e.payload.id]);
-    });
+    }, { group: "inventory" });
   }
 }

@@ -5,7 +5,10 @@ import type { Http } from "@tools/http/mod.ts";
 import type { Logger } from "@tools/logger/mod.ts";
 import { ProductInput } from "../models/product.ts";
 
-/** `POST /products`: insert a product, announce it, return its id. */
+/**
+ * `POST /products`: insert a product and announce it in one transaction (the event is written
+ * with the row and sent after the commit, so neither exists without the other), return its id.
+ */
 export default class CreateProductPlugin extends BasePlugin {
   static override publishes = ["product.created"];
 
@@ -20,12 +23,16 @@ export default class CreateProductPlugin extends BasePlugin {
 
   override onBoot() {
     this.http.addEndpoint("/products", "POST", async (data, ctx) => {
-      // RETURNING gives the new id on every engine (SQLite and PostgreSQL).
-      const { id } = (await this.db.queryOne<{ id: number }>(
-        "INSERT INTO products (name, price) VALUES ($1, $2) RETURNING id",
-        [data.name, data.price],
-      ))!;
-      this.event_bus.publish("product.created", { id, name: data.name, stock: data.stock });
+      const id = await this.db.transaction(async (tx) => {
+        // RETURNING gives the new id on every engine (SQLite and PostgreSQL).
+        const { id } = (await tx.queryOne<{ id: number }>(
+          "INSERT INTO products (name, price) VALUES ($1, $2) RETURNING id",
+          [data.name, data.price],
+        ))!;
+        // Inside the transaction: kept in the outbox with the row, sent once it commits.
+        this.event_bus.publish("product.created", { id, name: data.name, stock: data.stock });
+        return id;
+      });
       this.logger.info("product created", { id });
       ctx.setStatus(201);
       return { success: true, data: { id } };

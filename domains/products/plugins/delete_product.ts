@@ -4,7 +4,7 @@ import type { EventBus } from "@tools/event_bus/mod.ts";
 import { type Http, HttpError } from "@tools/http/mod.ts";
 import { ProductId } from "../models/product.ts";
 
-/** `DELETE /products/:id`: remove a product and announce it. */
+/** `DELETE /products/:id`: remove a product and announce it, in one transaction. */
 export default class DeleteProductPlugin extends BasePlugin {
   static override publishes = ["product.deleted"];
 
@@ -14,9 +14,11 @@ export default class DeleteProductPlugin extends BasePlugin {
 
   override onBoot() {
     this.http.addEndpoint("/products/:id", "DELETE", async ({ id }) => {
-      const { changes } = await this.db.execute("DELETE FROM products WHERE id = $1", [id]);
-      if (changes === 0) throw new HttpError(404, `product ${id} not found`);
-      this.event_bus.publish("product.deleted", { id });
+      await this.db.transaction(async (tx) => {
+        const { changes } = await tx.execute("DELETE FROM products WHERE id = $1", [id]);
+        if (changes === 0) throw new HttpError(404, `product ${id} not found`);
+        this.event_bus.publish("product.deleted", { id }); // sent once the delete commits
+      });
       return { success: true, data: { id } };
     }, { params: ProductId, tags: ["products"], summary: "Delete a product" });
   }
