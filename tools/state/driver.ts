@@ -4,6 +4,13 @@
  */
 import type { Json } from "./types.ts";
 
+/** Whether the service behind a driver answers: what the tool passes on to `ctx.health`. */
+export interface DriverHealth {
+  state: "ready" | "degraded";
+  /** What is wrong, when degraded (e.g. `Redis at 127.0.0.1:6379 unreachable: connection refused`). */
+  reason?: string;
+}
+
 /**
  * A state backend. Keys arrive fully prefixed; values arrive validated as JSON. Drivers own
  * expiry: an expired key behaves as absent everywhere.
@@ -30,4 +37,11 @@ export interface StateDriver {
   ttl(key: string): Promise<number | undefined>;
   /** Release connections; called once at shutdown. */
   close(): Promise<void>;
+  /**
+   * Drivers that depend on a service (Redis) report whether it answers: `health` is the state
+   * now, and `onHealth` is called on every change after it. Drivers without one leave both out.
+   */
+  readonly health?: DriverHealth;
+  /** Call `listener` on every change of {@link StateDriver.health}. */
+  onHealth?(listener: (health: DriverHealth) => void): void;
 }

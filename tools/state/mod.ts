@@ -27,7 +27,8 @@ export { StateTool, type StateToolOptions } from "./tool.ts";
 export { State } from "./store.ts";
 export type { Json, SetOptions } from "./types.ts";
 export { MemoryDriver, type MemoryDriverOptions } from "./memory_driver.ts";
-export type { StateDriver } from "./driver.ts";
+export type { DriverHealth, StateDriver } from "./driver.ts";
+export { StateError, type StateErrorKind } from "./errors.ts";
 export { assertJson, StateValueError } from "./json.ts";
 
 /** The tool class; the kernel makes one instance per kernel (so tests can boot several). */

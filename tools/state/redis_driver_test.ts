@@ -14,13 +14,9 @@ import { stateContract } from "./store_contract.ts";
 const URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
 
 async function reachable(): Promise<boolean> {
-  try {
-    const d = await RedisDriver.connect(URL);
-    await d.close();
-    return true;
-  } catch {
-    return false;
-  }
+  const d = await RedisDriver.connect(URL, { timeoutMs: 1000 });
+  await d.close();
+  return d.health.state === "ready";
 }
 
 const up = await reachable();
@@ -32,14 +28,14 @@ let n = 0;
 describe("state, redis driver", { skip: !up }, () => {
   stateContract({
     // Each test gets its own key prefix so parallel runs and other data are left alone.
-    driver: () => RedisDriver.connect(URL, `mctest:${run}:${n++}:`),
+    driver: () => RedisDriver.connect(URL, { keyPrefix: `mctest:${run}:${n++}:` }),
     advance: (ms) => new Promise((r) => setTimeout(r, ms)),
     tick: 100,
   });
 
   it("clear() leaves keys outside its prefix alone", async () => {
-    const mine = await RedisDriver.connect(URL, `mctest:${run}:mine:`);
-    const other = await RedisDriver.connect(URL, `mctest:${run}:other:`);
+    const mine = await RedisDriver.connect(URL, { keyPrefix: `mctest:${run}:mine:` });
+    const other = await RedisDriver.connect(URL, { keyPrefix: `mctest:${run}:other:` });
     try {
       await new State(other).set("keep", 1);
       await new State(mine).set("drop", 1);
@@ -55,9 +51,9 @@ describe("state, redis driver", { skip: !up }, () => {
 
   it("two instances share counters (what several app instances see)", async () => {
     const prefix = `mctest:${run}:shared:`;
-    const aDriver = await RedisDriver.connect(URL, prefix);
+    const aDriver = await RedisDriver.connect(URL, { keyPrefix: prefix });
     const a = new State(aDriver);
-    const bDriver = await RedisDriver.connect(URL, prefix);
+    const bDriver = await RedisDriver.connect(URL, { keyPrefix: prefix });
     const b = new State(bDriver);
     try {
       await Promise.all([

@@ -3,23 +3,50 @@
  * @module
  */
 import type { Tool, ToolContext } from "@core";
+import { isAbsolute, join } from "node:path";
 import type { StateDriver } from "./driver.ts";
 import { MemoryDriver } from "./memory_driver.ts";
+import { DEFAULT_TIMEOUT_MS, maskUrl, parseTimeout } from "./redis_url.ts";
 import { State } from "./store.ts";
 
 /** Options of {@link StateTool}. */
 export interface StateToolOptions {
-  /** Use this driver instead of choosing one from `STATE_DRIVER` (tests). */
+  /**
+   * Use this driver instead of choosing one from `STATE_DRIVER` (tests). A driver with
+   * `health` (Redis) still has its health reported through the kernel.
+   */
   driver?: StateDriver;
 }
 
 /** Redis when `REDIS_URL` is not set. */
 const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
+/** `REDIS_TLS_CA`: the PEM text itself, or a file holding it (relative to the data folder). */
+async function readCa(value: string | undefined, dataDir: string): Promise<string | undefined> {
+  if (value === undefined) return undefined;
+  if (value.trimStart().startsWith("-----BEGIN")) return value;
+  const path = isAbsolute(value) ? value : join(dataDir, value);
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    throw new Error(
+      `REDIS_TLS_CA=${JSON.stringify(value)}: cannot read ${path} (${(err as Error).message}); ` +
+        `give a readable PEM file, or the PEM text itself`,
+      { cause: err },
+    );
+  }
+}
+
 /**
  * Volatile key–value state shared by plugins. `STATE_DRIVER=memory` (default) keeps it in this
  * process; `STATE_DRIVER=redis` keeps it in Redis (`REDIS_URL`, default
  * `redis://127.0.0.1:6379`) so several instances share counters and caches.
+ *
+ * On Redis every call is bounded by `STATE_TIMEOUT_MS`; while Redis is unreachable calls fail
+ * at once with a `StateError` (kind `unavailable`, a JSON 503 from the http tool), the tool is
+ * `degraded` in status, and it reconnects by itself. Redis being down at boot does not fail
+ * the boot (the tool starts degraded); a malformed `REDIS_URL`, refused credentials or an
+ * untrusted TLS certificate do.
  *
  * Usable before `setup()` with an in-memory driver, which is handy in tests:
  * `new StateTool().store`.
@@ -31,11 +58,18 @@ export class StateTool implements Tool {
   /** The settings the tool reads through `ctx.env` in `setup`. */
   readonly env = {
     STATE_DRIVER: "where state lives: memory (this process) or redis (default memory)",
-    REDIS_URL: `the Redis server when STATE_DRIVER=redis (default ${DEFAULT_REDIS_URL})`,
+    REDIS_URL:
+      "the Redis server when STATE_DRIVER=redis: redis://[user:password@]host[:port][/db]" +
+      `, rediss:// for TLS (default ${DEFAULT_REDIS_URL})`,
+    STATE_TIMEOUT_MS: "the bound on each Redis call, in ms; calls fail at once while Redis is " +
+      `unreachable (default ${DEFAULT_TIMEOUT_MS})`,
+    REDIS_TLS_CA: "a private CA to trust for rediss://: a PEM file path, or the PEM text " +
+      "(default: public CAs only)",
   };
   readonly #options: StateToolOptions;
   #driver: StateDriver;
   #store: State;
+  #ctx: ToolContext | undefined;
 
   /** A tool on an in-memory driver (or `options.driver`) until `setup` chooses one. */
   constructor(options: StateToolOptions = {}) {
@@ -44,20 +78,36 @@ export class StateTool implements Tool {
     this.#store = new State(this.#driver);
   }
 
-  /** Choose the driver from `STATE_DRIVER` (unless one was given). */
+  /** Choose the driver from `STATE_DRIVER` (unless one was given) and follow its health. */
   async setup(ctx: ToolContext): Promise<void> {
-    if (this.#options.driver) return;
+    this.#ctx = ctx;
+    if (!this.#options.driver) await this.#choose(ctx);
+    this.#driver.onHealth?.((h) => ctx.health(h.state, h.reason));
+  }
+
+  async #choose(ctx: ToolContext): Promise<void> {
     const kind = (ctx.env("STATE_DRIVER") ?? "memory").trim().toLowerCase();
     if (kind === "memory" || kind === "") return;
-    if (kind === "redis") {
-      const { RedisDriver } = await import("./redis_driver.ts");
-      const url = ctx.env("REDIS_URL") || DEFAULT_REDIS_URL;
-      this.#driver = await RedisDriver.connect(url);
-      this.#store = new State(this.#driver);
-      ctx.log.info("state uses Redis", { url: url.replace(/\/\/[^@/]*@/, "//***@") });
-      return;
+    if (kind !== "redis") {
+      throw new Error(`STATE_DRIVER=${kind} is not a state driver: use "memory" or "redis"`);
     }
-    throw new Error(`STATE_DRIVER=${kind} is not a state driver: use "memory" or "redis"`);
+    const url = ctx.env("REDIS_URL") || DEFAULT_REDIS_URL;
+    const timeoutMs = parseTimeout(ctx.env("STATE_TIMEOUT_MS"));
+    const ca = await readCa(ctx.env("REDIS_TLS_CA"), ctx.dataDir);
+    const { RedisDriver } = await import("./redis_driver.ts");
+    this.#driver = await RedisDriver.connect(url, { timeoutMs, ca });
+    this.#store = new State(this.#driver);
+    const connected = this.#driver.health?.state === "ready";
+    ctx.log.info("state uses Redis", { url: maskUrl(url), timeoutMs, connected });
+  }
+
+  /**
+   * Report the driver's health once more: the kernel ignores reports made during `setup`, so a
+   * Redis that was unreachable at boot shows as degraded from here on.
+   */
+  onBootComplete(): void {
+    const h = this.#driver.health;
+    if (h && this.#ctx) this.#ctx.health(h.state, h.reason);
   }
 
   /** The store plugins receive (shared by all: use `namespace()` to keep keys apart). */
@@ -75,10 +125,14 @@ export class StateTool implements Tool {
     return this.#driver;
   }
 
-  /** The driver's name, and the number of keys when the driver knows it. */
+  /** The driver's name, the number of keys when the driver knows it, Redis's address. */
   describe(): Record<string, unknown> {
-    const size = (this.#driver as { size?: number }).size;
-    return size === undefined ? { driver: this.#driver.name } : { driver: this.#driver.name, size };
+    const d = this.#driver as { size?: number; address?: string; timeoutMs?: number };
+    const out: Record<string, unknown> = { driver: this.#driver.name };
+    if (d.size !== undefined) out.size = d.size;
+    if (d.address !== undefined) out.address = d.address;
+    if (d.timeoutMs !== undefined) out.timeoutMs = d.timeoutMs;
+    return out;
   }
 
   /** Close the driver (drops in-memory state, closes the Redis connection). */

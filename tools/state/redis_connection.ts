@@ -1,0 +1,279 @@
+/**
+ * One connection to Redis through node-redis (`@redis/client`), made to survive faults:
+ *
+ * - every call is bounded by `timeoutMs`; one that gets no answer in time rejects with a
+ *   {@link StateError} of kind `timeout`;
+ * - while Redis is away (refused, reset, reconnecting) calls reject at once with kind
+ *   `unavailable`, without waiting (node-redis's offline queue is off);
+ * - node-redis reconnects with backoff (`backoffMs`, doubling up to `maxBackoffMs`); a
+ *   connection that answers nothing for `timeoutMs` while a call waits (a stalled network, a
+ *   half-open socket) is dropped and opened again, since TCP alone would take minutes to notice;
+ * - every change between answering and not is reported to {@link RedisConnection.onHealth}.
+ * @module
+ */
+import {
+  ConnectionTimeoutError,
+  createClient,
+  ErrorReply,
+  SocketClosedUnexpectedlyError,
+} from "@redis/client";
+import type { DriverHealth } from "./driver.ts";
+import { StateError } from "./errors.ts";
+import type { RedisTarget } from "./redis_url.ts";
+
+/** A reply from Redis (RESP2, as strings). */
+export type Reply = string | number | null | Reply[];
+
+/** Options of {@link RedisConnection.open}. */
+export interface RedisConnectionOptions {
+  /** The bound on each call, on connecting and on waiting for the first connection. */
+  timeoutMs: number;
+  /** PEM certificate(s) of a private CA to trust for `rediss://` (besides the public roots). */
+  ca?: string;
+  /** First reconnect delay (default 50 ms); it doubles at each failed attempt. */
+  backoffMs?: number;
+  /** Longest reconnect delay (default 1000 ms). */
+  maxBackoffMs?: number;
+}
+
+/** Replies meaning the server is there but cannot serve now: treated as unavailable. */
+const NOT_NOW = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
+/** Refusals of the credentials in the URL. */
+const CREDENTIALS = /^(WRONGPASS|NOAUTH|NOPERM)\b|\bAUTH\b/;
+/** TLS failures that are configuration, not outage (certificate not trusted, wrong name). */
+const CERTIFICATE = /certificate|self[- ]signed|CERT_|altname|hostname.*match/i;
+
+/** A connection error in a few words, for the status page and error messages. */
+function why(err: unknown): string {
+  const e = err as { code?: string; message?: string; name?: string };
+  switch (e?.code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "connection reset";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host not found";
+    case "ETIMEDOUT":
+      return "connect timed out";
+  }
+  if (err instanceof ConnectionTimeoutError) return "connect timed out";
+  if (err instanceof SocketClosedUnexpectedlyError) return "connection closed";
+  return e?.message || String(err);
+}
+
+/** See the module documentation. */
+export class RedisConnection {
+  /** Where the connection goes. */
+  readonly target: RedisTarget;
+  /** The bound on each call. */
+  readonly timeoutMs: number;
+  readonly #client;
+  readonly #listeners: ((h: DriverHealth) => void)[] = [];
+  #health: DriverHealth;
+  /** Replies received so far: a call that times out with none since it was sent means a stall. */
+  #replies = 0;
+  #everReady = false;
+  #closing = false;
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** Settled by the first connection attempt: ready, a network failure, or a refusal. */
+  readonly #first = Promise.withResolvers<"ready" | "failed">();
+
+  private constructor(target: RedisTarget, o: RedisConnectionOptions) {
+    this.target = target;
+    this.timeoutMs = o.timeoutMs;
+    this.#health = { state: "degraded", reason: this.#unreachable("not connected yet") };
+    const first = o.backoffMs ?? 50, max = o.maxBackoffMs ?? 1000;
+    const tls = target.tls
+      ? {
+        tls: true as const,
+        ...(o.ca ? { ca: o.ca } : {}),
+        ...(/^[\d.]+$|:/.test(target.host) ? {} : { servername: target.host }),
+      }
+      : {};
+    this.#client = createClient({
+      RESP: 2,
+      username: target.username,
+      password: target.password,
+      database: target.db || undefined,
+      disableOfflineQueue: true,
+      // Bounded here, around the whole round trip (node-redis's own timeout stops at the write).
+      commandOptions: { timeout: 0 },
+      socket: {
+        host: target.host,
+        port: target.port,
+        connectTimeout: o.timeoutMs,
+        ...tls,
+        reconnectStrategy: (retries: number, cause: Error) => {
+          if (this.#closing) return false;
+          // Wrong credentials or an untrusted certificate at boot are configuration: stop.
+          if (!this.#everReady && this.#refusal(cause)) return cause;
+          return Math.min(first * 2 ** retries, max);
+        },
+      },
+    });
+    this.#client.on("ready", () => {
+      this.#everReady = true;
+      clearTimeout(this.#watchdog);
+      this.#set({ state: "ready" });
+      this.#first.resolve("ready");
+    });
+    this.#client.on("error", (err: Error) => {
+      if (this.#closing) return;
+      this.#set({ state: "degraded", reason: this.#unreachable(this.#describe(err)) });
+      if (!this.#refusal(err)) this.#first.resolve("failed");
+    });
+  }
+
+  /**
+   * Connect to `target`. Resolves once connected, or as soon as the first attempt fails for a
+   * network reason or takes longer than `timeoutMs`: then the connection starts degraded and
+   * keeps trying in the background. Rejects when Redis refuses the credentials or the TLS
+   * certificate is not trusted (configuration to fix, not an outage).
+   */
+  static async open(
+    target: RedisTarget,
+    options: RedisConnectionOptions,
+  ): Promise<RedisConnection> {
+    const conn = new RedisConnection(target, options);
+    const connected = conn.#client.connect();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<"slow">((r) =>
+      timer = setTimeout(() => r("slow"), options.timeoutMs)
+    );
+    try {
+      await Promise.race([connected.then(() => "ready"), conn.#first.promise, waited]);
+    } catch (err) {
+      conn.#closing = true;
+      conn.#client.destroy();
+      throw new Error(
+        `Redis at ${target.address} (REDIS_URL=${target.safeUrl}) refused the connection: ` +
+          `${conn.#describe(err)}`,
+        { cause: err },
+      );
+    } finally {
+      clearTimeout(timer);
+      connected.catch(() => {}); // it keeps trying in the background, or failed just above
+    }
+    return conn;
+  }
+
+  /** Whether Redis answers now, and why not. */
+  get health(): DriverHealth {
+    return this.#health;
+  }
+
+  /** Call `listener` on every change of {@link RedisConnection.health}. */
+  onHealth(listener: (h: DriverHealth) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Send one command. Rejects with a {@link StateError} (`unavailable` at once while not
+   * connected, `timeout` after `timeoutMs`), or with node-redis's `ErrorReply` when Redis
+   * answered with an error.
+   */
+  call(args: string[]): Promise<Reply> {
+    if (!this.#client.isReady) return Promise.reject(this.#unavailable(args[0], false));
+    const seen = this.#replies;
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new StateError(
+            "timeout",
+            `Redis at ${this.target.address} did not answer ${
+              args[0]
+            } within ${this.timeoutMs} ms ` +
+              `(STATE_TIMEOUT_MS): the call may or may not have been applied`,
+          ),
+        );
+        if (this.#replies === seen) this.#stalled();
+      }, this.timeoutMs);
+      this.#client.sendCommand(args).then((reply) => {
+        this.#replies++;
+        clearTimeout(timer);
+        resolve(reply as unknown as Reply);
+      }, (err: unknown) => {
+        clearTimeout(timer);
+        if (!(err instanceof ErrorReply)) return reject(this.#unavailable(args[0], true, err));
+        this.#replies++;
+        reject(NOT_NOW.test(err.message) ? this.#unavailable(args[0], true, err) : err);
+      });
+    });
+  }
+
+  /** Close the connection: pending calls get their replies (for at most `timeoutMs`). */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    clearTimeout(this.#watchdog);
+    if (this.#client.isReady) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#client.close().catch(() => {}),
+        new Promise((r) => timer = setTimeout(r, this.timeoutMs)),
+      ]);
+      clearTimeout(timer);
+    }
+    if (this.#client.isOpen) this.#client.destroy();
+  }
+
+  /** Nothing came back for `timeoutMs` while a call waited: drop the socket and open anew. */
+  #stalled(): void {
+    if (this.#closing || !this.#client.isReady) return;
+    this.#set({
+      state: "degraded",
+      reason: this.#unreachable(`no answer within ${this.timeoutMs} ms`),
+    });
+    this.#reopen();
+  }
+
+  #reopen(): void {
+    if (this.#closing) return;
+    if (this.#client.isOpen) this.#client.destroy();
+    this.#client.connect().catch(() => {});
+    // A new socket into a stalled network may hang in its handshake: try again if so.
+    clearTimeout(this.#watchdog);
+    this.#watchdog = setTimeout(() => {
+      if (!this.#client.isReady) this.#reopen();
+    }, this.timeoutMs);
+  }
+
+  #refusal(err: unknown): boolean {
+    if (err instanceof ErrorReply) return CREDENTIALS.test(err.message);
+    return CERTIFICATE.test(String((err as Error)?.message ?? ""));
+  }
+
+  #describe(err: unknown): string {
+    if (err instanceof ErrorReply && CREDENTIALS.test(err.message)) {
+      return `credentials refused (${err.message}): check the user and password in REDIS_URL`;
+    }
+    if (this.#refusal(err)) {
+      return `TLS certificate not trusted (${why(err)}): set REDIS_TLS_CA to the server's CA`;
+    }
+    return why(err);
+  }
+
+  #unreachable(reason: string): string {
+    return `Redis at ${this.target.address} unreachable: ${reason}`;
+  }
+
+  /** `sent`: the command left before the failure, so it may have been applied. */
+  #unavailable(command: string | undefined, sent: boolean, cause?: unknown): StateError {
+    const reason = cause === undefined || this.#health.state === "degraded"
+      ? this.#health.reason
+      : this.#unreachable(this.#describe(cause));
+    const fate = sent ? "may or may not have been applied" : "was not sent";
+    return new StateError(
+      "unavailable",
+      `${reason}; ${command} ${fate}. The state tool reconnects by itself: retry shortly`,
+      { cause },
+    );
+  }
+
+  #set(h: DriverHealth): void {
+    if (h.state === this.#health.state && h.reason === this.#health.reason) return;
+    this.#health = h;
+    for (const l of this.#listeners) l(h);
+  }
+}
