@@ -30,7 +30,7 @@ const [MAX_PLANS, DEFAULT_BACKOFF, DLQ_PREFIX, SELF] = [10_000, 100, "_dlq.", "e
 /** The subscriptions of one bus and the delivery of envelopes to them. */
 export class Delivery {
   readonly #s: BusShared;
-  readonly #groupsChanged: () => void;
+  readonly #changed: () => void;
   readonly #subs = new OwnedRegistry<Subscription>();
   #plans = new Map<string, Plan>();
   #plansVersion = -1;
@@ -41,10 +41,10 @@ export class Delivery {
   #groupSeen = new Map<string, RecentIds>();
   #timers = new Set<ReturnType<typeof setTimeout>>();
 
-  /** Delivery on `shared`; `groupsChanged` is told when a grouped subscription comes or goes. */
-  constructor(shared: BusShared, groupsChanged: () => void) {
+  /** Delivery on `shared`; `changed` is told when a subscription comes or goes. */
+  constructor(shared: BusShared, changed: () => void) {
     this.#s = shared;
-    this.#groupsChanged = groupsChanged;
+    this.#changed = changed;
   }
 
   /** Register `handler` for names matching `pattern`; returns the unsubscribe function. */
@@ -72,11 +72,11 @@ export class Delivery {
       active: true,
     };
     if (!this.#subs.add(owner, sub)) sub.gen.release(); // a retired generation: nothing added
-    if (sub.group) this.#groupsChanged();
+    this.#changed();
     return () => {
       sub.active = false;
       this.#subs.remove(owner, sub);
-      if (sub.group) this.#groupsChanged();
+      this.#changed();
     };
   }
 

@@ -33,6 +33,8 @@ export interface Interest {
   readonly groups: ReadonlyMap<string, readonly string[]>;
   /** Names that a live responder here answers. */
   readonly responders: readonly string[];
+  /** Whether a live subscription here has no group (so this instance needs every event). */
+  readonly solo: boolean;
 }
 
 /** What a bus offers its driver besides `deliver`. */

@@ -1,6 +1,7 @@
 /**
  * What a broker must route to this instance: the patterns of each group with live
- * subscriptions here, and the names a live responder here answers. Told to drivers that route
+ * subscriptions here, the names a live responder here answers, and whether any ungrouped
+ * subscription lives here. Told to drivers that route
  * at a broker ({@link BusDriver.interest}) once per tick after changes, and on demand.
  * @module
  */
@@ -49,14 +50,18 @@ export class BrokerInterest {
     if (!driver.interest || state === "closed") return;
     const from = this.#from;
     const groups = new Map<string, string[]>();
+    let solo = false;
     for (const s of from.subscriptions()) {
-      if (s.group === undefined) continue;
+      if (s.group === undefined) {
+        solo = true;
+        continue;
+      }
       const g = groups.get(s.group);
       if (!g) groups.set(s.group, [s.pattern]);
       else if (!g.includes(s.pattern)) g.push(s.pattern);
     }
     const responders = from.responders().map((r) => r.name);
-    driver.interest({ groups, responders } satisfies Interest);
+    driver.interest({ groups, responders, solo } satisfies Interest);
   }
 
   /**

@@ -49,6 +49,8 @@ export interface ConsumersSetup {
   readonly keepMs: number;
   /** Idle time after which the server deletes a lost instance's consumer (default 10 min). */
   readonly instanceKeepMs?: number;
+  /** This instance's id: its consumer for ungrouped subscriptions is `i_<instance>`. */
+  readonly instance: string;
   /** The bus's delivery, called with a `solo` or a `group` audience. */
   readonly deliver: Deliver;
   /** The bus: answers requests, takes warnings. */
@@ -73,7 +75,7 @@ export class NatsConsumers {
   /** Acknowledgements (true) and negative ones (false) held while the connection is down. */
   #late: [JsMsg, boolean][] = [];
   #up = true;
-  #wanted: Interest = { groups: new Map(), responders: [] };
+  #wanted: Interest = { groups: new Map(), responders: [], solo: false };
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
   #keepAlive: ReturnType<typeof setInterval>;
@@ -100,9 +102,9 @@ export class NatsConsumers {
     for (const [m, ok] of this.#late.splice(0)) this.#ackNow(m, ok);
   }
 
-  /** Start this instance's consumer for ungrouped subscriptions (once, at open). */
-  async startSolo(instance: string): Promise<void> {
-    const name = `i_${instance}`;
+  /** Start this instance's consumer for ungrouped subscriptions. */
+  async #startSolo(): Promise<void> {
+    const name = `i_${this.#s.instance}`;
     const filter = `${this.#s.stream}.>`;
     const keep = this.#s.instanceKeepMs ?? 600_000;
     // Acknowledged on arrival: a short ack_wait only brings back what a dropped connection lost
@@ -133,6 +135,11 @@ export class NatsConsumers {
     clearInterval(this.#keepAlive);
     await this.#chain.catch(() => {});
     for (const group of [...this.#groups.keys()]) await this.#stopGroup(group);
+    await this.#stopSolo();
+  }
+
+  /** Stop this instance's consumer and delete it (nothing is kept for it any more). */
+  async #stopSolo(): Promise<void> {
     const solo = this.#solo;
     this.#solo = undefined;
     if (!solo) return;
@@ -231,6 +238,8 @@ export class NatsConsumers {
     for (const group of [...this.#groups.keys()]) {
       if (!want.groups.has(group)) await this.#stopGroup(group);
     }
+    if (want.solo && !this.#solo && !this.#closed) await this.#startSolo();
+    else if (!want.solo && this.#solo) await this.#stopSolo();
   }
 
   /** Make (or take over) durable consumer `durable` on `filter` and consume it. */

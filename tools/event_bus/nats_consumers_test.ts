@@ -178,6 +178,7 @@ async function consumers(
     js: jetstream(nc),
     jsm: await jetstreamManager(nc),
     stream,
+    instance: "test",
     ackWaitMs: 300,
     keepMs: 60_000,
     deliver,
@@ -192,9 +193,10 @@ async function consumers(
   }
 }
 
-const want = (groups: Record<string, string[]>, responders: string[] = []) => ({
+const want = (groups: Record<string, string[]>, responders: string[] = [], solo = false) => ({
   groups: new Map(Object.entries(groups)),
   responders,
+  solo,
 });
 
 natsTest(
@@ -278,6 +280,27 @@ natsTest(
       };
       assert.deepEqual(await ask("conflict"), ["responder_conflict", "two of them"]);
       assert.deepEqual(await ask("plain"), ["responder_error", "plain"]);
+    });
+  },
+);
+
+natsTest(
+  "this instance's consumer lives only while it has an ungrouped subscription",
+  async (stream) => {
+    const got: string[] = [];
+    const deliver: Deliver = (env, audience) => void got.push(`${env.name} ${audience}`);
+    await consumers(stream, deliver, undefined, async (c, nc) => {
+      const jsm = await jetstreamManager(nc);
+      const names = async () => (await jsm.consumers.list(stream).next()).map((i) => i.name);
+      c.want(want({}, [], true));
+      await c.settled();
+      assert.deepEqual(await names(), ["i_test"]);
+      await jetstream(nc).publish(`${stream}.a.b`, encodeEnvelope(envelope("a.b")).data);
+      await until(() => got.length === 1);
+      assert.deepEqual(got, ["a.b solo"]);
+      c.want(want({}, [], false));
+      await c.settled();
+      assert.deepEqual(await names(), [], "deleted: nothing is kept for it any more");
     });
   },
 );

@@ -168,7 +168,7 @@ export class NatsDriver implements BusDriver {
     }
     this.#nc = nc;
     const js = this.#js = jetstream(nc);
-    const consumers = this.#consumers = new NatsConsumers({
+    this.#consumers = new NatsConsumers({
       nc,
       js,
       jsm,
@@ -176,11 +176,11 @@ export class NatsDriver implements BusDriver {
       ackWaitMs: this.#opts.ackWaitMs,
       keepMs: this.#opts.keepMs,
       instanceKeepMs: this.#opts.instanceKeepMs,
+      instance: this.instance,
       deliver,
       host,
       settledOne: () => this.#wakeIfIdle(),
     });
-    await consumers.startSolo(this.instance);
     this.#watch(nc);
     this.#connected(true);
     await nc.flush();

@@ -48,6 +48,8 @@ function driverTest(
     const h = host();
     const got: Envelope[] = [];
     await d.open((env) => void got.push(env), h.host);
+    d.interest({ groups: new Map(), responders: [], solo: true }); // every event, please
+    await d.settled();
     try {
       await fn(d, { ...h, stream, got });
     } finally {
@@ -190,6 +192,8 @@ driverTest("a confirmed publish reaches every instance's solo audience", async (
   const audiences: unknown[] = [];
   const other = new NatsDriver({ url: NATS_URL, stream: t.stream, storage: "memory" });
   await other.open((env, audience) => void audiences.push([env.id, audience]));
+  other.interest({ groups: new Map(), responders: [], solo: true });
+  await other.settled();
   try {
     const receipt = d.send(envelope("a.b", { n: 1 }, "id-1"));
     const idle = d.idle();

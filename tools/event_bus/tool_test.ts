@@ -11,7 +11,11 @@ import { FakeDriver, makeBus, makeFakeBus, owner, tick } from "./test_helpers.ts
 
 type Counts = Record<string, Record<string, unknown>>;
 
-const plain = (i: Interest) => ({ groups: Object.fromEntries(i.groups), responders: i.responders });
+const plain = (i: Interest) => ({
+  groups: Object.fromEntries(i.groups),
+  responders: i.responders,
+  solo: i.solo,
+});
 
 Deno.test("tool: describe reports the driver, state, queue, work in flight and registrations", async () => {
   const { bus, driver, live } = makeFakeBus();
@@ -194,7 +198,7 @@ Deno.test("tool: a routing driver is told the groups and responders once per tic
   const a = live("a/one");
   const b = live("b/two");
   await tick();
-  assert.deepEqual(driver.interests.map(plain), [{ groups: {}, responders: [] }]);
+  assert.deepEqual(driver.interests.map(plain), [{ groups: {}, responders: [], solo: false }]);
   a.subscribe("p.*", () => {}, { group: "g" });
   b.subscribe("p.*", () => {}, { group: "g" });
   b.subscribe("q", () => {}, { group: "g" });
@@ -206,6 +210,7 @@ Deno.test("tool: a routing driver is told the groups and responders once per tic
   assert.deepEqual(driver.interests.map(plain).slice(1), [{
     groups: { g: ["p.*", "q"], h: ["r"] },
     responders: ["ask"],
+    solo: true,
   }]);
   await bus.settled();
   assert.equal(driver.settles, 1);
@@ -215,6 +220,7 @@ Deno.test("tool: a routing driver is told the groups and responders once per tic
   assert.deepEqual(plain(driver.interests[3]), {
     groups: { g: ["p.*"], h: ["r"] },
     responders: ["ask"],
+    solo: true,
   });
   await bus.onBootComplete();
   assert.equal(driver.settles, 2);
@@ -226,7 +232,7 @@ Deno.test("tool: a routing driver is told the groups and responders once per tic
   assert.equal(driver.interests.length, 5, "nothing told once closed");
 });
 
-Deno.test("tool: unsubscribing a grouped subscription or a responder tells the driver", async () => {
+Deno.test("tool: unsubscribing a subscription or a responder tells the driver", async () => {
   const { bus, driver, live } = makeFakeBus();
   const a = live("a/one");
   const offSolo = a.subscribe("s", () => {});
@@ -234,20 +240,25 @@ Deno.test("tool: unsubscribing a grouped subscription or a responder tells the d
   const stop = a.respond("ask", () => 1);
   await tick();
   const before = driver.interests.length;
+  assert.equal(plain(driver.interests.at(-1)!).solo, true);
   offSolo();
   await tick();
-  assert.equal(
-    driver.interests.length,
-    before,
-    "an ungrouped subscription is no broker's business",
+  assert.deepEqual(
+    plain(driver.interests.at(-1)!),
+    { groups: { g: ["p"] }, responders: ["ask"], solo: false },
+    "the last ungrouped subscription gone: the instance needs no events but its groups'",
   );
   offGroup();
   await tick();
-  assert.deepEqual(plain(driver.interests.at(-1)!), { groups: {}, responders: ["ask"] });
+  assert.deepEqual(plain(driver.interests.at(-1)!), {
+    groups: {},
+    responders: ["ask"],
+    solo: false,
+  });
   stop();
   await tick();
-  assert.deepEqual(plain(driver.interests.at(-1)!), { groups: {}, responders: [] });
-  assert.equal(driver.interests.length, before + 2);
+  assert.deepEqual(plain(driver.interests.at(-1)!), { groups: {}, responders: [], solo: false });
+  assert.equal(driver.interests.length, before + 3);
   await bus.shutdown();
 });
 
