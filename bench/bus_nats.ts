@@ -6,8 +6,9 @@
  * consumer and acknowledged. Rounds alternate the two sides; the ratio is the median of the
  * per-round ratios (target ≥ 0.8×, issue 15).
  *
- * Needs a NATS server with JetStream at `NATS_URL` (default nats://127.0.0.1:4222); each side
- * of each round uses a throw-away memory stream, deleted after. Also runs on its own:
+ * Needs a NATS server with JetStream at `NATS_URL` (default nats://127.0.0.1:4222; skipped with
+ * a log line when none answers); each side of each round uses a throw-away memory stream,
+ * deleted after. `deno task bench bus_nats`, or on its own:
  *
  *   deno run -P=bench bench/bus_nats.ts [--quick]     # 5 rounds of 10 000 events (quick: 1 × 2000)
  * @module
@@ -132,6 +133,12 @@ async function viaRaw(n: number): Promise<number> {
 
 /** Alternate rounds of raw and bus; one row per bus case. */
 export async function run(options: BenchOptions): Promise<ScenarioResult> {
+  try {
+    await (await connect({ servers: URL, timeout: 2000 })).close();
+  } catch (e) {
+    options.log(`no NATS server at ${URL} (${(e as Error).message}): skipped`);
+    return { rows: [] };
+  }
   const n = options.quick ? 2000 : 10_000;
   const rounds = options.quick ? 1 : 5;
   const cases = [["ungrouped subscriber", undefined], ["group", "workers"]] as const;

@@ -25,6 +25,7 @@ export const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   memory: () => import("./memory.ts"),
   db: () => import("./db.ts"),
   bus: () => import("./bus.ts"),
+  bus_nats: () => import("./bus_nats.ts"),
 };
 
 const RESULTS = new URL("./results.json", import.meta.url);

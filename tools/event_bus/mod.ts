@@ -38,7 +38,7 @@
  *   confirmation was lost, a record relayed twice, a JetStream redelivery). With NATS or an
  *   outbox, each subscription (each group, for grouped ones) remembers the last 10 000 event ids
  *   it was handed and skips a repeat (counted as `duplicates`). That memory is per instance:
- *   a group event whose acknowledgement was lost can be redelivered (after `ack_wait`, 30 s) to
+ *   a group event whose acknowledgement was lost can be redelivered (after `ack_wait`, 5 s) to
  *   another instance — keep group handlers idempotent, keyed on `event.id`.
  * - **In memory only.** Without an outbox, the in-process bus keeps queued events in memory: a
  *   crash or `kill -9` loses them, and a subscription added after a publish does not see it.
@@ -72,18 +72,19 @@
  *   the bound passes. A stalled connection (no bytes either way) is noticed by the client's
  *   ping within ~4 s. At boot, an unreachable server fails the bus's setup naming the URL (a
  *   wrong `NATS_URL` shows at once rather than as a bus that never connects).
- * - Ungrouped subscriptions: **at-least-once while the instance runs**. Each instance reads
- *   through its own durable consumer (`i_<instance id>`), acknowledged as events arrive, which
- *   outlives a lost connection for 10 minutes: what was published during an outage arrives
- *   after it. A new instance (or a restarted one) starts with events published from then on;
- *   its consumer is deleted when it shuts down.
+ * - Ungrouped subscriptions: **at-least-once while the instance runs**. An instance with
+ *   ungrouped subscriptions reads through its own durable consumer (`i_<instance id>`),
+ *   acknowledged as events arrive (what a dropped connection lost in transit comes back after
+ *   2 s), which outlives a lost connection for 10 minutes: what was published during an outage
+ *   arrives after it. A new instance (or a restarted one) starts with events published from
+ *   then on; its consumer is deleted when it shuts down (or has no ungrouped subscription left).
  * - `group`: **at-least-once, one delivery per event per group across all instances**. Each
  *   group is a durable JetStream consumer (`g_<group>`) shared by every instance that has live
  *   subscriptions in the group; the server gives each event to one instance, whose bus picks one
  *   local subscription (round robin) and **acknowledges once it is done** — handled, or failed
  *   for good and dead-lettered. Work still running is kept alive (`working`); if the instance
  *   stops or dies before that, the server redelivers the event to another instance after
- *   `ack_wait` (30 s), at most 10 times. Acknowledgements made while the connection is down are
+ *   `ack_wait` (5 s), at most 10 times. Acknowledgements made while the connection is down are
  *   sent once it is back. Events for a group are kept while the group has no instance up, for
  *   up to 24 h (the stream's maximum age; a group consumer unused for 24 h is removed). A group
  *   with one pattern filters at the server; with several patterns, or a `**`, its consumer
