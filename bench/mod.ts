@@ -6,7 +6,7 @@
  *   deno task bench http reload     # some scenarios (their rows replace those in results.json)
  *   deno task bench --quick         # fewer iterations: a smoke run, not for publishing
  *
- * Scenarios: http, reload, boot, memory, db, bus (see each file's header). Needs `wrk` for
+ * Scenarios: http, reload, boot, memory, db, bus, state (see each file's header). Needs `wrk` for
  * http and reload (`sudo apt-get install -y wrk`); pins servers and load generator to
  * different cores with `taskset` when there are two or more.
  * @module
@@ -26,6 +26,7 @@ export const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   db: () => import("./db.ts"),
   bus: () => import("./bus.ts"),
   bus_nats: () => import("./bus_nats.ts"),
+  state: () => import("./state.ts"),
 };
 
 const RESULTS = new URL("./results.json", import.meta.url);

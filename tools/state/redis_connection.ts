@@ -17,6 +17,7 @@ import {
   ErrorReply,
   SocketClosedUnexpectedlyError,
 } from "@redis/client";
+import { Deadlines } from "./deadlines.ts";
 import type { DriverHealth } from "./driver.ts";
 import { StateError } from "./errors.ts";
 import type { RedisTarget } from "./redis_url.ts";
@@ -70,6 +71,7 @@ export class RedisConnection {
   readonly timeoutMs: number;
   readonly #client;
   readonly #listeners: ((h: DriverHealth) => void)[] = [];
+  readonly #deadlines: Deadlines;
   #health: DriverHealth;
   /** Replies received so far: a call that times out with none since it was sent means a stall. */
   #replies = 0;
@@ -82,6 +84,7 @@ export class RedisConnection {
   private constructor(target: RedisTarget, o: RedisConnectionOptions) {
     this.target = target;
     this.timeoutMs = o.timeoutMs;
+    this.#deadlines = new Deadlines(o.timeoutMs);
     this.#health = { state: "degraded", reason: this.#unreachable("not connected yet") };
     const first = o.backoffMs ?? 50, max = o.maxBackoffMs ?? 1000;
     const tls = target.tls
@@ -177,7 +180,7 @@ export class RedisConnection {
     if (!this.#client.isReady) return Promise.reject(this.#unavailable(args[0], false));
     const seen = this.#replies;
     return new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const deadline = this.#deadlines.start(() => {
         reject(
           new StateError(
             "timeout",
@@ -188,13 +191,13 @@ export class RedisConnection {
           ),
         );
         if (this.#replies === seen) this.#stalled();
-      }, this.timeoutMs);
+      });
       this.#client.sendCommand(args).then((reply) => {
         this.#replies++;
-        clearTimeout(timer);
+        this.#deadlines.settle(deadline);
         resolve(reply as unknown as Reply);
       }, (err: unknown) => {
-        clearTimeout(timer);
+        this.#deadlines.settle(deadline);
         if (!(err instanceof ErrorReply)) return reject(this.#unavailable(args[0], true, err));
         this.#replies++;
         reject(NOT_NOW.test(err.message) ? this.#unavailable(args[0], true, err) : err);
@@ -207,6 +210,7 @@ export class RedisConnection {
     if (this.#closing) return;
     this.#closing = true;
     clearTimeout(this.#watchdog);
+    this.#deadlines.clear();
     if (this.#client.isReady) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
