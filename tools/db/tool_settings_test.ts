@@ -58,6 +58,9 @@ Deno.test("tool: the SQLite file: default data/app.db under dataDir, DB_PATH, ab
     assert.equal(await pathFor(dir, { DB_PATH: "x/y.db" }, "test"), "<dir>/x/y.db");
     assert.equal(await pathFor(dir, { DB_PATH: `${dir}/abs/z.db` }), "<dir>/abs/z.db");
     assert.equal(await pathFor(dir, { DB_PATH: "file:mem1?mode=memory" }), "file:mem1?mode=memory");
+    // Under a permission set (not -A) Deno's node:sqlite opens a `file:` URI as a file of that
+    // literal name in the working directory: remove it, so tests leave nothing in the project.
+    await Deno.remove("file:mem1?mode=memory").catch(() => {});
     assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), [
       "abs",
       "data",
