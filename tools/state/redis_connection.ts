@@ -11,15 +11,11 @@
  * - every change between answering and not is reported to {@link RedisConnection.onHealth}.
  * @module
  */
-import {
-  ConnectionTimeoutError,
-  createClient,
-  ErrorReply,
-  SocketClosedUnexpectedlyError,
-} from "@redis/client";
+import { createClient, ErrorReply } from "@redis/client";
 import { Deadlines } from "./deadlines.ts";
 import type { DriverHealth } from "./driver.ts";
 import { StateError } from "./errors.ts";
+import { describeFailure, isNotNow, isRefusal } from "./redis_reasons.ts";
 import type { RedisTarget } from "./redis_url.ts";
 
 /** A reply from Redis (RESP2, as strings). */
@@ -35,32 +31,6 @@ export interface RedisConnectionOptions {
   backoffMs?: number;
   /** Longest reconnect delay (default 1000 ms). */
   maxBackoffMs?: number;
-}
-
-/** Replies meaning the server is there but cannot serve now: treated as unavailable. */
-const NOT_NOW = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
-/** Refusals of the credentials in the URL. */
-const CREDENTIALS = /^(WRONGPASS|NOAUTH|NOPERM)\b|\bAUTH\b/;
-/** TLS failures that are configuration, not outage (certificate not trusted, wrong name). */
-const CERTIFICATE = /certificate|self[- ]signed|CERT_|altname|hostname.*match/i;
-
-/** A connection error in a few words, for the status page and error messages. */
-function why(err: unknown): string {
-  const e = err as { code?: string; message?: string; name?: string };
-  switch (e?.code) {
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "ECONNRESET":
-      return "connection reset";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "host not found";
-    case "ETIMEDOUT":
-      return "connect timed out";
-  }
-  if (err instanceof ConnectionTimeoutError) return "connect timed out";
-  if (err instanceof SocketClosedUnexpectedlyError) return "connection closed";
-  return e?.message || String(err);
 }
 
 /** See the module documentation. */
@@ -110,7 +80,7 @@ export class RedisConnection {
         reconnectStrategy: (retries: number, cause: Error) => {
           if (this.#closing) return false;
           // Wrong credentials or an untrusted certificate at boot are configuration: stop.
-          if (!this.#everReady && this.#refusal(cause)) return cause;
+          if (!this.#everReady && isRefusal(cause)) return cause;
           return Math.min(first * 2 ** retries, max);
         },
       },
@@ -123,8 +93,8 @@ export class RedisConnection {
     });
     this.#client.on("error", (err: Error) => {
       if (this.#closing) return;
-      this.#set({ state: "degraded", reason: this.#unreachable(this.#describe(err)) });
-      if (!this.#refusal(err)) this.#first.resolve("failed");
+      this.#set({ state: "degraded", reason: this.#unreachable(describeFailure(err)) });
+      if (!isRefusal(err)) this.#first.resolve("failed");
     });
   }
 
@@ -145,13 +115,20 @@ export class RedisConnection {
       timer = setTimeout(() => r("slow"), options.timeoutMs)
     );
     try {
-      await Promise.race([connected.then(() => "ready"), conn.#first.promise, waited]);
+      const first = await Promise.race([
+        connected.then(() => "ready"),
+        conn.#first.promise,
+        waited,
+      ]);
+      // Without a password a protected server still connects; its first command says NOAUTH.
+      if (first === "ready") await conn.#checkCredentials();
     } catch (err) {
       conn.#closing = true;
-      conn.#client.destroy();
+      conn.#deadlines.clear();
+      if (conn.#client.isOpen) conn.#client.destroy();
       throw new Error(
         `Redis at ${target.address} (REDIS_URL=${target.safeUrl}) refused the connection: ` +
-          `${conn.#describe(err)}`,
+          `${describeFailure(err)}`,
         { cause: err },
       );
     } finally {
@@ -159,6 +136,15 @@ export class RedisConnection {
       connected.catch(() => {}); // it keeps trying in the background, or failed just above
     }
     return conn;
+  }
+
+  /** Rejects when Redis refuses commands for want of credentials; other failures pass. */
+  async #checkCredentials(): Promise<void> {
+    try {
+      await this.call(["PING"]);
+    } catch (err) {
+      if (isRefusal(err)) throw err;
+    }
   }
 
   /** Whether Redis answers now, and why not. */
@@ -200,7 +186,7 @@ export class RedisConnection {
         this.#deadlines.settle(deadline);
         if (!(err instanceof ErrorReply)) return reject(this.#unavailable(args[0], true, err));
         this.#replies++;
-        reject(NOT_NOW.test(err.message) ? this.#unavailable(args[0], true, err) : err);
+        reject(isNotNow(err) ? this.#unavailable(args[0], true, err) : err);
       });
     });
   }
@@ -243,21 +229,6 @@ export class RedisConnection {
     }, this.timeoutMs);
   }
 
-  #refusal(err: unknown): boolean {
-    if (err instanceof ErrorReply) return CREDENTIALS.test(err.message);
-    return CERTIFICATE.test(String((err as Error)?.message ?? ""));
-  }
-
-  #describe(err: unknown): string {
-    if (err instanceof ErrorReply && CREDENTIALS.test(err.message)) {
-      return `credentials refused (${err.message}): check the user and password in REDIS_URL`;
-    }
-    if (this.#refusal(err)) {
-      return `TLS certificate not trusted (${why(err)}): set REDIS_TLS_CA to the server's CA`;
-    }
-    return why(err);
-  }
-
   #unreachable(reason: string): string {
     return `Redis at ${this.target.address} unreachable: ${reason}`;
   }
@@ -266,7 +237,7 @@ export class RedisConnection {
   #unavailable(command: string | undefined, sent: boolean, cause?: unknown): StateError {
     const reason = cause === undefined || this.#health.state === "degraded"
       ? this.#health.reason
-      : this.#unreachable(this.#describe(cause));
+      : this.#unreachable(describeFailure(cause));
     const fate = sent ? "may or may not have been applied" : "was not sent";
     return new StateError(
       "unavailable",

@@ -6,6 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { Kernel } from "@core";
 import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { TcpProxy } from "@microcore/testing/tcp_proxy.ts";
 import { StateError } from "./errors.ts";
@@ -171,5 +172,41 @@ describe("state, redis driver through faults", { skip: !up }, () => {
     r.proxy.restore();
     await until(() => r.last()?.[0] === "ready", 3000);
     assert.equal(r.reports.length, 3);
+  });
+
+  it("in a kernel: status tells the truth through a boot without Redis, its return, a cut", async () => {
+    await using proxy = await TcpProxy.start({
+      hostname: SERVER.hostname,
+      port: Number(SERVER.port || 6379),
+    });
+    proxy.cut();
+    const tool = new StateTool();
+    const env: Record<string, string> = {
+      STATE_DRIVER: "redis",
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      STATE_TIMEOUT_MS: String(TIMEOUT),
+    };
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const kernel = new Kernel({
+      root: ".",
+      mode: "test",
+      source: { tools: [], domains: [], plugins: [] },
+      tools: [tool],
+      env: (k) => env[k],
+      log: quiet,
+    });
+    try {
+      await kernel.boot();
+      const status = () => kernel.status.get("tool", "state");
+      assert.equal(status()?.state, "degraded", "booted, degraded");
+      assert.match(status()?.error?.message ?? "", /^Redis at 127\.0\.0\.1:\d+ unreachable: /);
+      proxy.restore();
+      await until(() => status()?.state === "ready", 3000);
+      assert.equal(status()?.error, undefined);
+      proxy.cut();
+      await until(() => status()?.state === "degraded", 1000);
+    } finally {
+      await kernel.shutdown(2000);
+    }
   });
 });

@@ -44,7 +44,7 @@ export function parseRedisUrl(url: string, setting = "REDIS_URL"): RedisTarget {
   }
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
     throw new Error(
-      `${setting}=${shown} has scheme "${u.protocol}", which the state tool cannot use: ${FORM}`,
+      `${setting}=${shown} has scheme "${u.protocol}", which the state tool cannot use; use ${FORM}`,
     );
   }
   const host = u.hostname.replace(/^\[|\]$/g, "");
