@@ -6,8 +6,8 @@
  *   deno task bench http reload     # some scenarios (their rows replace those in results.json)
  *   deno task bench --quick         # fewer iterations: a smoke run, not for publishing
  *
- * Scenarios: http, reload, boot, memory, db, bus, state (see each file's header). Needs `wrk` for
- * http and reload (`sudo apt-get install -y wrk`); pins servers and load generator to
+ * Scenarios: http, reload, boot, memory, db, outbox, bus, state (see each file's header). Needs
+ * `wrk` for http and reload (`sudo apt-get install -y wrk`); pins servers and load generator to
  * different cores with `taskset` when there are two or more.
  * @module
  */
@@ -24,6 +24,7 @@ export const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   boot: () => import("./boot.ts"),
   memory: () => import("./memory.ts"),
   db: () => import("./db.ts"),
+  outbox: () => import("./outbox.ts"),
   bus: () => import("./bus.ts"),
   bus_nats: () => import("./bus_nats.ts"),
   state: () => import("./state.ts"),

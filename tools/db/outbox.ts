@@ -17,12 +17,18 @@ import { isDbError } from "./errors.ts";
 /** The outbox table (hidden from `describeSchema` like every `_microcore_` table). */
 export const OUTBOX_TABLE = "_microcore_outbox";
 
-const CREATE = `CREATE TABLE IF NOT EXISTS ${OUTBOX_TABLE} (
-  id TEXT PRIMARY KEY,
-  body TEXT NOT NULL,
-  created_at BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ${OUTBOX_TABLE}_created ON ${OUTBOX_TABLE} (created_at)`;
+const COLUMNS = "(id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at BIGINT NOT NULL)";
+/**
+ * The table per engine. SQLite: one b-tree (keyed by id, no index on `created_at`), since a
+ * commit there costs about one page write per b-tree it touches; `pending` scans the table,
+ * which holds only what is not yet sent. PostgreSQL, where a commit costs round trips: an index
+ * on `created_at` for `pending`.
+ */
+const CREATE: Record<string, string> = {
+  sqlite: `CREATE TABLE IF NOT EXISTS ${OUTBOX_TABLE} ${COLUMNS} WITHOUT ROWID`,
+  postgres: `CREATE TABLE IF NOT EXISTS ${OUTBOX_TABLE} ${COLUMNS};
+CREATE INDEX IF NOT EXISTS ${OUTBOX_TABLE}_created ON ${OUTBOX_TABLE} (created_at)`,
+};
 const INSERT = `INSERT INTO ${OUTBOX_TABLE} (id, body, created_at) VALUES ($1, $2, $3)`;
 const PENDING = `SELECT id, body FROM ${OUTBOX_TABLE} WHERE created_at <= $1 ` +
   `ORDER BY created_at, id LIMIT $2`;
@@ -36,7 +42,8 @@ const REMOVE = new Map(REMOVE_SIZES.map((n) => [
 ]));
 const MAX_REMOVE = REMOVE_SIZES[REMOVE_SIZES.length - 1];
 
-async function tableExists(db: Database): Promise<boolean> {
+/** Whether the outbox table is there (in the connection's schema). */
+async function exists(db: Database): Promise<boolean> {
   try {
     await db.query(`SELECT id FROM ${OUTBOX_TABLE} WHERE 1 = 0`);
     return true;
@@ -81,27 +88,17 @@ export class TxOutbox {
 export class DbOutbox implements Outbox {
   #db: Database | undefined;
   #log: LogSink | undefined;
-  /** Attached without its table: nothing to write or read. */
-  #off = false;
   readonly #listeners: ((records: readonly OutboxRecord[]) => void)[] = [];
 
   /**
-   * Create the table (in the connection's schema) if missing and follow `db`'s commits. With
-   * `create` false (`DB_AUTO_MIGRATE=false`: no DDL at boot) a missing table is only logged, and
-   * the outbox stays off: `enlist` is false, `pending` empty, until a restart finds the table.
+   * Create the table (in the connection's schema) if missing and follow `db`'s commits. A table
+   * that exists is left alone, so a database user without CREATE rights can use one made before
+   * (PostgreSQL may refuse even `CREATE TABLE IF NOT EXISTS` to such a user).
    */
-  async attach(db: Database, log: LogSink, create = true): Promise<void> {
-    if (!create && !await tableExists(db)) {
-      log.warn(
-        `db: no ${OUTBOX_TABLE} table (DB_AUTO_MIGRATE=false): \`deno task migrate\` makes it; ` +
-          "until then an event published in a transaction is not kept with its data",
-      );
-      this.#off = true;
-      return;
-    }
-    for (let attempt = 1; create; attempt++) {
+  async attach(db: Database, log: LogSink): Promise<void> {
+    for (let attempt = 1; !await exists(db); attempt++) {
       try {
-        await db.exec(CREATE);
+        await db.exec(CREATE[db.driver.kind] ?? CREATE.postgres);
         break;
       } catch (e) {
         // Two PostgreSQL clients creating the same table at once: one gets a duplicate key in
@@ -109,7 +106,6 @@ export class DbOutbox implements Outbox {
         if (attempt >= 3 || !isDbError(e, "unique_violation")) throw e;
       }
     }
-    this.#off = false;
     this.#db = db;
     this.#log = log;
     db.onCommitted = (records) => this.#committed(records);
@@ -136,7 +132,6 @@ export class DbOutbox implements Outbox {
    * removed, oldest first. Committed rows only; on PostgreSQL two instances may get the same.
    */
   async pending(limit: number, olderThanMs: number): Promise<OutboxRecord[]> {
-    if (this.#off) return [];
     const rows = await this.#api().query<OutboxRecord>(PENDING, [
       Math.floor(Date.now() - olderThanMs),
       Math.max(0, Math.floor(limit)),
@@ -146,7 +141,6 @@ export class DbOutbox implements Outbox {
 
   /** Delete the records with these ids (unknown ids are ignored). */
   async remove(ids: readonly string[]): Promise<void> {
-    if (this.#off) return;
     const db = this.#api();
     for (let i = 0; i < ids.length; i += MAX_REMOVE) {
       const chunk = ids.slice(i, i + MAX_REMOVE);

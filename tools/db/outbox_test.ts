@@ -1,8 +1,6 @@
 /**
- * The outbox on both engines: records commit with the data or not at all, the listeners hear of
- * them only after COMMIT, savepoints keep or drop theirs, pending/remove. PostgreSQL tests run
- * against PG_TEST_URL (default postgres://127.0.0.1:5432/test), each in a schema of its own.
- * @module
+ * The outbox on SQLite and on PostgreSQL (PG_TEST_URL, a schema per test): records commit with the
+ * data or not at all, listeners hear of them after COMMIT, savepoints keep or drop theirs, pending.
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
@@ -187,6 +185,23 @@ both("a failed outbox write fails the commit: the data is not committed", async 
   assert.deepEqual(ids(await stored(db)), ["after", "dup"]);
 });
 
+both("a record whose body throws fails the transaction with that error", async (env) => {
+  const bad = {
+    id: "bad",
+    get body(): string {
+      throw new TypeError("not JSON data");
+    },
+  };
+  await assert.rejects(
+    env.db.transaction(async () => {
+      await insert(env.db, "lost");
+      assert.equal(env.outbox.enlist(bad), true); // no synchronous throw
+    }),
+    (e) => e instanceof TypeError && e.message === "not JSON data",
+  );
+  assert.deepEqual([await items(env.db), await stored(env.db), env.calls], [[], [], []]);
+});
+
 both("a savepoint rolled back drops its own records only", async ({ db, outbox, calls }) => {
   await db.transaction(async (tx) => {
     outbox.enlist(rec("a"));
@@ -252,8 +267,7 @@ both("pending: committed records at least olderThanMs old, oldest first; remove"
   await db.transaction(() => void outbox.enlist(rec("enlisted")));
   assert.deepEqual(await pend(10, 3000), ["a-older", "b-old", "c-old"]); // written just now
   assert.ok((await pend(10, 0)).includes("enlisted"));
-  await outbox.remove(["b-old", "unknown", "enlisted"]);
-  await outbox.remove([]);
+  await outbox.remove(["b-old", "unknown", "enlisted"]).then(() => outbox.remove([]));
   assert.deepEqual(await pend(10, 1000), ["a-older", "c-old"]);
   const many = Array.from({ length: 90 }, (_, i) => `m${String(i).padStart(2, "0")}`);
   for (const id of many) await put(id, now - 10_000);
@@ -277,10 +291,9 @@ both("concurrent transactions each commit and hear of their own records", async 
   );
   const committed = [...results.keys()].filter((i) => results[i].status === "fulfilled");
   assert.deepEqual(committed, [...Array(n).keys()].filter((i) => i % 6 !== 5));
-  assert.deepEqual(
-    calls.map(ids).sort((x, y) => x[0].localeCompare(y[0])),
-    committed.map((i) => [`t${i}-a`, `t${i}-b`]).sort((x, y) => x[0].localeCompare(y[0])),
-  );
+  const byFirst = (x: string[], y: string[]) => x[0].localeCompare(y[0]);
+  const expected = committed.map((i) => [`t${i}-a`, `t${i}-b`]);
+  assert.deepEqual(calls.map(ids).sort(byFirst), expected.sort(byFirst));
   assert.equal((await stored(db)).length, committed.length * 2);
   assert.equal((await items(db)).length, committed.length);
 });

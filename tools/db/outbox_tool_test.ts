@@ -81,24 +81,27 @@ Deno.test("db tool: a listener that throws is logged; the commit and other liste
   }
 });
 
-Deno.test("outbox without DDL at boot: a missing table is logged and the outbox stays off", async () => {
-  const db = new Database(new SqliteDriver({ path: ":memory:" }));
+Deno.test("outbox: a table already there is used as it is, without DDL", async () => {
+  const scripts: string[] = [];
+  const driver = new SqliteDriver({ path: ":memory:" });
+  const spied: SqliteDriver = new Proxy(driver, {
+    get(t, k) {
+      const v = Reflect.get(t, k, t);
+      if (k === "exec") return (script: string) => (scripts.push(script), v.call(t, script));
+      if (k === "reserve") return () => spied;
+      return typeof v === "function" ? v.bind(t) : v;
+    },
+  });
+  const db = new Database(spied);
   try {
-    const log = recordingLog();
-    const off = new DbOutbox();
-    await off.attach(db, log, false);
-    assert.match(log.lines[0]?.message ?? "", /no _microcore_outbox table.*deno task migrate/);
-    await db.transaction(() => assert.equal(off.enlist(rec("x")), false));
-    assert.deepEqual(await off.pending(10, 0), []);
-    await off.remove(["x"]);
-    assert.deepEqual(await db.describeSchema(), []);
-    await assert.rejects(db.query(`SELECT 1 FROM ${OUTBOX_TABLE}`), /no such table/);
-    await new DbOutbox().attach(db, log); // what `deno task migrate` does
-    const on = new DbOutbox();
-    await on.attach(db, log, false);
-    await db.transaction(() => assert.equal(on.enlist(rec("y")), true));
-    assert.deepEqual(await on.pending(10, 0), [rec("y")]);
-    assert.equal(log.lines.length, 1);
+    const creates = () => scripts.filter((s) => /\bCREATE\b/.test(s)).length;
+    await new DbOutbox().attach(db, recordingLog());
+    assert.equal(creates(), 1);
+    const again = new DbOutbox();
+    await again.attach(db, recordingLog());
+    assert.equal(creates(), 1);
+    await db.transaction(() => void again.enlist(rec("e")));
+    assert.deepEqual(await again.pending(1, 0), [rec("e")]);
   } finally {
     await db.close();
   }
