@@ -160,7 +160,9 @@ Deno.test("architecture: core/ stays small and runtime-only; no tool file is a g
     ok(!/Deno\.watchFs|Deno\.Command/.test(text), `${rel}: no watcher or subprocess in core/`);
     coreLines += text.split("\n").length;
   }
-  ok(coreLines <= 1_650, `core/ has ${coreLines} lines without tests (budget ~1,600)`);
+  // ~1,600 after the restructuring; the production contracts (a tool's health, the outbox) added
+  // ~100, most of it JSDoc on the types tools implement.
+  ok(coreLines <= 1_750, `core/ has ${coreLines} lines without tests (budget 1,750)`);
   for await (const rel of sources("tools")) {
     if (isTest(rel)) continue;
     const lines = (await Deno.readTextFile(`${root}/${rel}`)).split("\n").length;

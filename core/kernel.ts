@@ -71,6 +71,8 @@ export class Kernel {
   #toolOrder: Tool[] = [];
   /** The logger tool's {@link Tool.logFor}, once it is set up. */
   #logFor: ((name: string) => LogSink) | undefined;
+  /** The last health report of a tool still in its setup. */
+  #earlyHealth = new Map<string, ["ready" | "degraded", string | undefined]>();
   #failedTools = new Map<string, ErrorInfo>();
   #domains = new Map<string, DomainInfo>();
   #domainErrors = new Map<string, ErrorInfo>();
@@ -284,6 +286,8 @@ export class Kernel {
       this.#toolOrder.push(tool);
       const ms = performance.now() - t + found.get(tool.name)!.ms;
       this.status.update("tool", tool.name, { state: "ready", loadMs: round(ms) });
+      const early = this.#earlyHealth.get(tool.name);
+      if (early) this.#health(tool.name, ...early);
       if (tool.logFor) {
         this.#logFor = tool.logFor.bind(tool);
         this.#log = tool.logFor("kernel");
@@ -326,6 +330,12 @@ export class Kernel {
   /** A tool's report on the service behind it; logged when the state changes. */
   #health(name: string, state: "ready" | "degraded", reason?: string): void {
     const cur = this.status.get("tool", name);
+    if (cur?.state === "loading") {
+      // Said during setup (e.g. "started without its server"): applied once the setup succeeds.
+      this.#earlyHealth.set(name, [state, reason]);
+      return;
+    }
+    this.#earlyHealth.delete(name);
     if (cur?.state !== "ready" && cur?.state !== "degraded") return;
     const message = reason ?? (state === "degraded" ? "degraded" : undefined);
     if (cur.state === state && cur.error?.message === message) return;

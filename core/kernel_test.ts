@@ -228,12 +228,43 @@ Deno.test("settings: a tool reads only what it declares; empty counts as unset; 
   await k.shutdown();
 });
 
+Deno.test("health: what a tool says during its setup holds once it is set up", async () => {
+  await using p = await tempProject({
+    "tools/remote/mod.ts": toolSource(`{
+      name: "remote",
+      setup(ctx) {
+        ctx.health("degraded", "Redis at 127.0.0.1:1 unreachable: started without it");
+      },
+    }`),
+    "tools/failing/mod.ts": toolSource(`{
+      name: "failing",
+      setup(ctx) {
+        ctx.health("degraded", "no server");
+        throw new Error("bad URL");
+      },
+    }`),
+  });
+  const lines: string[] = [];
+  const log = { ...quiet, warn: (m: string) => void lines.push(m) };
+  const k = new Kernel({ root: p.root, mode: "test", log });
+  await k.boot();
+  equal(k.status.get("tool", "remote")!.state, "degraded");
+  deepEqual(k.status.get("tool", "remote")!.error, {
+    message: "Redis at 127.0.0.1:1 unreachable: started without it",
+  });
+  equal(k.status.get("tool", "failing")!.state, "failed", "a failed setup stays failed");
+  equal(k.status.get("tool", "failing")!.error?.message, "bad URL");
+  ok(lines.includes("remote: Redis at 127.0.0.1:1 unreachable: started without it"));
+  await k.shutdown();
+});
+
 Deno.test("health: a ready tool reports degraded and recovered; the change is logged once", async () => {
   await using p = await tempProject({
     "tools/remote/mod.ts": toolSource(`{
       name: "remote",
       setup(ctx) {
-        ctx.health("degraded", "too early"); // still loading: ignored
+        ctx.health("degraded", "too early"); // during setup: replaced by the next report
+        ctx.health("ready");
         globalThis.__health = ctx.health;
       },
     }`),

@@ -81,8 +81,9 @@ export interface ToolContext {
   /**
    * Tell the status registry whether the service behind this tool is reachable: `"degraded"`
    * with what is wrong (e.g. `"Redis at 127.0.0.1:6379 unreachable: connection refused"`) when it
-   * is lost, `"ready"` once it is back. Only a ready or degraded tool changes; the readiness probe
-   * answers 503 while any tool is degraded.
+   * is lost, `"ready"` once it is back. The last report made during setup applies once the setup
+   * succeeds (a tool may start without its server); a failed tool stays failed. The readiness
+   * probe answers 503 while any tool is degraded.
    */
   health(state: "ready" | "degraded", reason?: string): void;
   /**
