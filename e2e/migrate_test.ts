@@ -69,3 +69,15 @@ Deno.test({
     }
   },
 });
+
+Deno.test("e2e migrate: plugin tests (the test kit) apply their migrations whatever DB_AUTO_MIGRATE says", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["test", "-P=test", "domains/products/plugins/create_product_test.ts"],
+    env: { NO_COLOR: "1", DB_AUTO_MIGRATE: "false" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  equal(out.code, 0, text);
+  match(text, /^ok \| \d+ passed \| 0 failed/m);
+});

@@ -35,7 +35,8 @@ export function testTools(config: Record<string, string | undefined> = {}): Tool
     new CaptureLoggerTool(),
     ConfigTool.fromObject(config),
     new HttpTool(),
-    new DbTool({ driver: () => new SqliteDriver({ path: ":memory:" }) }),
+    // Hermetic: migrations run whatever DB_AUTO_MIGRATE says in the environment.
+    new DbTool({ driver: () => new SqliteDriver({ path: ":memory:" }), autoMigrate: true }),
     new RecordingEventBus({ driver: new InProcessDriver() }),
     new StateTool({ driver: new MemoryDriver() }),
   ];
