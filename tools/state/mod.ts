@@ -1,8 +1,21 @@
 /**
  * The `state` tool: volatile shared key–value state for plugins (memory or Redis).
  *
- * Settings: `STATE_DRIVER` (`memory`, the default, or `redis`) and `REDIS_URL` (default
- * `redis://127.0.0.1:6379`).
+ * Settings:
+ * - `STATE_DRIVER`: `memory` (default: this process only) or `redis` (shared by every instance);
+ * - `REDIS_URL`: `redis://[user:password@]host[:port][/db]`, `rediss://…` for TLS (default
+ *   `redis://127.0.0.1:6379`);
+ * - `STATE_TIMEOUT_MS`: the bound on each Redis call (default 2000);
+ * - `REDIS_TLS_CA`: a private CA for `rediss://`, as a PEM file path or the PEM text.
+ *
+ * On Redis (node-redis, `@redis/client`) every call is bounded by `STATE_TIMEOUT_MS`. While Redis
+ * is unreachable calls fail at once with a {@link StateError} of kind `unavailable` (a call that
+ * got no answer in time: kind `timeout`), which the http tool answers as a JSON 503; the tool is
+ * `degraded` in `/system/status` and `GET /health/ready` answers 503; it reconnects by itself
+ * (backoff from 50 ms to 1 s) and is `ready` again within about a second of Redis's return. A
+ * Redis that is down at boot does not stop the boot (the tool starts degraded); a malformed
+ * `REDIS_URL`, refused credentials or an untrusted certificate do. Values are JSON, bad ones
+ * throw a {@link StateValueError}. See docs/production-state.md.
  *
  * @example
  * ```ts
