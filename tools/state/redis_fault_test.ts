@@ -127,6 +127,21 @@ describe("state, redis driver through faults", { skip: !up }, () => {
     assert.equal(await r.state.get("k"), 1);
   });
 
+  it("a long stall: a connection hung in its handshake is replaced after the bound", async () => {
+    await using r = await rig("longstall");
+    await r.state.set("k", 1);
+    const opened = r.proxy.connections;
+    r.proxy.stall();
+    assert.equal((await rejection(r.state.get("k"))).err.kind, "timeout");
+    await new Promise((res) => setTimeout(res, TIMEOUT * 2.5));
+    // One reopen after the timeout, then one per bound while the new one hangs.
+    assert.ok(r.proxy.connections - opened >= 3, `${r.proxy.connections - opened} new connections`);
+    assert.equal(r.last()?.[0], "degraded");
+    r.proxy.restore();
+    await until(works(r.state), 3000);
+    assert.deepEqual(r.last(), ["ready", undefined]);
+  });
+
   it("a call in flight when the connection is cut fails as unavailable, not a hang", async () => {
     await using r = await rig("inflight");
     await r.state.set("k", 1);
