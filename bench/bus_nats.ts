@@ -10,7 +10,7 @@
  * a log line when none answers); each side of each round uses a throw-away memory stream,
  * deleted after. `deno task bench bus_nats`, or on its own:
  *
- *   deno run -P=bench bench/bus_nats.ts [--quick]     # 5 rounds of 10 000 events (quick: 1 × 2000)
+ *   deno run -P=bench bench/bus_nats.ts [--quick]     # 9 rounds of 5000 events (quick: 1 × 2000)
  * @module
  */
 import type { Owner } from "@core";
@@ -139,14 +139,16 @@ export async function run(options: BenchOptions): Promise<ScenarioResult> {
     options.log(`no NATS server at ${URL} (${(e as Error).message}): skipped`);
     return { rows: [] };
   }
-  const n = options.quick ? 2000 : 10_000;
-  const rounds = options.quick ? 1 : 5;
+  const n = options.quick ? 2000 : 5000;
+  const rounds = options.quick ? 1 : 9;
   const cases = [["ungrouped subscriber", undefined], ["group", "workers"]] as const;
   const raw: number[] = [];
   const bus: number[][] = cases.map(() => []);
   for (let r = 0; r < rounds; r++) {
-    raw.push(await viaRaw(n));
+    // Odd rounds measure the bus first: neither side always runs on a warmer machine.
+    if (r % 2 === 0) raw.push(await viaRaw(n));
     for (let c = 0; c < cases.length; c++) bus[c].push(await viaBus(n, cases[c][1]));
+    if (r % 2 === 1) raw.push(await viaRaw(n));
     options.log(
       `round ${r + 1}/${rounds}: raw ${raw[r].toFixed(0)}/s, ` +
         cases.map(([label], c) => `${label} ${bus[c][r].toFixed(0)}/s`).join(", "),
