@@ -45,7 +45,8 @@ export class RedisConnection {
   #health: DriverHealth;
   /** Replies received so far: a call that times out with none since it was sent means a stall. */
   #replies = 0;
-  #everReady = false;
+  /** `open` is still deciding: a refusal now is configuration, and stops the attempts. */
+  #opening = true;
   #closing = false;
   #watchdog: ReturnType<typeof setTimeout> | undefined;
   /** Settled by the first connection attempt: ready, a network failure, or a refusal. */
@@ -80,13 +81,12 @@ export class RedisConnection {
         reconnectStrategy: (retries: number, cause: Error) => {
           if (this.#closing) return false;
           // Wrong credentials or an untrusted certificate at boot are configuration: stop.
-          if (!this.#everReady && isRefusal(cause)) return cause;
+          if (this.#opening && isRefusal(cause)) return cause;
           return Math.min(first * 2 ** retries, max);
         },
       },
     });
     this.#client.on("ready", () => {
-      this.#everReady = true;
       clearTimeout(this.#watchdog);
       this.#set({ state: "ready" });
       this.#first.resolve("ready");
@@ -132,6 +132,7 @@ export class RedisConnection {
         { cause: err },
       );
     } finally {
+      conn.#opening = false; // from here on, a refusal is one more reason to keep trying
       clearTimeout(timer);
       connected.catch(() => {}); // it keeps trying in the background, or failed just above
     }
@@ -143,7 +144,8 @@ export class RedisConnection {
     try {
       await this.call(["PING"]);
     } catch (err) {
-      if (isRefusal(err)) throw err;
+      const cause = err instanceof StateError ? err.cause : err;
+      if (isRefusal(cause)) throw cause;
     }
   }
 
@@ -186,7 +188,9 @@ export class RedisConnection {
         this.#deadlines.settle(deadline);
         if (!(err instanceof ErrorReply)) return reject(this.#unavailable(args[0], true, err));
         this.#replies++;
-        reject(isNotNow(err) ? this.#unavailable(args[0], true, err) : err);
+        // Loading or busy: it may have run. Credentials revoked: it did not.
+        if (isNotNow(err)) return reject(this.#unavailable(args[0], true, err));
+        reject(isRefusal(err) ? this.#unavailable(args[0], false, err) : err);
       });
     });
   }
@@ -233,12 +237,12 @@ export class RedisConnection {
     return `Redis at ${this.target.address} unreachable: ${reason}`;
   }
 
-  /** `sent`: the command left before the failure, so it may have been applied. */
+  /** `sent`: the command may have run before the failure (else it surely did not). */
   #unavailable(command: string | undefined, sent: boolean, cause?: unknown): StateError {
     const reason = cause === undefined || this.#health.state === "degraded"
       ? this.#health.reason
       : this.#unreachable(describeFailure(cause));
-    const fate = sent ? "may or may not have been applied" : "was not sent";
+    const fate = sent ? "may or may not have been applied" : "was not run";
     return new StateError(
       "unavailable",
       `${reason}; ${command} ${fate}. The state tool reconnects by itself: retry shortly`,

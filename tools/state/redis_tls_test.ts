@@ -7,7 +7,9 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { createClient } from "@redis/client";
 import { standaloneContext } from "@microcore/testing/standalone.ts";
+import { TcpProxy } from "@microcore/testing/tcp_proxy.ts";
 import { StateTool } from "./tool.ts";
 
 const PASSWORD = "s3cret+/ü";
@@ -155,6 +157,35 @@ describe("state, redis over TLS and with AUTH", { skip: !available }, () => {
       await tool.store.set("k", 1);
       assert.equal(await tool.store.get("k"), 1);
     } finally {
+      await tool.shutdown();
+    }
+  });
+
+  it("credentials refused after boot are retried: fixed on the server, it connects", async () => {
+    await using proxy = await TcpProxy.start({ port: s.plain });
+    proxy.cut(); // unreachable at boot: setup starts degraded, the refusal comes later
+    const tool = await setup({ REDIS_URL: `redis://:next-pw@127.0.0.1:${proxy.port}` });
+    const admin = createClient({
+      socket: { host: "127.0.0.1", port: s.plain },
+      password: PASSWORD,
+    });
+    await admin.connect();
+    try {
+      proxy.restore();
+      const reason = () => tool.driver.health?.reason ?? "";
+      for (let i = 0; i < 200 && !/credentials refused/.test(reason()); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.match(reason(), /unreachable: credentials refused \(WRONGPASS/);
+      await admin.sendCommand(["CONFIG", "SET", "requirepass", "next-pw"]);
+      for (let i = 0; i < 300 && tool.driver.health?.state !== "ready"; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(tool.driver.health?.state, "ready");
+      await tool.store.set("k", 1);
+    } finally {
+      await admin.sendCommand(["CONFIG", "SET", "requirepass", PASSWORD]);
+      admin.destroy();
       await tool.shutdown();
     }
   });
