@@ -65,12 +65,16 @@ export class Deadlines {
     this.#timerAt = Infinity;
     const now = performance.now() + 1; // setTimeout may fire a little early in ms rounding
     let next = Infinity;
+    const due: Deadline[] = [];
     for (const d of this.#items) {
       if (d.at <= now) {
         this.#items.delete(d);
-        d.fire();
+        due.push(d);
       } else if (d.at < next) next = d.at;
     }
+    // A late sweep (a busy process) finds several due: fire them in time order.
+    if (due.length > 1) due.sort((a, b) => a.at - b.at);
+    for (const d of due) d.fire();
     if (next < this.#timerAt) this.#arm(next);
   };
 }

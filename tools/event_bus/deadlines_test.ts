@@ -22,6 +22,18 @@ Deno.test("deadlines: fire in time order, deleted ones never fire, clear cancels
   assert.equal(dl.size, 0);
 });
 
+Deno.test("deadlines: several due in one sweep (a late timer) fire in time order", async () => {
+  const dl = new Deadlines();
+  const fired: string[] = [];
+  dl.add(30, () => fired.push("30"));
+  dl.add(10, () => fired.push("10"));
+  dl.add(20, () => fired.push("20"));
+  const until = performance.now() + 40;
+  while (performance.now() < until) { /* a busy process: every deadline is due at the sweep */ }
+  await sleep(5);
+  assert.deepEqual(fired, ["10", "20", "30"]);
+});
+
 Deno.test("deadlines: fireAll fires what is pending at once; later deadlines still fire", async () => {
   const dl = new Deadlines();
   const fired: string[] = [];
