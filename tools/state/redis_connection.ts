@@ -122,6 +122,12 @@ export class RedisConnection {
       ]);
       // Without a password a protected server still connects; its first command says NOAUTH.
       if (first === "ready") await conn.#checkCredentials();
+      if (first === "slow" && conn.#health.state === "degraded") {
+        conn.#set({
+          state: "degraded",
+          reason: conn.#unreachable(`no answer within ${options.timeoutMs} ms`),
+        });
+      }
     } catch (err) {
       conn.#closing = true;
       conn.#deadlines.clear();
@@ -169,15 +175,7 @@ export class RedisConnection {
     const seen = this.#replies;
     return new Promise<Reply>((resolve, reject) => {
       const deadline = this.#deadlines.start(() => {
-        reject(
-          new StateError(
-            "timeout",
-            `Redis at ${this.target.address} did not answer ${
-              args[0]
-            } within ${this.timeoutMs} ms ` +
-              `(STATE_TIMEOUT_MS): the call may or may not have been applied`,
-          ),
-        );
+        reject(this.#timedOut(args[0]));
         if (this.#replies === seen) this.#stalled();
       });
       this.#client.sendCommand(args).then((reply) => {
@@ -237,11 +235,20 @@ export class RedisConnection {
     return `Redis at ${this.target.address} unreachable: ${reason}`;
   }
 
+  #timedOut(command: string | undefined): StateError {
+    return new StateError(
+      "timeout",
+      `Redis at ${this.target.address} did not answer ${command} within ${this.timeoutMs} ms ` +
+        `(STATE_TIMEOUT_MS): the call may or may not have been applied`,
+    );
+  }
+
   /** `sent`: the command may have run before the failure (else it surely did not). */
   #unavailable(command: string | undefined, sent: boolean, cause?: unknown): StateError {
-    const reason = cause === undefined || this.#health.state === "degraded"
+    // Health may still say ready for a moment after the socket failed: then say why from here.
+    const reason = this.#health.state === "degraded"
       ? this.#health.reason
-      : this.#unreachable(describeFailure(cause));
+      : this.#unreachable(cause === undefined ? "not connected" : describeFailure(cause));
     const fate = sent ? "may or may not have been applied" : "was not run";
     return new StateError(
       "unavailable",

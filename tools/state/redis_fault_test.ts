@@ -94,6 +94,7 @@ describe("state, redis driver through faults", { skip: !up }, () => {
     for (let i = 0; i < 3; i++) {
       const { ms, err } = await rejection(r.state.get("k"));
       assert.equal(err.kind, "unavailable");
+      assert.match(err.message, /^Redis at 127\.0\.0\.1:\d+ unreachable: \w.*; GET /);
       assert.ok(ms < TIMEOUT / 2, `rejected after ${ms} ms`);
     }
     const { err } = await rejection(r.state.set("k", 2));
