@@ -127,6 +127,7 @@ export class RedisConnection {
           state: "degraded",
           reason: conn.#unreachable(`no answer within ${options.timeoutMs} ms`),
         });
+        conn.#watch();
       }
     } catch (err) {
       conn.#closing = true;
@@ -224,7 +225,11 @@ export class RedisConnection {
     if (this.#closing) return;
     if (this.#client.isOpen) this.#client.destroy();
     this.#client.connect().catch(() => {});
-    // A new socket into a stalled network may hang in its handshake: try again if so.
+    this.#watch();
+  }
+
+  /** A new socket into a stalled network may hang in its handshake: open anew if so. */
+  #watch(): void {
     clearTimeout(this.#watchdog);
     this.#watchdog = setTimeout(() => {
       if (!this.#client.isReady) this.#reopen();

@@ -26,12 +26,13 @@ async function reachable(): Promise<boolean> {
 const up = await reachable();
 
 /** A proxy to the server, a tool on it recording its health reports, and cleanup. */
-async function rig(name: string, opts: { cutFirst?: boolean } = {}) {
+async function rig(name: string, opts: { cutFirst?: boolean; stallFirst?: boolean } = {}) {
   const proxy = await TcpProxy.start({
     hostname: SERVER.hostname,
     port: Number(SERVER.port || 6379),
   });
   if (opts.cutFirst) proxy.cut();
+  if (opts.stallFirst) proxy.stall();
   const reports: [string, string | undefined][] = [];
   const tool = new StateTool();
   const url = new URL(SERVER.href);
@@ -171,6 +172,21 @@ describe("state, redis driver through faults", { skip: !up }, () => {
     assert.equal(err.kind, "unavailable");
     assert.match(err.message, /GET was not run/);
     assert.ok(ms < 50, `rejected after ${ms} ms`);
+    r.proxy.restore();
+    await until(works(r.state), 3000);
+    assert.deepEqual(r.last(), ["ready", undefined]);
+  });
+
+  it("boot while the network stalls: setup waits at most the bound, then starts degraded", async () => {
+    const t0 = performance.now();
+    await using r = await rig("bootstall", { stallFirst: true });
+    const setupMs = performance.now() - t0;
+    assert.ok(setupMs >= TIMEOUT - 5 && setupMs < TIMEOUT + 500, `setup took ${setupMs} ms`);
+    assert.match(r.tool.driver.health?.reason ?? "", /unreachable: no answer within 600 ms/);
+    assert.equal((await rejection(r.state.get("k"))).err.kind, "unavailable");
+    // The hung handshake is replaced after each bound, as after a stall at run time.
+    await new Promise((res) => setTimeout(res, TIMEOUT * 1.5));
+    assert.ok(r.proxy.connections >= 2, `${r.proxy.connections} connections`);
     r.proxy.restore();
     await until(works(r.state), 3000);
     assert.deepEqual(r.last(), ["ready", undefined]);
