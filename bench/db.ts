@@ -181,8 +181,9 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     const pg = await postgresCases(o);
     if (pg) {
       try {
-        // A server round trip per call: more rounds, as a shared machine's noise is larger here.
-        const pgRounds = o.quick ? 3 : 9;
+        // A server round trip per call, and other processes' load comes and goes over seconds:
+        // many short alternating rounds (~40 ms each), so that it hits both sides alike.
+        const pgRounds = o.quick ? 6 : 30;
         await measure(pg.cases, {
           rounds: pgRounds,
           baseline: "raw postgres.js",
