@@ -6,7 +6,9 @@
  * - `REDIS_URL`: `redis://[user:password@]host[:port][/db]`, `rediss://…` for TLS (default
  *   `redis://127.0.0.1:6379`);
  * - `STATE_TIMEOUT_MS`: the bound on each Redis call (default 2000);
- * - `REDIS_TLS_CA`: a private CA for `rediss://`, as a PEM file path or the PEM text.
+ * - `REDIS_TLS_CA`: a private CA for `rediss://`, as a PEM file path or the PEM text;
+ * - `STATE_KEY_PREFIX`: the prefix of every key in Redis (default `mc:`), one per app or
+ *   environment sharing a Redis.
  *
  * On Redis (node-redis, `@redis/client`) every call is bounded by `STATE_TIMEOUT_MS`. While Redis
  * is unreachable calls fail at once with a {@link StateError} of kind `unavailable` (a call that

@@ -25,7 +25,7 @@ function globEscape(s: string): string {
 
 /** Options of {@link RedisDriver.connect}. */
 export interface RedisDriverOptions {
-  /** Every key lives under this prefix (default `mc:`). */
+  /** Every key lives under this prefix (default `mc:`; the tool's `STATE_KEY_PREFIX`). */
   keyPrefix?: string;
   /** The bound on each call, in ms (default 2000, the tool's `STATE_TIMEOUT_MS`). */
   timeoutMs?: number;
@@ -61,13 +61,22 @@ export class RedisDriver implements StateDriver {
    */
   static async connect(url: string, options: RedisDriverOptions = {}): Promise<RedisDriver> {
     const target = parseRedisUrl(url);
+    const keyPrefix = options.keyPrefix ?? "mc:";
+    if (keyPrefix === "") {
+      throw new Error(`The Redis key prefix must not be empty: clear() deletes every key under it`);
+    }
     const conn = await RedisConnection.open(target, {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       ca: options.ca,
       backoffMs: options.backoffMs,
       maxBackoffMs: options.maxBackoffMs,
     });
-    return new RedisDriver(conn, options.keyPrefix ?? "mc:");
+    return new RedisDriver(conn, keyPrefix);
+  }
+
+  /** The prefix of every key. */
+  get keyPrefix(): string {
+    return this.#prefix;
   }
 
   /** `host:port` of the server. */

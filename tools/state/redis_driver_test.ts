@@ -68,17 +68,29 @@ describe("state, redis driver", { skip: !up }, () => {
     }
   });
 
-  it("is chosen by STATE_DRIVER=redis and closed at shutdown", async () => {
+  it("is chosen by STATE_DRIVER=redis, keeps keys under STATE_KEY_PREFIX, closes at shutdown", async () => {
+    const keyPrefix = `mctest:${run}:app:`;
     const tool = new StateTool();
-    await tool.setup(standaloneContext({ env: { STATE_DRIVER: "redis", REDIS_URL: URL } }));
+    await tool.setup(standaloneContext({
+      env: { STATE_DRIVER: "redis", REDIS_URL: URL, STATE_KEY_PREFIX: keyPrefix },
+    }));
+    const other = await RedisDriver.connect(URL, { keyPrefix: `mctest:${run}:` });
     try {
       assert.equal(tool.driver.name, "redis");
-      assert.equal(tool.describe().driver, "redis");
-      await tool.forOwner().namespace(`mctest-${run}`).set("k", { ok: true });
-      assert.deepEqual(await tool.forOwner().namespace(`mctest-${run}`).get("k"), { ok: true });
-      await tool.forOwner().namespace(`mctest-${run}`).clear();
+      assert.deepEqual(tool.describe(), {
+        driver: "redis",
+        address: new globalThis.URL(URL).host,
+        keyPrefix,
+        timeoutMs: 2000,
+      });
+      await tool.store.namespace("ns").set("k", { ok: true });
+      assert.deepEqual(await tool.store.namespace("ns").get("k"), { ok: true });
+      assert.deepEqual(await new State(other).keys(), ["app:ns:k"], "under the prefix");
     } finally {
+      await tool.store.clear();
+      await other.close();
       await tool.shutdown();
     }
+    await assert.rejects(RedisDriver.connect(URL, { keyPrefix: "" }), /prefix must not be empty/);
   });
 });

@@ -20,6 +20,8 @@ export interface StateToolOptions {
 
 /** Redis when `REDIS_URL` is not set. */
 const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+/** Every key in Redis starts with this when `STATE_KEY_PREFIX` is not set. */
+const DEFAULT_KEY_PREFIX = "mc:";
 
 /** `REDIS_TLS_CA`: the PEM text itself, or a file holding it (relative to the data folder). */
 async function readCa(value: string | undefined, dataDir: string): Promise<string | undefined> {
@@ -65,6 +67,8 @@ export class StateTool implements Tool {
       `unreachable (default ${DEFAULT_TIMEOUT_MS})`,
     REDIS_TLS_CA: "a private CA to trust for rediss://: a PEM file path, or the PEM text " +
       "(default: public CAs only)",
+    STATE_KEY_PREFIX: "the prefix of every key in Redis; give each app or environment sharing " +
+      `one Redis its own (default ${DEFAULT_KEY_PREFIX})`,
   };
   readonly #options: StateToolOptions;
   #driver: StateDriver;
@@ -94,11 +98,12 @@ export class StateTool implements Tool {
     const url = ctx.env("REDIS_URL") || DEFAULT_REDIS_URL;
     const timeoutMs = parseTimeout(ctx.env("STATE_TIMEOUT_MS"));
     const ca = await readCa(ctx.env("REDIS_TLS_CA"), ctx.dataDir);
+    const keyPrefix = ctx.env("STATE_KEY_PREFIX") ?? DEFAULT_KEY_PREFIX;
     const { RedisDriver } = await import("./redis_driver.ts");
-    this.#driver = await RedisDriver.connect(url, { timeoutMs, ca });
+    this.#driver = await RedisDriver.connect(url, { timeoutMs, ca, keyPrefix });
     this.#store = new State(this.#driver);
     const connected = this.#driver.health?.state === "ready";
-    ctx.log.info("state uses Redis", { url: maskUrl(url), timeoutMs, connected });
+    ctx.log.info("state uses Redis", { url: maskUrl(url), keyPrefix, timeoutMs, connected });
   }
 
   /**
@@ -125,12 +130,18 @@ export class StateTool implements Tool {
     return this.#driver;
   }
 
-  /** The driver's name, the number of keys when the driver knows it, Redis's address. */
+  /** The driver's name, the number of keys when the driver knows it; Redis's address, key prefix and bound. */
   describe(): Record<string, unknown> {
-    const d = this.#driver as { size?: number; address?: string; timeoutMs?: number };
+    const d = this.#driver as {
+      size?: number;
+      address?: string;
+      keyPrefix?: string;
+      timeoutMs?: number;
+    };
     const out: Record<string, unknown> = { driver: this.#driver.name };
     if (d.size !== undefined) out.size = d.size;
     if (d.address !== undefined) out.address = d.address;
+    if (d.keyPrefix !== undefined) out.keyPrefix = d.keyPrefix;
     if (d.timeoutMs !== undefined) out.timeoutMs = d.timeoutMs;
     return out;
   }

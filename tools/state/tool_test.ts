@@ -42,6 +42,7 @@ describe("state tool", () => {
       "REDIS_TLS_CA",
       "REDIS_URL",
       "STATE_DRIVER",
+      "STATE_KEY_PREFIX",
       "STATE_TIMEOUT_MS",
     ]);
     for (const key of read) assert.ok(Object.hasOwn(tool.env, key), `${key} is not declared`);
