@@ -14,6 +14,7 @@ import * as $domains_products_plugins_create_product from "./domains/products/pl
 import * as $domains_products_plugins_delete_product from "./domains/products/plugins/delete_product.ts";
 import * as $domains_products_plugins_get_product from "./domains/products/plugins/get_product.ts";
 import * as $domains_products_plugins_list_products from "./domains/products/plugins/list_products.ts";
+import * as $domains_products_plugins_product_views from "./domains/products/plugins/product_views.ts";
 import * as $domains_products_plugins_update_product from "./domains/products/plugins/update_product.ts";
 import * as $domains_system_plugins_health from "./domains/system/plugins/health.ts";
 import * as $domains_system_plugins_ready from "./domains/system/plugins/ready.ts";
@@ -35,6 +36,7 @@ const manifest: Manifest = {
     "domains/products/plugins/delete_product.ts": $domains_products_plugins_delete_product,
     "domains/products/plugins/get_product.ts": $domains_products_plugins_get_product,
     "domains/products/plugins/list_products.ts": $domains_products_plugins_list_products,
+    "domains/products/plugins/product_views.ts": $domains_products_plugins_product_views,
     "domains/products/plugins/update_product.ts": $domains_products_plugins_update_product,
     "domains/system/plugins/health.ts": $domains_system_plugins_health,
     "domains/system/plugins/ready.ts": $domains_system_plugins_ready,
