@@ -29,6 +29,10 @@ function checkTtl(key: string, ttlMs: number | undefined) {
  * Values are JSON (checked on write) and copied in and out, so changing an object after
  * `set()` or after `get()` never changes what is stored.
  *
+ * On Redis any call may reject with a `StateError`: kind `unavailable` at once while Redis is
+ * unreachable, `timeout` after `STATE_TIMEOUT_MS`. Left uncaught in an HTTP handler it becomes a
+ * JSON 503; catch it to answer without the state.
+ *
  * @example
  * ```ts
  * export default class RateLimit extends BasePlugin {
