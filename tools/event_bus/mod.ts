@@ -38,8 +38,9 @@
  *   confirmation was lost, a record relayed twice, a JetStream redelivery). With NATS or an
  *   outbox, each subscription (each group, for grouped ones) remembers the last 10 000 event ids
  *   it was handed and skips a repeat (counted as `duplicates`). That memory is per instance:
- *   a group event whose acknowledgement was lost can be redelivered (after `ack_wait`, 5 s) to
- *   another instance — keep group handlers idempotent, keyed on `event.id`.
+ *   a group event whose acknowledgement could not reach the server within `ack_wait` (10 s; an
+ *   acknowledgement lost with a connection is sent again once it is back) is redelivered,
+ *   maybe to another instance — keep group handlers idempotent, keyed on `event.id`.
  * - **In memory only.** Without an outbox, the in-process bus keeps queued events in memory: a
  *   crash or `kill -9` loses them, and a subscription added after a publish does not see it.
  *
@@ -84,8 +85,9 @@
  *   local subscription (round robin) and **acknowledges once it is done** — handled, or failed
  *   for good and dead-lettered. Work still running is kept alive (`working`); if the instance
  *   stops or dies before that, the server redelivers the event to another instance after
- *   `ack_wait` (5 s), at most 10 times. Acknowledgements made while the connection is down are
- *   sent once it is back. Events for a group are kept while the group has no instance up, for
+ *   `ack_wait` (10 s), at most 10 times. Acknowledgements made while the connection is down,
+ *   and those of the last second or two before it dropped, are sent once it is back; an event
+ *   the drop lost in transit comes back after `ack_wait`. Events for a group are kept while the group has no instance up, for
  *   up to 24 h (the stream's maximum age; a group consumer unused for 24 h is removed). A group
  *   with one pattern filters at the server; with several patterns, or a `**`, its consumer
  *   reads the whole prefix and each instance matches locally. Replicas of one group should

@@ -9,8 +9,8 @@
  *   subscriptions in it; each event is acknowledged once the local subscriber is done with it;
  * - one queue subscription per **responder** name.
  *
- * Acknowledgements made while the connection is down would be lost (the client drops what it
- * buffered when it reconnects), so they wait and are sent once it is back.
+ * Acknowledgements go through `nats_acks.ts`, which holds and repeats them around a lost
+ * connection.
  * @module
  */
 import {
@@ -23,6 +23,7 @@ import {
 } from "@nats-io/jetstream";
 import { nanos, type NatsConnection, type Subscription as NatsSub } from "@nats-io/nats-core";
 import { errorMessage as msg } from "./errors.ts";
+import { Acks } from "./nats_acks.ts";
 import { decodeEnvelope } from "./nats_codec.ts";
 import { answerRequest } from "./nats_responders.ts";
 import { consumerName, groupFilter, subjectOf } from "./nats_subjects.ts";
@@ -72,8 +73,8 @@ export class NatsConsumers {
   #groups = new Map<string, Running>();
   #responders = new Map<string, NatsSub>();
   #unacked = new Set<JsMsg>();
-  /** Acknowledgements (true) and negative ones (false) held while the connection is down. */
-  #late: [JsMsg, boolean][] = [];
+  /** Acknowledgements, held and repeated around a lost connection. */
+  readonly #acks = new Acks();
   #up = true;
   #wanted: Interest = { groups: new Map(), responders: [], solo: false };
   #chain: Promise<void> = Promise.resolve();
@@ -98,8 +99,7 @@ export class NatsConsumers {
   /** The connection went down or came back; coming back sends the held acknowledgements. */
   connected(up: boolean): void {
     this.#up = up;
-    if (!up) return;
-    for (const [m, ok] of this.#late.splice(0)) this.#ackNow(m, ok);
+    this.#acks.connected(up);
   }
 
   /** Start this instance's consumer for ungrouped subscriptions. */
@@ -189,15 +189,7 @@ export class NatsConsumers {
   }
 
   #ack(m: JsMsg, ok: boolean) {
-    if (this.#up) this.#ackNow(m, ok);
-    else this.#late.push([m, ok]);
-  }
-
-  #ackNow(m: JsMsg, ok: boolean) {
-    try {
-      if (ok) m.ack();
-      else m.nak(1000);
-    } catch { /* connection closed: the server redelivers after ack_wait */ }
+    this.#acks.send(m, ok);
   }
 
   async #reconcile() {

@@ -47,9 +47,10 @@ export interface NatsDriverOptions {
   /** Stream storage (default `file`). */
   storage?: "file" | "memory";
   /**
-   * How long a group event may go unacknowledged before the server redelivers it (5 s). A
+   * How long a group event may go unacknowledged before the server redelivers it (10 s). A
    * handler still running keeps it alive (`working`, every third of this); what a dropped
-   * connection lost in transit comes back after it.
+   * connection lost in transit comes back after it; an acknowledgement lost with a connection
+   * is sent again when it is back, so an outage shorter than this causes no redelivery.
    */
   ackWaitMs?: number;
   /**
@@ -118,7 +119,7 @@ export class NatsDriver implements BusDriver {
     }
     this.#opts = {
       storage: options.storage ?? "file",
-      ackWaitMs: options.ackWaitMs ?? 5000,
+      ackWaitMs: options.ackWaitMs ?? 10_000,
       keepMs: options.keepMs ?? DAY,
       instanceKeepMs: options.instanceKeepMs ?? 600_000,
       publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
