@@ -1,6 +1,7 @@
 /**
  * Fault tests: two bus instances reach the real NATS server (JetStream on) through a TCP proxy
- * the test owns, and the proxy is cut while both publish. Every publish whose receipt resolved
+ * the test owns, and the proxy is cut (2 s, 7 s, longer than the bound) or stalled while they
+ * publish. Every publish whose receipt resolved
  * is delivered after the restore — once to each ungrouped subscriber, once per group across the
  * instances; publishes past the bound reject with kind `unavailable`; the status says degraded
  * during the cut and ready after. The machine's NATS is never touched; each test has its own
@@ -192,6 +193,30 @@ faultTest(
       assert.equal(d.dropped, p.failed.length, "given-up publishes are counted as dropped");
       assert.equal(d.published, p.count());
       assert.equal(d.confirmed, want);
+    } finally {
+      await a.bus.shutdown();
+    }
+  },
+);
+
+faultTest(
+  "a stall (no byte moves) is noticed by the heartbeat; what was confirmed arrives after it",
+  async (proxy, url, stream) => {
+    const a = await instance("a", url, stream, 20_000);
+    try {
+      const p = publishing([a], 50);
+      await tick(200);
+      proxy.stall();
+      await until(() => a.health.at(-1)?.[0] === "degraded", 10_000);
+      assert.match(String(a.health.at(-1)?.[1]), new RegExp(`^NATS at ${url} unreachable: `));
+      proxy.restore();
+      await until(() => a.health.at(-1)?.[0] === "ready", 10_000);
+      await tick(200);
+      await p.stop();
+      assert.deepEqual(p.failed, []);
+      await until(() => a.solo.length >= p.confirmed.length, 15_000);
+      assert.equal(new Set(a.solo).size, a.solo.length, "no duplicate");
+      assert.equal(a.solo.length, p.confirmed.length);
     } finally {
       await a.bus.shutdown();
     }
