@@ -1,10 +1,9 @@
 /**
  * Fault tests: two bus instances reach the real NATS server (JetStream on) through a TCP proxy
  * the test owns, and the proxy is cut (2 s, 7 s, longer than the bound) or stalled while they
- * publish. Every publish whose receipt resolved
- * is delivered after the restore — once to each ungrouped subscriber, once per group across the
- * instances; publishes past the bound reject with kind `unavailable`; the status says degraded
- * during the cut and ready after. The machine's NATS is never touched; each test has its own
+ * publish. Every publish whose receipt resolved is delivered after the restore — once to each
+ * ungrouped subscriber, once per group across the instances; publishes past the bound reject
+ * with kind `unavailable`; the status says degraded during the cut and ready after. The machine's NATS is never touched; each test has its own
  * stream, deleted after. Skipped when no server answers.
  * @module
  */
