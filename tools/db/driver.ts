@@ -3,6 +3,7 @@
  * @module
  */
 import type { ExecResult, Params, Row, SchemaTable } from "./types.ts";
+import type { DbError } from "./errors.ts";
 
 /** A connection (or a transaction's connection) that runs statements. */
 export interface Session {
@@ -48,5 +49,10 @@ export interface Driver extends Session {
   lock?(name: string, timeoutMs: number, onWait?: () => void): Promise<() => Promise<void>>;
   /** Extra facts for `describe()` (e.g. cache size). */
   stats?(): Record<string, unknown>;
+  /**
+   * A networked driver calls this when a statement fails because the server is unreachable
+   * (kind `connection`); the tool then reports itself degraded until a probe answers.
+   */
+  onConnectionLost?: ((e: DbError) => void) | undefined;
   close(): void | Promise<void>;
 }

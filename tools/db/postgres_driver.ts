@@ -96,13 +96,20 @@ export function pgError(e: unknown, sql?: string): DbError {
 
 /** Runs statements on one connection-like object (the pool or a reserved connection). */
 class PgSession {
-  constructor(protected conn: Conn) {}
+  constructor(protected conn: Conn, protected lost: (e: DbError) => void) {}
+
+  /** The error as a DbError; a lost connection is told to the driver's watcher. */
+  protected fail(e: unknown, sql?: string): DbError {
+    const err = pgError(e, sql);
+    if (err.kind === "connection") this.lost(err);
+    return err;
+  }
 
   async query(sql: string, params?: Params): Promise<Row[]> {
     try {
       return Array.from(await this.conn.unsafe(sql, bind(params), { prepare: true }));
     } catch (e) {
-      throw pgError(e, sql);
+      throw this.fail(e, sql);
     }
   }
 
@@ -111,7 +118,7 @@ class PgSession {
       const r = await this.conn.unsafe(sql, bind(params), { prepare: true });
       return r[0] ?? null;
     } catch (e) {
-      throw pgError(e, sql);
+      throw this.fail(e, sql);
     }
   }
 
@@ -121,7 +128,7 @@ class PgSession {
       // PostgreSQL reports no row id: none is made up (RETURNING gives it).
       return { changes: r.count ?? 0 };
     } catch (e) {
-      throw pgError(e, sql);
+      throw this.fail(e, sql);
     }
   }
 
@@ -135,7 +142,7 @@ class PgSession {
     try {
       await this.conn.unsafe(script);
     } catch (e) {
-      throw pgError(e, script);
+      throw this.fail(e, script);
     }
   }
 }
@@ -151,8 +158,11 @@ export class PostgresDriver extends PgSession implements Driver {
   /** The schema worked in (the lock of a migration run is per schema). */
   #schema = "";
 
+  /** Told when a statement fails because the connection to the server is lost. */
+  onConnectionLost: ((e: DbError) => void) | undefined;
+
   private constructor(sql: Sql, location: string) {
-    super(sql as unknown as Conn);
+    super(sql as unknown as Conn, (e) => this.onConnectionLost?.(e));
     this.#sql = sql;
     this.location = location;
   }
@@ -204,7 +214,7 @@ export class PostgresDriver extends PgSession implements Driver {
     try {
       conn = await this.#sql.reserve();
     } catch (e) {
-      throw pgError(e);
+      throw this.fail(e);
     }
     let unlock;
     try {
@@ -216,7 +226,7 @@ export class PostgresDriver extends PgSession implements Driver {
       );
     } catch (e) {
       conn.release();
-      throw pgError(e);
+      throw this.fail(e);
     }
     return async () => {
       try {
@@ -235,9 +245,9 @@ export class PostgresDriver extends PgSession implements Driver {
     try {
       conn = await this.#sql.reserve();
     } catch (e) {
-      throw pgError(e);
+      throw this.fail(e);
     }
-    const session = new PgSession(conn as unknown as Conn) as PgSession & TxSession;
+    const session = new PgSession(conn as unknown as Conn, this.lost) as PgSession & TxSession;
     session.release = () => conn.release();
     return session;
   }

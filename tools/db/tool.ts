@@ -7,6 +7,7 @@ import type { DomainInfo, LogSink, Outbox, Owner, Tool, ToolContext } from "@cor
 import { Database } from "./database.ts";
 import type { Driver } from "./driver.ts";
 import { Migrator } from "./migrations.ts";
+import { ConnectionHealth } from "./health.ts";
 import { DbOutbox } from "./outbox.ts";
 import { SqliteDriver } from "./sqlite_driver.ts";
 import type { Db } from "./types.ts";
@@ -63,6 +64,8 @@ export class DbTool implements Tool {
   /** Each domain's migrations: in dev, a new or changed one prepares its domain again. */
   readonly files = ["domains/*/migrations/*.sql"];
   readonly #outbox = new DbOutbox();
+  /** Follows a networked engine's connection (PostgreSQL); undefined on SQLite. */
+  #health: ConnectionHealth | undefined;
   /** Events written in the caller's transaction, for the event bus (see outbox.ts). */
   readonly outbox: Outbox = this.#outbox;
   readonly #options: DbToolOptions;
@@ -98,6 +101,15 @@ export class DbTool implements Tool {
     } catch (e) {
       await this.#db.close();
       throw e;
+    }
+    if ("onConnectionLost" in driver) {
+      const health = new ConnectionHealth({
+        report: ctx.health,
+        probe: () => Promise.resolve(driver.query("SELECT 1")),
+        what: `${driver.kind === "postgres" ? "PostgreSQL" : driver.kind} at ${driver.location}`,
+      });
+      driver.onConnectionLost = (e) => health.lost(e);
+      this.#health = health;
     }
     ctx.log.info(`db: ${driver.kind} at ${driver.location}`);
   }
@@ -159,6 +171,7 @@ export class DbTool implements Tool {
   async shutdown(): Promise<void> {
     if (this.#shutdown) return;
     this.#shutdown = true;
+    this.#health?.close();
     await this.#db?.close(5000);
     this.#log?.debug("db: closed");
   }

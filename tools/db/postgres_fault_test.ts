@@ -1,0 +1,124 @@
+/**
+ * The db tool when PostgreSQL goes away, through a TCP proxy the test owns (the server itself is
+ * never touched): statements fail fast with kind `connection` (a JSON 503 from the http tool),
+ * the tool reports itself degraded once, and ready again by itself once the server answers.
+ * @module
+ */
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { TcpProxy } from "@microcore/testing/tcp_proxy.ts";
+import { standaloneContext } from "@microcore/testing/standalone.ts";
+import { isDbError } from "./errors.ts";
+import { ConnectionHealth } from "./health.ts";
+import { DbTool } from "./tool.ts";
+
+const URL_ = new URL(Deno.env.get("PG_TEST_URL") ?? "postgres://127.0.0.1:5432/test");
+if (!URL_.username) URL_.username = Deno.env.get("PGUSER") || Deno.env.get("USER") || "postgres";
+
+async function reachable(): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: URL_.hostname, port: Number(URL_.port || 5432) })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+const ignore = !(await reachable());
+
+async function until(what: string, cond: () => boolean, ms = 8_000): Promise<number> {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return performance.now() - t0;
+}
+
+Deno.test({
+  name: "db on PostgreSQL: cut → fast connection errors and degraded; back → ready by itself",
+  ignore,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using proxy = await TcpProxy.start({
+      hostname: URL_.hostname,
+      port: Number(URL_.port || 5432),
+    });
+    const schema = `microcore_fault_${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
+    const via = new URL(URL_);
+    via.host = `127.0.0.1:${proxy.port}`;
+    const reports: string[] = [];
+    const tool = new DbTool();
+    await tool.setup(standaloneContext({
+      mode: "start",
+      env: { DB_DRIVER: "postgres", DATABASE_URL: via.toString(), DB_SCHEMA: schema },
+      health: (state, reason) => void reports.push(reason ? `${state}: ${reason}` : state),
+    }));
+    const db = tool.api;
+    try {
+      await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+      await db.execute("INSERT INTO t VALUES (1)");
+      assert.deepEqual(reports, []);
+
+      proxy.cut();
+      const t0 = performance.now();
+      const err = await db.query("SELECT id FROM t").catch((e) => e);
+      assert.ok(isDbError(err, "connection"), `kind connection, got ${err?.kind}: ${err}`);
+      const failMs = performance.now() - t0;
+      assert.ok(failMs < 3_000, "fails fast, no long hang");
+      await db.transaction((tx) => tx.query("SELECT 1")).catch(() => {});
+      assert.equal(reports.length, 1, `one report for the outage: ${reports.join(" | ")}`);
+      assert.match(
+        reports[0],
+        /^degraded: PostgreSQL at postgres:\/\/.*127\.0\.0\.1:\d+.* unreachable: /,
+      );
+      assert.doesNotMatch(reports[0], /password/);
+
+      proxy.restore();
+      await until("ready again", () => reports.at(-1) === "ready");
+      assert.deepEqual(await db.query("SELECT id FROM t"), [{ id: 1 }]);
+      assert.equal(reports.length, 2);
+    } finally {
+      await tool.shutdown();
+      const admin = postgres(URL_.toString(), { max: 1, onnotice: () => {} });
+      await admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end({ timeout: 1 });
+    }
+  },
+});
+
+Deno.test("connection health: one report each way; probes until the server answers", async () => {
+  const reports: string[] = [];
+  let answers = false;
+  let probes = 0;
+  const h = new ConnectionHealth({
+    report: (state, reason) => void reports.push(reason ? `${state}: ${reason}` : state),
+    probe: () => {
+      probes++;
+      return answers ? Promise.resolve() : Promise.reject(new Error("refused"));
+    },
+    what: "PostgreSQL at postgres://db:5432/app",
+    intervalMs: 10,
+  });
+  try {
+    h.lost(new Error("connect ECONNREFUSED"));
+    h.lost(new Error("again"));
+    assert.equal(h.degraded, true);
+    assert.deepEqual(reports, [
+      "degraded: PostgreSQL at postgres://db:5432/app unreachable: connect ECONNREFUSED",
+    ]);
+    await until("a few probes", () => probes >= 3, 2_000);
+    assert.equal(reports.length, 1, "failed probes report nothing");
+    answers = true;
+    await until("ready", () => reports.length === 2, 2_000);
+    assert.equal(reports[1], "ready");
+    assert.equal(h.degraded, false);
+    h.lost(new Error("lost again"));
+    assert.equal(reports.length, 3, "a new outage is reported again");
+  } finally {
+    h.close();
+  }
+  const before = probes;
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(probes, before, "closed: no more probes");
+});
