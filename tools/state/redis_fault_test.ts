@@ -15,7 +15,8 @@ import { State } from "./store.ts";
 import { StateTool } from "./tool.ts";
 
 const SERVER = new URL(Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379");
-const TIMEOUT = 600;
+/** Long enough that "fails fast" (under half of it) stays clear of it on a loaded machine. */
+const TIMEOUT = 1000;
 const run = Math.random().toString(36).slice(2, 8);
 
 async function reachable(): Promise<boolean> {
@@ -115,11 +116,11 @@ describe("state, redis driver through faults", { skip: !up }, () => {
     r.proxy.stall();
     const { ms, err } = await rejection(r.state.get("k"));
     assert.equal(err.kind, "timeout");
-    assert.match(err.message, /did not answer GET within 600 ms \(STATE_TIMEOUT_MS\)/);
-    assert.ok(ms >= TIMEOUT - 5 && ms < TIMEOUT + 400, `timed out after ${ms} ms`);
+    assert.match(err.message, /did not answer GET within 1000 ms \(STATE_TIMEOUT_MS\)/);
+    assert.ok(ms >= TIMEOUT - 5 && ms < TIMEOUT + 1000, `timed out after ${ms} ms`);
     // The silent connection is dropped: calls now fail fast instead of each waiting.
     assert.equal(r.last()?.[0], "degraded");
-    assert.match(r.last()?.[1] ?? "", /no answer within 600 ms/);
+    assert.match(r.last()?.[1] ?? "", /no answer within 1000 ms/);
     const next = await rejection(r.state.get("k"));
     assert.equal(next.err.kind, "unavailable");
     assert.ok(next.ms < TIMEOUT / 2, `then rejected after ${next.ms} ms`);
@@ -171,7 +172,7 @@ describe("state, redis driver through faults", { skip: !up }, () => {
     const { ms, err } = await rejection(r.state.get("k"));
     assert.equal(err.kind, "unavailable");
     assert.match(err.message, /GET was not run/);
-    assert.ok(ms < 50, `rejected after ${ms} ms`);
+    assert.ok(ms < TIMEOUT / 2, `rejected after ${ms} ms`);
     r.proxy.restore();
     await until(works(r.state), 3000);
     assert.deepEqual(r.last(), ["ready", undefined]);
@@ -181,8 +182,8 @@ describe("state, redis driver through faults", { skip: !up }, () => {
     const t0 = performance.now();
     await using r = await rig("bootstall", { stallFirst: true });
     const setupMs = performance.now() - t0;
-    assert.ok(setupMs >= TIMEOUT - 5 && setupMs < TIMEOUT + 500, `setup took ${setupMs} ms`);
-    assert.match(r.tool.driver.health?.reason ?? "", /unreachable: no answer within 600 ms/);
+    assert.ok(setupMs >= TIMEOUT - 5 && setupMs < TIMEOUT + 1000, `setup took ${setupMs} ms`);
+    assert.match(r.tool.driver.health?.reason ?? "", /unreachable: no answer within 1000 ms/);
     assert.equal((await rejection(r.state.get("k"))).err.kind, "unavailable");
     // The hung handshake is replaced after each bound, as after a stall at run time.
     await new Promise((res) => setTimeout(res, TIMEOUT * 1.5));
