@@ -16,11 +16,13 @@ function msg(name: string, log: string[]): JsMsg {
   } as unknown as JsMsg;
 }
 
-Deno.test("acks: sent at once while up; held while down, sent when back", () => {
+Deno.test("acks: sent together in the next turn while up; held while down, sent when back", async () => {
   const log: string[] = [];
   const acks = new Acks();
   acks.send(msg("a", log), true);
   acks.send(msg("b", log), false);
+  assert.deepEqual(log, [], "not yet: written with the others of this turn");
+  await tick();
   assert.deepEqual(log, ["ack a", "nak b 1000"]);
   log.length = 0;
   acks.connected(false); // "a" is repeated once back (checked below)
@@ -29,6 +31,7 @@ Deno.test("acks: sent at once while up; held while down, sent when back", () => 
   assert.deepEqual(log, []);
   assert.equal(acks.held, 3, "a (maybe lost with the connection), c and d");
   acks.connected(true);
+  await tick();
   const sent: string[] = log;
   assert.deepEqual(sent.filter((l) => !l.endsWith(" a")), ["ack c", "nak d 1000"]);
   assert.equal(acks.held, 0);
@@ -41,19 +44,30 @@ Deno.test("acks: those of the last window before a drop are sent again; older, a
   await tick(70); // two windows later: forgotten
   acks.send(msg("recent", log), true);
   acks.send(msg("refused", log), false);
+  acks.send(msg("unsent", log), true);
+  await tick();
+  acks.send(msg("pending", log), true); // not written yet when the connection drops
   log.length = 0;
   acks.connected(false);
   acks.connected(false); // twice is once
   assert.deepEqual(log, []);
   acks.connected(true);
-  assert.deepEqual(log, ["ack recent"]);
+  await tick();
+  assert.deepEqual(log, ["ack recent", "ack unsent", "ack pending"]);
   log.length = 0;
   acks.connected(true);
+  await tick();
   assert.deepEqual(log, [], "nothing twice");
 });
 
-Deno.test("acks: a throwing ack (connection closed) is left to the server", () => {
+Deno.test("acks: close writes what waits; after it, at once; a throwing ack is left alone", () => {
+  const log: string[] = [];
   const acks = new Acks();
+  acks.send(msg("a", log), true);
+  acks.close();
+  assert.deepEqual(log, ["ack a"]);
+  acks.send(msg("b", log), true);
+  assert.deepEqual(log, ["ack a", "ack b"], "closed: no timer left behind");
   const m = {
     ack: () => {
       throw new Error("closed");

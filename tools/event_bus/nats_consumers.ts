@@ -133,6 +133,7 @@ export class NatsConsumers {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#keepAlive);
+    this.#acks.close();
     await this.#chain.catch(() => {});
     for (const group of [...this.#groups.keys()]) await this.#stopGroup(group);
     await this.#stopSolo();
