@@ -283,24 +283,3 @@ natsTest(
     });
   },
 );
-
-natsTest(
-  "this instance's consumer lives only while it has an ungrouped subscription",
-  async (stream) => {
-    const got: string[] = [];
-    const deliver: Deliver = (env, audience) => void got.push(`${env.name} ${audience}`);
-    await consumers(stream, deliver, undefined, async (c, nc) => {
-      const jsm = await jetstreamManager(nc);
-      const names = async () => (await jsm.consumers.list(stream).next()).map((i) => i.name);
-      c.want(want({}, [], true));
-      await c.settled();
-      assert.deepEqual(await names(), ["i_test"]);
-      await jetstream(nc).publish(`${stream}.a.b`, encodeEnvelope(envelope("a.b")).data);
-      await until(() => got.length === 1);
-      assert.deepEqual(got, ["a.b solo"]);
-      c.want(want({}, [], false));
-      await c.settled();
-      assert.deepEqual(await names(), [], "deleted: nothing is kept for it any more");
-    });
-  },
-);

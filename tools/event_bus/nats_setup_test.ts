@@ -275,3 +275,21 @@ driverTest(
     });
   },
 );
+
+driverTest(
+  "this instance's consumer lives only while it has an ungrouped subscription",
+  async (d, t) => {
+    const names = () =>
+      withNats(async (_nc, jsm) => (await jsm.consumers.list(t.stream).next()).map((i) => i.name));
+    const solo = (on: boolean) => d.interest({ groups: new Map(), responders: [], solo: on });
+    assert.deepEqual(await names(), [`i_${d.instance}`], "made for the ungrouped subscriptions");
+    d.send(envelope("a.b", 1, "id-9"));
+    await until(() => t.got.length === 1);
+    solo(false);
+    await d.settled();
+    assert.deepEqual(await names(), [], "deleted: nothing is kept for this instance any more");
+    solo(true);
+    await d.settled();
+    assert.deepEqual(await names(), [`i_${d.instance}`]);
+  },
+);
