@@ -13,29 +13,20 @@ import { BusError, errInfo } from "./errors.ts";
 import { compilePattern } from "./pattern.ts";
 import { type BusShared, isThenable, retire } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
+import { EMPTY_PLAN, type Plan, Plans } from "./plans.ts";
 import type { Subscription } from "./subscription.ts";
 import type { DeadLetter, Envelope, EventHandler, SubscribeOptions } from "./types.ts";
 export type { Subscription };
-/** Who receives an event name: every solo subscription, and one per group. */
-interface Plan {
-  /** Counters of the event name (undefined for the shared empty plan). */
-  readonly counters?: EventCounters;
-  readonly solo: readonly Subscription[];
-  readonly groups: readonly { readonly name: string; readonly subs: readonly Subscription[] }[];
-}
-
-const EMPTY_PLAN: Plan = { solo: [], groups: [] };
-const [MAX_PLANS, DEFAULT_BACKOFF, DLQ_PREFIX, SELF] = [10_000, 100, "_dlq.", "event_bus"];
+const DEFAULT_BACKOFF = 100;
+const DLQ_PREFIX = "_dlq.";
+const SELF = "event_bus";
 
 /** The subscriptions of one bus and the delivery of envelopes to them. */
 export class Delivery {
   readonly #s: BusShared;
   readonly #changed: () => void;
   readonly #subs = new OwnedRegistry<Subscription>();
-  #plans = new Map<string, Plan>();
-  #plansVersion = -1;
-  #lastPlanName = "";
-  #lastPlan: Plan | undefined;
+  readonly #plans: Plans;
   #roundRobin = new Map<string, number>();
   /** Per group: ids recently handed to one of its subscriptions (when removing duplicates). */
   #groupSeen = new Map<string, RecentIds>();
@@ -45,6 +36,7 @@ export class Delivery {
   constructor(shared: BusShared, changed: () => void) {
     this.#s = shared;
     this.#changed = changed;
+    this.#plans = new Plans(this.#subs, shared.stats);
   }
 
   /** Register `handler` for names matching `pattern`; returns the unsubscribe function. */
@@ -104,7 +96,7 @@ export class Delivery {
 
   /** Owner ids that receive `name` now. */
   subscribersOf(name: string): string[] {
-    const plan = name === "(other)" ? EMPTY_PLAN : this.#plan(name);
+    const plan = name === "(other)" ? EMPTY_PLAN : this.#plans.of(name);
     const ids = new Set(plan.solo.map((s) => s.owner.id));
     for (const g of plan.groups) for (const s of g.subs) ids.add(s.owner.id);
     return [...ids];
@@ -118,7 +110,7 @@ export class Delivery {
 
   /** What the driver calls for each envelope this instance fans out (see {@link Deliver}). */
   readonly deliver: Deliver = (env: Envelope, audience: Audience = "all"): void | Promise<void> => {
-    const plan = this.#plan(env.name);
+    const plan = this.#plans.of(env.name);
     if (plan === EMPTY_PLAN) return;
     const c = plan.counters!;
     const shared = isShareable(env.payload);
@@ -133,20 +125,42 @@ export class Delivery {
       if (!g || (dedupe && this.#repeat(g.name, env.id, c))) return;
       return new Promise<void>((done) => this.#attempt(this.#pick(g), env, shared, 1, c, done));
     }
+    this.#fanOut(plan, env, shared, audience === "solo");
+  };
+
+  /**
+   * Like `deliver(env, "all")`, settling once every subscriber is done with the event (handled,
+   * or failed for good): how the outbox relay knows an in-process event was handled.
+   */
+  handled(env: Envelope): Promise<void> {
+    const plan = this.#plans.of(env.name);
+    if (plan === EMPTY_PLAN) return Promise.resolve();
+    return new Promise((resolve) => {
+      let left = 1;
+      const done = () => void (--left === 0 && resolve());
+      this.#fanOut(plan, env, isShareable(env.payload), false, () => (left++, done));
+      done();
+    });
+  }
+
+  /** Every solo subscription, and one per group unless `soloOnly`; `track` makes a `done`. */
+  #fanOut(plan: Plan, env: Envelope, shared: boolean, soloOnly: boolean, track?: () => () => void) {
+    const c = plan.counters!;
+    const dedupe = this.#s.dedupe;
     for (let i = 0; i < plan.solo.length; i++) {
       const sub = plan.solo[i];
       if (dedupe && !(sub.seen ??= new RecentIds()).first(env.id)) {
         c.duplicates++;
         continue;
       }
-      this.#attempt(sub, env, shared, 1, c);
+      this.#attempt(sub, env, shared, 1, c, track?.());
     }
-    if (audience === "solo") return;
+    if (soloOnly) return;
     for (const g of plan.groups) {
       if (dedupe && this.#repeat(g.name, env.id, c)) continue;
-      this.#attempt(this.#pick(g), env, shared, 1, c);
+      this.#attempt(this.#pick(g), env, shared, 1, c, track?.());
     }
-  };
+  }
 
   /** Whether group `group` was already handed event `id` here (counted as a duplicate). */
   #repeat(group: string, id: string, c: EventCounters): boolean {
@@ -162,41 +176,6 @@ export class Delivery {
     const n = this.#roundRobin.get(g.name) ?? 0;
     this.#roundRobin.set(g.name, n + 1 >= Number.MAX_SAFE_INTEGER ? 0 : n + 1);
     return g.subs[n % g.subs.length];
-  }
-
-  #plan(name: string): Plan {
-    if (this.#plansVersion !== this.#subs.version) {
-      this.#plans.clear();
-      this.#plansVersion = this.#subs.version;
-      this.#lastPlan = undefined;
-    } else if (name === this.#lastPlanName && this.#lastPlan !== undefined) return this.#lastPlan;
-    let plan = this.#plans.get(name);
-    if (plan) return this.#remember(name, plan);
-    const solo: Subscription[] = [];
-    const groups = new Map<string, Subscription[]>();
-    for (const s of this.#subs.live()) {
-      if (!s.match(name)) continue;
-      if (s.group === undefined) solo.push(s);
-      else {
-        const g = groups.get(s.group);
-        if (g) g.push(s);
-        else groups.set(s.group, [s]);
-      }
-    }
-    plan = solo.length === 0 && groups.size === 0 ? EMPTY_PLAN : {
-      counters: this.#s.stats.of(name),
-      solo,
-      groups: [...groups].map(([name, subs]) => ({ name, subs })),
-    };
-    if (this.#plans.size >= MAX_PLANS) this.#plans.clear();
-    this.#plans.set(name, plan);
-    return this.#remember(name, plan);
-  }
-
-  /** The plan of the last name delivered: a batch is often one name, no Map lookup then. */
-  #remember(name: string, plan: Plan): Plan {
-    this.#lastPlanName = name;
-    return this.#lastPlan = plan;
   }
 
   #attempt(

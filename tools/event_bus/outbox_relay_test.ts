@@ -104,6 +104,26 @@ Deno.test("outbox: a publish in a transaction waits for the commit; a rollback s
   await bus.shutdown();
 });
 
+Deno.test("outbox: in-process, removed once its own subscribers are done, busy bus or not", async () => {
+  const outbox = new FakeOutbox();
+  const { bus, live } = busWith(outbox);
+  const slow = Promise.withResolvers<void>();
+  live("jobs/slow").subscribe("job.slow", () => slow.promise); // keeps the bus busy
+  const stock = Promise.withResolvers<void>();
+  live("stock/keep").subscribe("product.created", () => stock.promise);
+  const pub = live("shop/create");
+  pub.publish("job.slow");
+  await outbox.tx(() => void pub.publish("product.created", { id: 1 }));
+  await tick(10);
+  assert.equal(outbox.rows.size, 1, "kept while its subscriber still works on it");
+  stock.resolve();
+  await tick(10);
+  assert.equal(outbox.rows.size, 0, "removed though another handler still runs");
+  slow.resolve();
+  await bus.idle();
+  await bus.shutdown();
+});
+
 Deno.test("outbox: a payload that is not JSON data fails the transaction's write", async () => {
   const outbox = new FakeOutbox();
   const { bus, live } = busWith(outbox);

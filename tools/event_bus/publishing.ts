@@ -18,7 +18,7 @@ import type { Envelope, PublishOptions } from "./types.ts";
 export class Publishing {
   readonly #s: BusShared;
   readonly #ctx: () => ToolContext | undefined;
-  readonly #quiet: () => Promise<void>;
+  readonly #handled: (env: Envelope) => Promise<void>;
   #publishedBy = new Map<string, Set<string>>();
   #published = 0;
   #dropped = 0;
@@ -26,13 +26,17 @@ export class Publishing {
   #relay: OutboxRelay | null | undefined;
 
   /**
-   * Publishes on `shared`; `ctx` is the tool context once set up; `quiet` settles once the bus
-   * has nothing queued or running (how an in-process relay knows an event was handled).
+   * Publishes on `shared`; `ctx` is the tool context once set up; `handled` delivers an event
+   * in this process and settles once its subscribers are done (the in-process outbox relay).
    */
-  constructor(shared: BusShared, ctx: () => ToolContext | undefined, quiet: () => Promise<void>) {
+  constructor(
+    shared: BusShared,
+    ctx: () => ToolContext | undefined,
+    handled: (env: Envelope) => Promise<void>,
+  ) {
     this.#s = shared;
     this.#ctx = ctx;
-    this.#quiet = quiet;
+    this.#handled = handled;
   }
 
   /** Whether events go through an outbox (a record may then be relayed twice). */
@@ -130,7 +134,13 @@ export class Publishing {
     if (!outbox) return this.#relay = null;
     this.#s.dedupe = true; // a record may be relayed twice
     return this.#relay = new OutboxRelay(outbox, {
-      send: (env) => this.#s.driver.send(env) ?? this.#quiet(),
+      // In-process: delivered here, removed once its subscribers are done (not when the whole
+      // bus is idle, which a busy process may never be). A broker: once it confirmed the event.
+      send: (env) => {
+        const driver = this.#s.driver;
+        if (driver.kind === "in_process") return Promise.resolve(env).then(this.#handled);
+        return driver.send(env) ?? Promise.resolve();
+      },
       warn: (message, props) => this.#s.log.warn(message, props),
     });
   }

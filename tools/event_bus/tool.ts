@@ -69,7 +69,7 @@ export class EventBusTool implements Tool {
     const changed = () => this.#interest.changed();
     const delivery = this.#delivery = new Delivery(s, changed);
     const requests = this.#requests = new Requests(s, changed);
-    this.#pub = new Publishing(s, () => this.#ctx, () => this.#quiet());
+    this.#pub = new Publishing(s, () => this.#ctx, (env) => delivery.handled(env));
     this.#interest = new BrokerInterest(s, {
       subscriptions: () => delivery.live(),
       responders: () => requests.live(),
