@@ -6,8 +6,9 @@
 import assert from "node:assert/strict";
 import { standaloneContext } from "@microcore/testing/standalone.ts";
 import type { Interest } from "./driver.ts";
+import { BusError } from "./errors.ts";
 import { EventBusTool } from "./tool.ts";
-import { FakeDriver, makeBus, makeFakeBus, owner, tick } from "./test_helpers.ts";
+import { envelope, FakeDriver, makeBus, makeFakeBus, owner, tick } from "./test_helpers.ts";
 
 type Counts = Record<string, Record<string, unknown>>;
 
@@ -269,4 +270,29 @@ Deno.test("tool: a driver that does not route is never told, settled resolves at
   await bus.settled();
   assert.deepEqual([driver.interests.length, driver.settles], [0, 0]);
   await bus.shutdown();
+});
+
+Deno.test("tool: a failed receipt nobody awaited is logged with the event, never unhandled", async () => {
+  const { bus, driver, log } = makeFakeBus();
+  const env = envelope("order.placed", 1, "id-1");
+  driver.host!.unconfirmed!(env, new BusError("unavailable", "NATS away"));
+  assert.deepEqual(log.lines.filter((l) => l.level === "error"), [{
+    level: "error",
+    message: 'event "order.placed" (id-1) was not stored: NATS away',
+    props: { event: "order.placed", eventId: "id-1", source: "x/remote", error: "NATS away" },
+  }]);
+  await bus.shutdown();
+});
+
+Deno.test("tool: a publish after shutdown returns a receipt rejected with closed", async () => {
+  const { bus, live } = makeBus();
+  const p = live("a/pub");
+  await bus.shutdown();
+  await assert.rejects(
+    async () => await p.publish("late.one"),
+    (e) => e instanceof BusError && e.kind === "closed",
+  );
+  p.publish("late.two"); // not awaited: counted, no unhandled rejection
+  await tick();
+  assert.equal(bus.describe().dropped, 2);
 });
