@@ -21,6 +21,16 @@ import type { RedisTarget } from "./redis_url.ts";
 /** A reply from Redis (RESP2, as strings). */
 export type Reply = string | number | null | Reply[];
 
+/** What this module uses of a node-redis client. */
+interface Client {
+  readonly isReady: boolean;
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  close(): Promise<unknown>;
+  destroy(): void;
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
 /** Options of {@link RedisConnection.open}. */
 export interface RedisConnectionOptions {
   /** The bound on each call, on connecting and on waiting for the first connection. */
@@ -39,7 +49,8 @@ export class RedisConnection {
   readonly target: RedisTarget;
   /** The bound on each call. */
   readonly timeoutMs: number;
-  readonly #client;
+  readonly #options: RedisConnectionOptions;
+  #client: Client;
   readonly #listeners: ((h: DriverHealth) => void)[] = [];
   readonly #deadlines: Deadlines;
   #health: DriverHealth;
@@ -57,6 +68,17 @@ export class RedisConnection {
     this.timeoutMs = o.timeoutMs;
     this.#deadlines = new Deadlines(o.timeoutMs);
     this.#health = { state: "degraded", reason: this.#unreachable("not connected yet") };
+    this.#options = o;
+    this.#client = this.#newClient();
+  }
+
+  /**
+   * A client of its own for each (re)opening: a client destroyed mid-handshake can still decode
+   * its old socket's late replies into its queue, so it is never reused. Events of a client that
+   * was replaced are ignored.
+   */
+  #newClient(): Client {
+    const o = this.#options, target = this.target;
     const first = o.backoffMs ?? 50, max = o.maxBackoffMs ?? 1000;
     const tls = target.tls
       ? {
@@ -65,7 +87,7 @@ export class RedisConnection {
         ...(/^[\d.]+$|:/.test(target.host) ? {} : { servername: target.host }),
       }
       : {};
-    this.#client = createClient({
+    const client = createClient({
       RESP: 2,
       username: target.username,
       password: target.password,
@@ -79,23 +101,25 @@ export class RedisConnection {
         connectTimeout: o.timeoutMs,
         ...tls,
         reconnectStrategy: (retries: number, cause: Error) => {
-          if (this.#closing) return false;
+          if (this.#closing || client !== this.#client) return false;
           // Wrong credentials or an untrusted certificate at boot are configuration: stop.
           if (this.#opening && isRefusal(cause)) return cause;
           return Math.min(first * 2 ** retries, max);
         },
       },
     });
-    this.#client.on("ready", () => {
+    client.on("ready", () => {
+      if (client !== this.#client) return;
       clearTimeout(this.#watchdog);
       this.#set({ state: "ready" });
       this.#first.resolve("ready");
     });
-    this.#client.on("error", (err: Error) => {
-      if (this.#closing) return;
+    client.on("error", (err: Error) => {
+      if (this.#closing || client !== this.#client) return;
       this.#set({ state: "degraded", reason: this.#unreachable(describeFailure(err)) });
       if (!isRefusal(err)) this.#first.resolve("failed");
     });
+    return client;
   }
 
   /**
@@ -223,7 +247,9 @@ export class RedisConnection {
 
   #reopen(): void {
     if (this.#closing) return;
-    if (this.#client.isOpen) this.#client.destroy();
+    const old = this.#client;
+    this.#client = this.#newClient();
+    if (old.isOpen) old.destroy();
     this.#client.connect().catch(() => {});
     this.#watch();
   }
