@@ -36,7 +36,8 @@ Deno.test("AI_CONTEXT.md lists every tool method, plugin, route and event of the
       for (const r of (e.routes ?? []) as { method: string; path: string }[]) {
         assert.ok(text.includes(`\`${r.method} ${r.path}\``), `route ${r.method} ${r.path}`);
       }
-      for (const name of [...(e.publishes ?? []), ...((e.subscribes ?? []) as string[])]) {
+      for (const entry of [...(e.publishes ?? []), ...((e.subscribes ?? []) as string[])]) {
+        const name = entry.replace(/ \(group [^)]+\)$/, ""); // a grouped subscription says its group
         assert.ok(text.includes(`| \`${name}\` |`), `event ${name} in the catalogue`);
       }
       for (const name of (e.responds ?? []) as string[]) {

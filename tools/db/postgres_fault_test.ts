@@ -87,6 +87,54 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "db on PostgreSQL: a transaction on a connection the cut closed fails cleanly, no crash",
+  ignore,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // postgres.js 3.4.9 wrote to the closed socket from a setImmediate and ended the process
+    // (porsager/postgres#1208); the vendored copy settles the write with CONNECTION_CLOSED.
+    await using proxy = await TcpProxy.start({
+      hostname: URL_.hostname,
+      port: Number(URL_.port || 5432),
+    });
+    const via = new URL(URL_);
+    via.host = `127.0.0.1:${proxy.port}`;
+    const tool = new DbTool();
+    await tool.setup(standaloneContext({
+      mode: "start",
+      env: { DB_DRIVER: "postgres", DATABASE_URL: via.toString() },
+    }));
+    const crashes: unknown[] = [];
+    const onError = (e: ErrorEvent) => {
+      crashes.push(e.error);
+      e.preventDefault();
+    };
+    globalThis.addEventListener("error", onError);
+    try {
+      await tool.api.query("SELECT 1");
+      proxy.cut();
+      for (let i = 0; i < 5; i++) {
+        const err = await tool.api.transaction((tx) => tx.query("SELECT 1")).catch((e) => e);
+        assert.ok(isDbError(err, "connection"), `kind connection, got ${err}`);
+      }
+      await new Promise((r) => setTimeout(r, 50)); // the queued writes' turn
+      assert.deepEqual(crashes.map(String), [], "no uncaught error");
+      proxy.restore();
+      let ok = false;
+      for (let i = 0; i < 100 && !ok; i++) {
+        ok = await tool.api.transaction((tx) => tx.query("SELECT 1")).then(() => true, () => false);
+        if (!ok) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(ok, "a transaction works again after the return");
+    } finally {
+      globalThis.removeEventListener("error", onError);
+      await tool.shutdown();
+    }
+  },
+});
+
 Deno.test("connection health: one report each way; probes until the server answers", async () => {
   const reports: string[] = [];
   let answers = false;

@@ -121,6 +121,11 @@ export class DbTool implements Tool {
     const url = ctx.env("DATABASE_URL");
     if (wanted === "postgres" || (!wanted && url && /^postgres(ql)?:/.test(url))) {
       const { PostgresDriver } = await import("./postgres_driver.ts");
+      const { guardOrphanedConnectionErrors } = await import("./postgres_guard.ts");
+      guardOrphanedConnectionErrors(
+        (m) => ctx.log.warn(m),
+        Number(new URL(url ?? DEFAULT_PG_URL).port || 5432),
+      );
       return await PostgresDriver.connect({
         url: url ?? DEFAULT_PG_URL,
         schema: ctx.env("DB_SCHEMA"),
