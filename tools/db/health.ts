@@ -3,7 +3,7 @@
  * server is unreachable, ready again once a probe (`SELECT 1`) answers.
  * @module
  */
-import type { ToolContext } from "@core";
+import { type ToolContext, withTimeout } from "@core";
 
 /** Options of {@link ConnectionHealth}. */
 export interface ConnectionHealthOptions {
@@ -13,7 +13,7 @@ export interface ConnectionHealthOptions {
   probe: () => Promise<unknown>;
   /** What is unreachable, e.g. `PostgreSQL at postgres://db:5432/app`. */
   what: string;
-  /** Time between probes while degraded (default 500 ms). */
+  /** Time between probes while degraded (default 500 ms); also the bound on one probe. */
   intervalMs?: number;
 }
 
@@ -51,7 +51,8 @@ export class ConnectionHealth {
   #schedule(): void {
     const timer = setTimeout(async () => {
       try {
-        await this.#o.probe();
+        // Bounded: a probe that lands on a connection that never answers must not stop probing.
+        await withTimeout(this.#o.probe(), Math.max(this.#o.intervalMs ?? 500, 1000), "no answer");
       } catch {
         if (!this.#closed) this.#schedule();
         return;

@@ -166,6 +166,22 @@ Deno.test("connection health: one report each way; probes until the server answe
   } finally {
     h.close();
   }
+  // A probe that never answers (a wedged connection) does not stop the probing.
+  const hung: string[] = [];
+  let calls = 0;
+  const h2 = new ConnectionHealth({
+    report: (state) => void hung.push(state),
+    probe: () => ++calls === 1 ? new Promise(() => {}) : Promise.resolve(),
+    what: "PostgreSQL at x",
+    intervalMs: 10,
+  });
+  try {
+    h2.lost(new Error("cut"));
+    await until("ready after a hung probe", () => hung.at(-1) === "ready", 3_000);
+    assert.equal(calls, 2);
+  } finally {
+    h2.close();
+  }
   const before = probes;
   await new Promise((r) => setTimeout(r, 40));
   assert.equal(probes, before, "closed: no more probes");
