@@ -161,7 +161,7 @@ function traffic(apps: App[], workers = 4): Traffic {
 
 Deno.test({
   name:
-    "e2e production: cut NATS and Redis (PostgreSQL too with E2E_PG_FAULT=1) under load: nothing acknowledged lost",
+    "e2e production: cut PostgreSQL, NATS and Redis in turn under load: nothing acknowledged lost",
   ...e2e,
   async fn() {
     await using s = await services();
@@ -169,11 +169,9 @@ Deno.test({
     const apps = await startInstances(2, dir, s.env);
     const load = traffic(apps);
     try {
-      // PostgreSQL's cut under load still fails now and then (a request that hangs, or a process
-      // ended by an error of the client library's): run it with E2E_PG_FAULT=1 until fixed.
-      // Its tool-level fault tests (tools/db/postgres_fault_test.ts) run always.
+      // E2E_PG_FAULT=0 leaves PostgreSQL out (its cut is the slowest; tools/db has its own).
       const faults = [[s.pg, "db"], [s.nats, "event_bus"], [s.redis, "state"]] as const;
-      const pg = Deno.env.get("E2E_PG_FAULT") === "1";
+      const pg = Deno.env.get("E2E_PG_FAULT") !== "0";
       for (const [proxy, tool] of faults.filter(([, t]) => pg || t !== "db")) {
         await new Promise((r) => setTimeout(r, 500));
         proxy.cut();

@@ -135,6 +135,62 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "db on PostgreSQL: transactions and pool queries through repeated cuts: none waits forever",
+  ignore,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // postgres.js 3.4.9 lost a waiting reserve() after an outage (each transaction takes one):
+    // the vendored copy keeps it queued (vendor/postgres/README.md).
+    await using proxy = await TcpProxy.start({
+      hostname: URL_.hostname,
+      port: Number(URL_.port || 5432),
+    });
+    const via = new URL(URL_);
+    via.host = `127.0.0.1:${proxy.port}`;
+    const tool = new DbTool();
+    await tool.setup(standaloneContext({
+      mode: "start",
+      env: { DB_DRIVER: "postgres", DATABASE_URL: via.toString() },
+    }));
+    const db = tool.api;
+    let running = true;
+    let started = 0;
+    const waiting = new Map<number, number>(); // call → start time
+    const worker = async () => {
+      while (running) {
+        const i = started++;
+        waiting.set(i, performance.now());
+        const call = i % 2 === 0
+          ? db.transaction((tx) => tx.query("SELECT 1"))
+          : db.query("SELECT 1");
+        await call.catch(() => {});
+        waiting.delete(i);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    const workers = Array.from({ length: 6 }, worker);
+    try {
+      for (let round = 0; round < 3; round++) {
+        await new Promise((r) => setTimeout(r, 300));
+        proxy.cut();
+        await new Promise((r) => setTimeout(r, 600));
+        proxy.restore();
+      }
+      await new Promise((r) => setTimeout(r, 2_500));
+      const now = performance.now();
+      const stuck = [...waiting.values()].filter((t) => now - t > 2_000);
+      assert.equal(stuck.length, 0, `${stuck.length} of ${started} calls still waiting`);
+      assert.ok(started > 100, `calls went through (${started})`);
+    } finally {
+      running = false;
+      await Promise.race([Promise.all(workers), new Promise((r) => setTimeout(r, 2_000))]);
+      await tool.shutdown();
+    }
+  },
+});
+
 Deno.test("connection health: one report each way; probes until the server answers", async () => {
   const reports: string[] = [];
   let answers = false;

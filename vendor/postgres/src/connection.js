@@ -464,7 +464,10 @@ function Connection(options, queues = {}, { onopen = noop, onend = noop, onclose
     if (initial)
       return reconnect()
 
-    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))
+    // microcore patch: settle what is in flight whether or not the close came with an error. With
+    // hadError, upstream leaves it to the socket's 'error' event, which Deno's node:net does not
+    // always emit before 'close': the queries then waited forever (found by e2e/production_test.ts).
+    ;(query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))
     closedTime = performance.now()
     hadError && options.shared.retries++
     delay = (typeof backoff === 'function' ? backoff(options.shared.retries) : backoff) * 1000

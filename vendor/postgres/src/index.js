@@ -208,7 +208,12 @@ function Postgres(a, b) {
     const c = open.length
       ? open.shift()
       : await new Promise((resolve, reject) => {
-        const query = { reserve: resolve, reject }
+        // microcore patch: a reserve waiting in `queries` is settled once, and a rejected one
+        // leaves the queue, so that no connection is later handed to it and lost (see onopen).
+        const query = {
+          reserve: (c) => (query.settled = true, resolve(c)),
+          reject: (e) => (query.settled = true, queries.remove(query), reject(e))
+        }
         queries.push(query)
         closed.length && connect(closed.shift(), query)
       })
@@ -410,6 +415,8 @@ function Postgres(a, b) {
 
     while (ready && queries.length && max-- > 0) {
       const query = queries.shift()
+      if (query.reserve && query.settled) // microcore patch: never hand a connection to a settled reserve
+        continue
       if (query.reserve)
         return query.reserve(c)
 
@@ -426,7 +433,10 @@ function Postgres(a, b) {
     c.reserved = null
     c.onclose && (c.onclose(e), c.onclose = null)
     options.onclose && options.onclose(c.id)
-    queries.length && connect(c, queries.shift())
+    // microcore patch: a waiting reserve stays queued for onopen. Made the connection's initial
+    // query, it was dropped once the types were fetched, and its caller waited forever (found by
+    // our production e2e test: transactions hung after a PostgreSQL outage).
+    queries.length && connect(c, queries.peek().reserve ? undefined : queries.shift())
   }
 }
 

@@ -15,6 +15,7 @@ function Queue(initial = []) {
         : (xs.splice(index, 1), x)
     },
     push: (x) => (xs.push(x), x),
+    peek: () => xs[index], // microcore patch: the next element, left in place (index.js onclose)
     shift: () => {
       const out = xs[index++]
 
