@@ -172,6 +172,9 @@ export class PostgresDriver extends PgSession implements Driver {
     const sql = postgres(opts.url, {
       max: opts.max ?? 10,
       onnotice: () => {},
+      // Reconnect 50 ms doubling to 1 s (postgres.js's default grows to 20 s after a few failed
+      // attempts, so an instance took up to 20 s to come back after an outage).
+      backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
       connection: opts.schema ? { search_path: quoteIdent(opts.schema) } : {},
       types: {
         // int8 (count(*), bigserial) as a number when it fits, like SQLite gives.
