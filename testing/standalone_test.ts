@@ -58,3 +58,24 @@ Deno.test("standaloneContext env: only the given settings; an empty value counts
   assert.equal(ctx.env("HOME"), undefined, "the process environment is not read");
   assert.equal(ctx.env("toString"), undefined, "nor an object's inherited keys");
 });
+
+Deno.test("standaloneContext health and outbox: given ones are used; by default ignored, none", () => {
+  const said: string[] = [];
+  const outbox = {
+    enlist: () => false,
+    onCommit() {},
+    pending: () => Promise.resolve([]),
+    remove: () => Promise.resolve(),
+  };
+  const ctx = standaloneContext({
+    health: (state, reason) => void said.push(`${state} ${reason ?? ""}`.trim()),
+    outbox,
+  });
+  ctx.health("degraded", "no server");
+  ctx.health("ready");
+  assert.deepEqual(said, ["degraded no server", "ready"]);
+  assert.equal(ctx.outbox(), outbox);
+  const bare = standaloneContext();
+  assert.doesNotThrow(() => bare.health("degraded", "ignored"));
+  assert.equal(bare.outbox(), undefined);
+});
