@@ -205,6 +205,10 @@ Deno.test({
     }
     try {
       const summary = JSON.stringify(Object.fromEntries(load.statuses));
+      // For an unclean answer, what the apps logged about its request id.
+      const badIds = load.unclean.flatMap((u) => /"requestId":"([^"]+)"/.exec(u)?.[1] ?? []);
+      const why = apps.flatMap((a) => a.lines).filter((l) => badIds.some((id) => l.includes(id)));
+      if (why.length) load.unclean.push(...why.map((l) => `log: ${l.slice(0, 600)}`));
       deepEqual(
         load.unclean,
         [],

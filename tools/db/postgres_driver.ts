@@ -68,7 +68,8 @@ export function pgError(e: unknown, sql?: string): DbError {
   };
   const message = String(x?.message ?? e);
   const kind: DbErrorKind = (x?.code && STATES[x.code]) ||
-    (/ECONNREFUSED|CONNECTION_(?:CLOSED|ENDED|DESTROYED)/.test(String(x?.code))
+    (/ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|CONNECT_TIMEOUT|CONNECTION_(?:CLOSED|ENDED|DESTROYED)/
+        .test(String(x?.code))
       ? "connection"
       : "unknown");
   let column = x?.column_name;

@@ -236,5 +236,9 @@ Deno.test("postgres errors: odd values and typed errors are mapped as they are",
   assert.equal(pgError(typed), typed);
   assert.equal(pgError({ message: "gone", code: "CONNECTION_DESTROYED" }).kind, "connection");
   assert.equal(pgError({ message: "gone", code: "CONNECTION_CLOSED" }).kind, "connection");
-  assert.equal(pgError({ message: "x", code: "ETIMEDOUT" }).kind, "unknown");
+  // A connection reset by the network (a proxy, a load balancer) is a lost connection too: a 503.
+  for (const code of ["ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "CONNECT_TIMEOUT"]) {
+    assert.equal(pgError({ message: `read ${code}`, code }).kind, "connection", code);
+  }
+  assert.equal(pgError({ message: "x", code: "EWHATEVER" }).kind, "unknown");
 });
