@@ -9,26 +9,14 @@ import postgres from "postgres";
 import { type LogLine, recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
 import { MigrationError } from "./migrations.ts";
 import { PostgresDriver } from "./postgres_driver.ts";
-import { writeFiles } from "./test_helpers.ts";
+import { PG_TEST_URL, pgReachable, writeFiles } from "./test_helpers.ts";
 import { DbTool } from "./tool.ts";
 
-const URL_ = Deno.env.get("PG_TEST_URL") ?? "postgres://127.0.0.1:5432/test";
+const URL_ = PG_TEST_URL;
 type Sql = ReturnType<typeof postgres>;
 const connect = () => postgres(URL_, { max: 2, connect_timeout: 2, onnotice: () => {} });
 
-async function reachable(): Promise<boolean> {
-  const sql = connect();
-  try {
-    await sql`SELECT 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-const ignore = !(await reachable());
+const ignore = !(await pgReachable());
 if (ignore) console.warn(`migrations_pg_test: no server at ${URL_}, skipped`);
 
 const newSchema = () => `microcore_mig_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;

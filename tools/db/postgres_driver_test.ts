@@ -8,24 +8,12 @@ import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { Database } from "./database.ts";
 import { DbError, isDbError } from "./errors.ts";
 import { PostgresDriver } from "./postgres_driver.ts";
-import { writeFiles } from "./test_helpers.ts";
+import { PG_TEST_URL, pgReachable, writeFiles } from "./test_helpers.ts";
 import { DbTool } from "./tool.ts";
 
-const URL_ = Deno.env.get("PG_TEST_URL") ?? "postgres://127.0.0.1:5432/test";
+const URL_ = PG_TEST_URL;
 
-async function reachable(): Promise<boolean> {
-  const sql = postgres(URL_, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  try {
-    await sql`SELECT 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-const ignore = !(await reachable());
+const ignore = !(await pgReachable());
 if (ignore) console.warn(`postgres_driver_test: no server at ${URL_}, skipped`);
 
 /** A fresh schema, a Database on it, and cleanup. */

@@ -8,22 +8,11 @@ import postgres from "postgres";
 import { Database } from "./database.ts";
 import { DbError, type DbErrorInit } from "./errors.ts";
 import { pgError, PostgresDriver } from "./postgres_driver.ts";
+import { PG_TEST_URL, pgReachable } from "./test_helpers.ts";
 
-const URL_ = Deno.env.get("PG_TEST_URL") ?? "postgres://127.0.0.1:5432/test";
+const URL_ = PG_TEST_URL;
 
-async function reachable(): Promise<boolean> {
-  const sql = postgres(URL_, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  try {
-    await sql`SELECT 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-const ignore = !(await reachable());
+const ignore = !(await pgReachable());
 
 async function withPg(
   fn: (db: Database, driver: PostgresDriver, schema: string) => Promise<void>,

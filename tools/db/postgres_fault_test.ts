@@ -11,19 +11,32 @@ import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { isDbError } from "./errors.ts";
 import { ConnectionHealth } from "./health.ts";
 import { DbTool } from "./tool.ts";
+import { PG_TEST_URL, pgReachable } from "./test_helpers.ts";
 
-const URL_ = new URL(Deno.env.get("PG_TEST_URL") ?? "postgres://127.0.0.1:5432/test");
+const URL_ = new URL(PG_TEST_URL);
+// The test's permissions read the OS user name; name it, as a deployment's URL does.
 if (!URL_.username) URL_.username = Deno.env.get("PGUSER") || Deno.env.get("USER") || "postgres";
+const ignore = !(await pgReachable(URL_.toString()));
 
-async function reachable(): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: URL_.hostname, port: Number(URL_.port || 5432) })).close();
-    return true;
-  } catch {
-    return false;
-  }
+/** A db tool on PostgreSQL through a proxy of the test's own (closed with it by the caller). */
+async function dbThroughProxy(
+  settings: Record<string, string> = {},
+  health?: (state: string, reason?: string) => void,
+): Promise<{ proxy: TcpProxy; tool: DbTool }> {
+  const proxy = await TcpProxy.start({
+    hostname: URL_.hostname,
+    port: Number(URL_.port || 5432),
+  });
+  const via = new URL(URL_);
+  via.host = `127.0.0.1:${proxy.port}`;
+  const tool = new DbTool();
+  await tool.setup(standaloneContext({
+    mode: "start",
+    env: { DB_DRIVER: "postgres", DATABASE_URL: via.toString(), ...settings },
+    health,
+  }));
+  return { proxy, tool };
 }
-const ignore = !(await reachable());
 
 async function until(what: string, cond: () => boolean, ms = 8_000): Promise<number> {
   const t0 = performance.now();
@@ -40,20 +53,13 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    await using proxy = await TcpProxy.start({
-      hostname: URL_.hostname,
-      port: Number(URL_.port || 5432),
-    });
     const schema = `microcore_fault_${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
-    const via = new URL(URL_);
-    via.host = `127.0.0.1:${proxy.port}`;
     const reports: string[] = [];
-    const tool = new DbTool();
-    await tool.setup(standaloneContext({
-      mode: "start",
-      env: { DB_DRIVER: "postgres", DATABASE_URL: via.toString(), DB_SCHEMA: schema },
-      health: (state, reason) => void reports.push(reason ? `${state}: ${reason}` : state),
-    }));
+    const { proxy, tool } = await dbThroughProxy(
+      { DB_SCHEMA: schema },
+      (state, reason) => void reports.push(reason ? `${state}: ${reason}` : state),
+    );
+    await using _proxy = proxy;
     const db = tool.api;
     try {
       await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
@@ -95,17 +101,8 @@ Deno.test({
   async fn() {
     // postgres.js 3.4.9 wrote to the closed socket from a setImmediate and ended the process
     // (porsager/postgres#1208); the vendored copy settles the write with CONNECTION_CLOSED.
-    await using proxy = await TcpProxy.start({
-      hostname: URL_.hostname,
-      port: Number(URL_.port || 5432),
-    });
-    const via = new URL(URL_);
-    via.host = `127.0.0.1:${proxy.port}`;
-    const tool = new DbTool();
-    await tool.setup(standaloneContext({
-      mode: "start",
-      env: { DB_DRIVER: "postgres", DATABASE_URL: via.toString() },
-    }));
+    const { proxy, tool } = await dbThroughProxy();
+    await using _proxy = proxy;
     const crashes: unknown[] = [];
     const onError = (e: ErrorEvent) => {
       crashes.push(e.error);
@@ -143,17 +140,8 @@ Deno.test({
   async fn() {
     // postgres.js 3.4.9 lost a waiting reserve() after an outage (each transaction takes one):
     // the vendored copy keeps it queued (vendor/postgres/README.md).
-    await using proxy = await TcpProxy.start({
-      hostname: URL_.hostname,
-      port: Number(URL_.port || 5432),
-    });
-    const via = new URL(URL_);
-    via.host = `127.0.0.1:${proxy.port}`;
-    const tool = new DbTool();
-    await tool.setup(standaloneContext({
-      mode: "start",
-      env: { DB_DRIVER: "postgres", DATABASE_URL: via.toString() },
-    }));
+    const { proxy, tool } = await dbThroughProxy();
+    await using _proxy = proxy;
     const db = tool.api;
     let running = true;
     let started = 0;

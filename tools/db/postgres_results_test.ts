@@ -9,22 +9,11 @@ import { recordingLog, standaloneContext } from "@microcore/testing/standalone.t
 import { Database } from "./database.ts";
 import { PostgresDriver } from "./postgres_driver.ts";
 import { DbTool } from "./tool.ts";
+import { PG_TEST_URL, pgReachable } from "./test_helpers.ts";
 
-const URL_ = Deno.env.get("PG_TEST_URL") ?? "postgres://127.0.0.1:5432/test";
+const URL_ = PG_TEST_URL;
 
-async function reachable(): Promise<boolean> {
-  const sql = postgres(URL_, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  try {
-    await sql`SELECT 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-const ignore = !(await reachable());
+const ignore = !(await pgReachable());
 
 /** A fresh schema in the database at `url`, dropped after `fn`. */
 async function withSchema(url: string, fn: (schema: string) => Promise<void>): Promise<void> {
