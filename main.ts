@@ -143,9 +143,29 @@ export function startOptions(
   };
 }
 
+/** The command line of `deno task start` (and of the compiled binary). */
+export const START_USAGE =
+  `usage: deno task start            (or the compiled binary: ./dist/<name>)
+  serve the app without hot reload; settings come from .env and the environment
+  (PORT, HOST, DATABASE_URL, …: the tools' settings are listed in AI_CONTEXT.md)
+  SIGINT or SIGTERM stops it cleanly; a second one exits at once
+  hot reload while you write code: deno task dev`;
+
 if (import.meta.main) {
   if (Deno.args[0] === "dev") {
     console.error("dev mode (hot reload) runs from dev/main.ts: use `deno task dev`");
+    Deno.exit(2);
+  }
+  // The runtime stays free of cli/ (see core/architecture_test.ts): its own two-rule parser.
+  for (const [i, arg] of Deno.args.entries()) {
+    if (arg === "--help" || arg === "-h") {
+      console.log(START_USAGE);
+      Deno.exit(0);
+    }
+    if (arg === COMPILED_FLAG || (i === 0 && arg === "start")) continue;
+    console.error(
+      `${arg.startsWith("-") ? "unknown option" : "unexpected argument"} ${arg}\n${START_USAGE}`,
+    );
     Deno.exit(2);
   }
   const compiled = isCompiled();

@@ -2,9 +2,10 @@
  * The benchmark suite: every figure is a ratio against a baseline measured in the same run on
  * the same machine (absolute numbers drift by a third between runs on shared machines).
  *
- *   deno task bench                 # every scenario, one table, bench/results.json
- *   deno task bench http reload     # some scenarios (their rows replace those in results.json)
+ *   deno task bench                 # every scenario, one table, bench/results.local.json
+ *   deno task bench http reload     # some scenarios (their rows replace those in the file)
  *   deno task bench --quick         # fewer iterations: a smoke run, not for publishing
+ *   deno task bench --save          # write the committed bench/results.json instead
  *
  * Scenarios: http, reload, boot, memory, db, outbox, bus, state (see each file's header). Needs
  * `wrk` for http and reload (`sudo apt-get install -y wrk`); pins servers and load generator to
@@ -16,6 +17,7 @@ import { type Results, type Row, table } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
 import { round } from "./stats.ts";
 import { WRK_HELP } from "./wrk.ts";
+import { cliArgs } from "../cli/args.ts";
 
 /** Every scenario, in the order they run. */
 export const SCENARIOS: Record<string, () => Promise<Scenario>> = {
@@ -30,7 +32,18 @@ export const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   state: () => import("./state.ts"),
 };
 
-const RESULTS = new URL("./results.json", import.meta.url);
+/** The committed results (`--save`), quoted by the docs. */
+const SAVED = new URL("./results.json", import.meta.url);
+/** Where a run writes unless asked to update the committed file (ignored by git). */
+const LOCAL = new URL("./results.local.json", import.meta.url);
+
+/** The command line of `deno task bench`. */
+export const BENCH_USAGE = `usage: deno task bench [--quick] [--save] [scenario…]
+  scenarios: ${Object.keys(SCENARIOS).join(", ")} (default: all; about 5 minutes)
+  --quick   fewer iterations and shorter runs: a smoke run, not for publishing
+  --save    write bench/results.json (the committed figures the docs quote) instead of
+            bench/results.local.json
+  Needs wrk for http and reload; servers and load run on different cores when there are two.`;
 
 function machine(): Results["machine"] {
   const safe = <T>(f: () => T) => {
@@ -49,17 +62,22 @@ function machine(): Results["machine"] {
   };
 }
 
-async function previous(): Promise<Results | undefined> {
+async function previous(file: URL): Promise<Results | undefined> {
   try {
-    return JSON.parse(await Deno.readTextFile(RESULTS));
+    return JSON.parse(await Deno.readTextFile(file));
   } catch {
     return undefined;
   }
 }
 
 if (import.meta.main) {
-  const quick = Deno.args.includes("--quick");
-  const names = Deno.args.filter((a) => !a.startsWith("--"));
+  const { flags, positionals: names } = cliArgs({
+    usage: BENCH_USAGE,
+    booleans: ["--quick", "--save"],
+    maxPositionals: Object.keys(SCENARIOS).length,
+  });
+  const quick = flags["--quick"] === true;
+  const RESULTS = flags["--save"] ? SAVED : LOCAL;
   const unknown = names.filter((n) => !(n in SCENARIOS));
   if (unknown.length) {
     console.error(`unknown scenario(s): ${unknown.join(", ")}; known: ${Object.keys(SCENARIOS)}`);
@@ -94,7 +112,7 @@ if (import.meta.main) {
   const durationS = round((performance.now() - t0) / 1000);
 
   // A partial run replaces only its scenarios' rows in results.json.
-  const prev = names.length ? await previous() : undefined;
+  const prev = names.length ? await previous(RESULTS) : undefined;
   const keep = (prev?.rows ?? []).filter((r) => !chosen.includes(r.scenario));
   const result: Results = {
     date: new Date().toISOString(),

@@ -6,7 +6,7 @@
  * - `deno task compile` regenerates `microcore.gen.ts`, then runs `deno compile`.
  * - `deno task compile --check` only checks that the manifest matches the tree (no build).
  * - `deno task compile --dry-run` prints the `deno compile` command without running it.
- * - Other arguments (`--target …`, `--output …`) go to `deno compile` as they are.
+ * - `--output`, `--target`, `--icon`, `--no-terminal` go to `deno compile`; `--help` lists them.
  *
  * The permissions are passed as flags, not as `-P=start`: `deno compile -P=start` resolves the
  * set's relative paths against the build machine's project folder (`"./data"` becomes
@@ -17,6 +17,7 @@
 import { MANIFEST_FILE, projectRoot } from "@core";
 import { COMPILED_FLAG } from "../main.ts";
 import { currentManifest, diffManifest, wantedManifest, writeManifest } from "../dev/manifest.ts";
+import { cliArgs } from "./args.ts";
 
 /**
  * Folders embedded as files (read at run time with `Deno.readDir`/`readTextFile`): each domain's
@@ -100,9 +101,28 @@ export function defaultOutput(name: string | undefined): string {
   return `dist/${base}${Deno.build.os === "windows" ? ".exe" : ""}`;
 }
 
+/** The command line of `deno task compile`. */
+export const COMPILE_USAGE =
+  `usage: deno task compile [--check | --dry-run] [--output <file>] [--target <triple>]
+                         [--icon <file>] [--no-terminal]
+  (no flag)        regenerate microcore.gen.ts, then build dist/<name> with deno compile
+  --check          only check that microcore.gen.ts matches the tree (no build)
+  --dry-run        print the deno compile command without running it
+  -o, --output     the executable to write (default dist/<deno.json name>)
+  --target         build for another platform, e.g. x86_64-unknown-linux-gnu
+  --icon, --no-terminal   passed to deno compile (Windows)
+Without access to dl.deno.land, set DENORT_BIN to a denort runtime downloaded elsewhere
+(https://dl.deno.land/release/v<deno version>/denort-<target>.zip, unzipped).`;
+
 async function main(args: string[]): Promise<number> {
   const root = projectRoot;
-  if (args.includes("--check")) {
+  const { flags } = cliArgs({
+    usage: COMPILE_USAGE,
+    booleans: ["--check", "--dry-run", "--no-terminal"],
+    strings: ["--output", "--target", "--icon"],
+    aliases: { "-o": "--output" },
+  }, args);
+  if (flags["--check"]) {
     const diff = diffManifest(await currentManifest(root), await wantedManifest(root));
     if (diff.length) {
       console.error(`${MANIFEST_FILE} does not match the tree; run \`deno task manifest\`:`);
@@ -112,30 +132,124 @@ async function main(args: string[]): Promise<number> {
     console.log(`${MANIFEST_FILE} is up to date`);
     return 0;
   }
-  const dry = args.includes("--dry-run");
-  const extra = args.filter((a) => a !== "--dry-run");
+  const dry = flags["--dry-run"] === true;
+  const extra: string[] = [];
+  for (const f of ["--target", "--icon"] as const) {
+    if (typeof flags[f] === "string") extra.push(`${f}=${flags[f]}`);
+  }
+  if (flags["--no-terminal"]) extra.push("--no-terminal");
   const config = await readConfig(root);
   const permissions = config.permissions?.start;
   if (!permissions) throw new Error(`deno.json has no "start" permission set`);
-  let output = defaultOutput(config.name);
-  const oi = extra.findIndex((a) => a === "--output" || a === "-o" || a.startsWith("--output="));
-  if (oi >= 0) {
-    const inline = extra[oi].startsWith("--output=");
-    output = inline ? extra[oi].slice("--output=".length) : extra[oi + 1];
-    extra.splice(oi, inline ? 1 : 2);
-  }
+  const output = typeof flags["--output"] === "string"
+    ? flags["--output"]
+    : defaultOutput(config.name);
   const cmd = compileArgs({ permissions, output, extra });
   if (dry) {
     console.log(["deno", ...cmd].join(" "));
     return 0;
   }
+  const runtime = Deno.env.get("DENORT_BIN");
+  if (runtime) {
+    const why = await notARuntime(runtime);
+    if (why) {
+      console.error(why);
+      return 1;
+    }
+  }
   if (await writeManifest(root)) console.log(`${MANIFEST_FILE} regenerated`);
   console.log(`$ deno ${cmd.join(" ")}`);
-  const { code } = await new Deno.Command("deno", { args: cmd, cwd: root }).spawn().status;
+  const child = new Deno.Command("deno", { args: cmd, cwd: root, stderr: "piped" }).spawn();
+  const stderr = await teeText(child.stderr, Deno.stderr);
+  const { code } = await child.status;
   if (code === 0) {
     console.log(`built ${output}: run it from the folder that holds (or will hold) data/`);
+  } else {
+    const hint = downloadHint(
+      stderr,
+      typeof flags["--target"] === "string" ? flags["--target"] : undefined,
+    );
+    if (hint) console.error(`\n${hint}`);
   }
   return code;
+}
+
+/** Copy a stream to `out` as it comes, and return all of it as text. */
+async function teeText(stream: ReadableStream<Uint8Array>, out: typeof Deno.stderr) {
+  let text = "";
+  const dec = new TextDecoder();
+  for await (const chunk of stream) {
+    await out.write(chunk);
+    text += dec.decode(chunk, { stream: true });
+  }
+  return text + dec.decode();
+}
+
+/**
+ * What to do when `deno compile` could not fetch its runtime (`denort`): the machine has no
+ * access to dl.deno.land. `undefined` when the failure was something else.
+ */
+export function downloadHint(stderr: string, target?: string): string | undefined {
+  // deno compile prints the URL it tried to fetch; a failure naming it is a failed download.
+  const url = /https:\/\/dl\.deno\.land\/\S*denort-[\w.-]+\.zip/.exec(stderr)?.[0];
+  if (!url || !/error sending request|dns error|Connect|timed out|status code/i.test(stderr)) {
+    return undefined;
+  }
+  const zip = url.slice(url.lastIndexOf("/") + 1);
+  return [
+    `deno compile could not download its runtime (${zip}) from dl.deno.land.`,
+    "Give it one this machine already has:",
+    `  1. on a machine with access: curl -LO ${url}`,
+    `  2. unzip ${zip} (it holds one file, denort), copy it here, then`,
+    `  3. DENORT_BIN=/path/to/denort deno task compile${target ? ` --target ${target}` : ""}`,
+    "or run deno task compile on a machine (or CI runner) that can reach dl.deno.land.",
+  ].join("\n");
+}
+
+/** Run by `deno eval` (which may read and run any file; this task may only run `deno`). */
+const PROBE = `
+const path = Deno.args[0];
+let kind = "missing";
+try {
+  const info = Deno.statSync(path);
+  kind = info.isFile ? "file" : "other";
+} catch {}
+let version = "";
+if (kind === "file") {
+  const out = await new Deno.Command(path, {
+    args: ["--version"], stdout: "piped", stderr: "null", stdin: "null",
+  }).output().catch(() => undefined);
+  if (out) version = new TextDecoder().decode(out.stdout);
+}
+console.log(JSON.stringify({ kind, version }));
+`;
+
+/**
+ * Why the file `DENORT_BIN` names cannot be the runtime, or `undefined` when it can: the full
+ * `deno` CLI answers `--version` with `deno x.y.z` (a binary built on it opens a REPL instead of
+ * the app), and a missing file or a folder cannot work either.
+ */
+export async function notARuntime(path: string): Promise<string | undefined> {
+  const out = await new Deno.Command("deno", {
+    args: ["eval", PROBE, path],
+    stdout: "piped",
+    stderr: "null",
+    stdin: "null",
+  }).output();
+  const { kind, version } = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    kind: string;
+    version: string;
+  };
+  if (kind === "missing") {
+    return `DENORT_BIN=${path}: no such file. Point it at the denort runtime (see --help).`;
+  }
+  if (kind !== "file") return `DENORT_BIN=${path} is not a file; point it at the denort runtime.`;
+  if (/^deno \d/m.test(version)) {
+    return `DENORT_BIN=${path} is the deno CLI, not the denort runtime: a binary built on it ` +
+      `opens a REPL instead of the app. Download denort-<target>.zip from ` +
+      `https://dl.deno.land/release/v${Deno.version.deno}/ and point DENORT_BIN at the file inside.`;
+  }
+  return undefined;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

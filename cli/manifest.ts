@@ -5,8 +5,16 @@
  */
 import { MANIFEST_FILE, projectRoot as root } from "@core";
 import { currentManifest, diffManifest, wantedManifest, writeManifest } from "../dev/manifest.ts";
+import { cliArgs } from "./args.ts";
 
-if (Deno.args.includes("--check")) {
+const { flags } = cliArgs({
+  usage: `usage: deno task manifest [--check]
+  (no flag)  write microcore.gen.ts from the tools and plugins in the tree
+  --check    exit 1 (saying what differs) when microcore.gen.ts is out of date`,
+  booleans: ["--check"],
+});
+
+if (flags["--check"]) {
   const diff = diffManifest(await currentManifest(root), await wantedManifest(root));
   if (diff.length) {
     console.error(`${MANIFEST_FILE} does not match the tree; run \`deno task manifest\`:`);

@@ -11,6 +11,7 @@
  */
 import { Kernel, type LogSink, projectRoot, walkProject } from "@core";
 import { DbTool, type PendingMigration } from "@tools/db/mod.ts";
+import { cliArgs } from "./args.ts";
 
 /** Longest wait for another instance's migration run. */
 const LOCK_TIMEOUT_MS = 10 * 60_000;
@@ -76,6 +77,11 @@ export async function migrate(opts: MigrateOptions = {}): Promise<MigrateResult>
 }
 
 if (import.meta.main) {
+  cliArgs({
+    usage: `usage: deno task migrate
+  apply every domain's pending migrations with the app's settings (.env, DB_DRIVER,
+  DATABASE_URL, DB_SCHEMA, DB_PATH), then exit: 0 when nothing is left pending, 1 on failure`,
+  });
   const { code } = await migrate();
   Deno.exit(code);
 }

@@ -14,6 +14,7 @@
  */
 import { exists, projectRoot } from "@core";
 import { writeManifest } from "../dev/manifest.ts";
+import { cliArgs } from "./args.ts";
 import {
   migrationFiles,
   pluginFile,
@@ -180,6 +181,8 @@ async function format(root: string, paths: string[]): Promise<void> {
 }
 
 if (import.meta.main) {
+  // --help and typos first: nothing is written for them.
+  cliArgs({ usage: USAGE, strings: ["--route", "--event"], maxPositionals: 2 });
   const root = projectRoot;
   try {
     const written = await scaffold(root, Deno.args);

@@ -12,8 +12,17 @@ import { HotReloader } from "./hot_reload.ts";
 import { writeManifest } from "./manifest.ts";
 import { originalPath } from "./module_graph.ts";
 import { RESTART_CODE, supervise } from "./supervisor.ts";
+import { cliArgs } from "../cli/args.ts";
 
-if (!Deno.args.includes("--child")) await supervise(root, import.meta.url);
+const { flags } = cliArgs({
+  usage: `usage: deno task dev
+  serve the app with hot reload: save a plugin file under domains/ and it is live a moment
+  later; AI_CONTEXT.md and microcore.gen.ts follow the code. Settings come from .env.
+  HOT_RELOAD_MAX_RELOADS (1000) and HOT_RELOAD_HEAP_MB (512) bound a process before a restart.
+  Ctrl-C stops it cleanly; production: deno task start`,
+  booleans: ["--child"],
+});
+if (!flags["--child"]) await supervise(root, import.meta.url);
 
 const env = (key: string) => Deno.env.get(key);
 const app = new App({

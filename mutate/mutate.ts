@@ -55,12 +55,19 @@ export interface Options {
   tests?: string;
 }
 
+const USAGE =
+  "usage: deno task mutate [--slice k/n] [--incremental | --retest-survivors] [--count]\n" +
+  '                        [--concurrency n] [--tests "<deno test paths>"] [paths…]\n' +
+  "  paths: folders, files or file:from-to line ranges (default: core, tools/http,\n" +
+  "  tools/event_bus, tools/db, testing); see mutate/README.md";
+
+/** Print what is wrong and the usage, exit 2; without `msg` (`--help`), the usage and exit 0. */
 function usage(msg?: string): never {
-  if (msg) console.error(`mutate: ${msg}`);
-  console.error(
-    "usage: deno task mutate [--slice k/n] [--incremental | --retest-survivors] [--count]\n" +
-      '                        [--concurrency n] [--tests "<deno test paths>"] [paths…]',
-  );
+  if (msg === undefined) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  console.error(`mutate: ${msg}\n${USAGE}`);
   Deno.exit(2);
 }
 
@@ -75,6 +82,7 @@ export function parseArgs(args: string[]): Options {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => args[++i] ?? usage(`${a} needs a value`);
+    if (a === "--help" || a === "-h") usage();
     if (a === "--slice") {
       const m = /^(\d+)\/(\d+)$/.exec(value());
       if (!m || +m[2] < 1 || +m[1] >= +m[2]) usage("--slice k/n, with 0 ≤ k < n");
