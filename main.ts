@@ -34,12 +34,16 @@ export const PROCESS_ENV: Readonly<Record<string, string>> = {
   ALLOW_FAILED_TOOLS: "1 to serve in start mode even when a tool failed (default: exit 1)",
 };
 
+/** Signals this close after the first are copies of it, not a second Ctrl-C that forces an exit. */
+const SAME_SIGNAL_MS = 1000;
+
 /** A running app: its kernel, and the one way to stop it. */
 export class App {
   readonly kernel: Kernel;
   #env: (key: string) => string | undefined;
   #beforeStop: (() => Promise<void> | void)[] = [];
   #stopping = false;
+  #stoppingAt = 0;
   #booted: Promise<void> = Promise.resolve();
 
   /** Builds the kernel and listens for SIGINT/SIGTERM at once (a signal during boot is clean). */
@@ -75,14 +79,20 @@ export class App {
 
   /**
    * Graceful stop: the stop hooks, then the kernel (drains in-flight work, bounded by
-   * `SHUTDOWN_TIMEOUT_MS`, default 10 s), then exit with `code`. A second signal exits at once.
+   * `SHUTDOWN_TIMEOUT_MS`, default 10 s), then exit with `code`. A second signal, a second or more
+   * after the first, exits at once (130).
    */
   async stop(why: string, code = 0): Promise<void> {
     if (this.#stopping) {
-      if (why.endsWith("received")) Deno.exit(130);
+      // Ctrl-C in a terminal signals the whole process group, and `deno task` and the dev
+      // supervisor pass the signal on too: copies within a moment are the same Ctrl-C.
+      const again = why.endsWith("received") &&
+        performance.now() - this.#stoppingAt > SAME_SIGNAL_MS;
+      if (again) Deno.exit(130);
       return;
     }
     this.#stopping = true;
+    this.#stoppingAt = performance.now();
     await this.#booted.catch(() => {});
     this.kernel.log.info(`${why}: shutting down`);
     const t = performance.now();
