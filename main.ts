@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  existsSync,
   formatError,
   fromManifest,
   Kernel,
@@ -34,6 +35,17 @@ export const PROCESS_ENV: Readonly<Record<string, string>> = {
   ALLOW_FAILED_TOOLS: "1 to serve in start mode even when a tool failed (default: exit 1)",
 };
 
+/**
+ * Why `root` is not a MicroCoreOS project (neither `tools/` nor `domains/`), or `undefined` when
+ * it is: booting one would serve nothing and look fine.
+ */
+export function notAProject(root: string): string | undefined {
+  if (existsSync(`${root}/tools`) || existsSync(`${root}/domains`)) return undefined;
+  return `${root} is not a MicroCoreOS project: it has neither tools/ nor domains/. ` +
+    "Run the task from the project folder (the one whose deno.json has the dev and start " +
+    "tasks), or start one there: deno task new domain <name>";
+}
+
 /** Signals this close after the first are copies of it, not a second Ctrl-C that forces an exit. */
 const SAME_SIGNAL_MS = 1000;
 
@@ -44,11 +56,13 @@ export class App {
   #beforeStop: (() => Promise<void> | void)[] = [];
   #stopping = false;
   #stoppingAt = 0;
+  #root: string;
   #booted: Promise<void> = Promise.resolve();
 
   /** Builds the kernel and listens for SIGINT/SIGTERM at once (a signal during boot is clean). */
   constructor(options: KernelOptions) {
     this.kernel = new Kernel(options);
+    this.#root = options.root;
     this.#env = options.env ?? ((key) => Deno.env.get(key));
     for (const sig of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(sig, () => this.stop(`${sig} received`));
@@ -67,6 +81,12 @@ export class App {
    */
   async boot(): Promise<void> {
     const k = this.kernel;
+    // A compiled binary's modules come from its manifest, not from folders.
+    const why = isCompiled() ? undefined : notAProject(this.#root);
+    if (why) {
+      k.log.error(why);
+      Deno.exit(1);
+    }
     await (this.#booted = k.boot());
     reportBoot(k.status.list(), k.status.summary().bootMs as number, k.log);
     const failed = k.status.list().filter((e) => e.kind === "tool" && e.state === "failed");

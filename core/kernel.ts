@@ -51,6 +51,9 @@ interface LivePlugin {
   reloads: number;
 }
 
+/** A hook whose synchronous part holds the event loop this long is named in a warning. */
+const BLOCKED_WARN_MS = 250;
+
 /** The console, for before (and without) a tool that logs ({@link Tool.logFor}). */
 const consoleSink: LogSink = {
   debug: () => {},
@@ -515,7 +518,22 @@ export class Kernel {
 
   /** Runs a hook, sync or async, failing it after the hook timeout. */
   async #hook(what: string, fn: () => unknown, ms = this.#timeout()): Promise<void> {
-    await withTimeout(Promise.resolve().then(fn), ms, `${what} did not finish within ${ms} ms`);
+    const timed = () => {
+      const t0 = performance.now();
+      try {
+        return fn();
+      } finally {
+        // Its synchronous part held the event loop: no request or timer ran meanwhile.
+        const held = performance.now() - t0;
+        if (held >= BLOCKED_WARN_MS) {
+          this.#log.warn(
+            `${what} blocked the event loop for ${Math.round(held)} ms: every request waited; ` +
+              "await the slow work, or split it, so the server keeps answering",
+          );
+        }
+      }
+    };
+    await withTimeout(Promise.resolve().then(timed), ms, `${what} did not finish within ${ms} ms`);
   }
 
   #try(fn: () => unknown, who: string): void {

@@ -1466,3 +1466,31 @@ Deno.test("failed boot: a tool whose release throws is logged with the tool's na
   ]);
   await k.shutdown();
 });
+
+Deno.test("a hook that blocks the event loop ≥ 250 ms is named in a warning; a quick or async one is not", async () => {
+  events().length = 0;
+  await using p = await tempProject({
+    "tools/alpha/mod.ts": recordingTool("alpha"),
+    "domains/d/plugins/busy.ts": `
+      export default class { constructor(alpha) {}
+        onBoot() { const end = Date.now() + 300; while (Date.now() < end); } }`,
+    "domains/d/plugins/waits.ts": `
+      export default class { constructor(alpha) {}
+        async onBoot() { await new Promise((r) => setTimeout(r, 300)); } }`,
+    "domains/d/plugins/ok.ts": plugin(["alpha"], "ok"),
+  });
+  const warnings: string[] = [];
+  const k = new Kernel({
+    root: p.root,
+    mode: "test",
+    log: { ...quiet, warn: (m) => warnings.push(m) },
+  });
+  await k.boot();
+  equal(warnings.length, 1, warnings.join("\n"));
+  match(
+    warnings[0],
+    /^domains\/d\/plugins\/busy\.ts onBoot blocked the event loop for \d{3,} ms: every request waited/,
+  );
+  equal(k.status.get("plugin", "d/busy")!.state, "ready", "a warning, not a failure");
+  await k.shutdown(1000);
+});

@@ -6,7 +6,7 @@
  * @module
  */
 import { manifestOrWalk, projectRoot as root } from "@core";
-import { App } from "../main.ts";
+import { App, notAProject } from "../main.ts";
 import { contextUpdater } from "./context/mod.ts";
 import { HotReloader } from "./hot_reload.ts";
 import { writeManifest } from "./manifest.ts";
@@ -22,6 +22,11 @@ const { flags } = cliArgs({
   Ctrl-C stops it cleanly; production: deno task start`,
   booleans: ["--child"],
 });
+const notProject = notAProject(root);
+if (notProject) {
+  console.error(notProject);
+  Deno.exit(1);
+}
 if (!flags["--child"]) await supervise(root, import.meta.url);
 
 const env = (key: string) => Deno.env.get(key);
