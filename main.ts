@@ -118,7 +118,9 @@ export class App {
     const t = performance.now();
     for (const fn of this.#beforeStop) await fn();
     await this.kernel.shutdown(Number(this.#env("SHUTDOWN_TIMEOUT_MS") ?? 10_000));
-    console.log(`[kernel] stopped cleanly in ${Math.round(performance.now() - t)} ms`);
+    // Through the app's logger (it writes directly once shut down): JSON in start, like the rest.
+    const ms = Math.round(performance.now() - t);
+    this.kernel.log.info(`stopped cleanly in ${ms} ms`, { ms });
     Deno.exit(code);
   }
 }

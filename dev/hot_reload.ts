@@ -8,7 +8,6 @@
  */
 import {
   existsSync,
-  formatError,
   isPluginPath,
   type Kernel,
   type LoadResult,
@@ -41,7 +40,13 @@ export interface HotReloadOptions {
 }
 
 const CODE = /\.(ts|tsx|js|jsx|mts|mjs|json)$/;
-const IGNORED = /(^|\/)(\.[^/]*|[^/]*~|[^/]*\.sw[a-z]|4913|node_modules)(\/|$)/;
+/**
+ * Paths never acted on: dotfiles, editor backups, swap and temp files (vim `4913`, `.swp`, `~`;
+ * emacs `#x#`; `sed -i`'s `sedXXXXXX`, with a capital or a digit (domain names have
+ * neither); JetBrains' `___jb_tmp___`; `*.tmp`) and node_modules.
+ */
+const IGNORED =
+  /(^|\/)(\.[^/]*|[^/]*~|[^/]*\.sw[a-z]|4913|#[^/]*#|sed(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{6}|[^/]*___jb_(tmp|old)___|[^/]*\.tmp|node_modules)(\/|$)/;
 
 /** The environment variables dev mode reads (`dev/main.ts`), beside the process's and the tools'. */
 export const DEV_ENV: Readonly<Record<string, string>> = {
@@ -303,8 +308,10 @@ export class HotReloader {
 
   #describe(r: LoadResult): string {
     if (r.ok) return `reloaded ${r.id} (generation ${r.generation})`;
-    const keeps = r.generation ? `, generation ${r.generation} keeps serving` : "";
-    return `${r.id} failed${keeps}: ${formatError(r.error!)}`;
+    // The kernel logged the error itself (file:line and cause): name it here, once.
+    return r.generation
+      ? `${r.id} failed (generation ${r.generation} keeps serving)`
+      : `${r.id} failed`;
   }
 
   #checkBudget(): void {

@@ -452,3 +452,28 @@ Deno.test("hot reload: a file right under domains/ is no domain, and a failed ba
   await hr.process([`${p.root}/domains/d/plugins/a.ts`, `${p.root}/domains/d/plugins/b.ts`]);
   deepEqual(live(), ["a3", "b1"]);
 });
+
+Deno.test("hot reload: a failed reload is one error line; editor temp files are not reported as changed", async () => {
+  await using t = await setup({ "domains/d/plugins/a.ts": pluginWithModel("a1") }, false);
+  const { p, hr, lines } = t;
+  await t.p.write("domains/d/models/model.ts", `export const suffix = "";`);
+  await hr.process([`${p.root}/domains/d/models/model.ts`]);
+  lines.length = 0;
+  // `sed -i` writes a temp file beside the one it edits, then renames it over.
+  for (const tmp of ["sede9E32F", "a.ts___jb_tmp___", "#a.ts#", "a.ts.tmp", "4913"]) {
+    await p.write(`domains/d/plugins/${tmp}`, "x");
+  }
+  await p.write("domains/d/plugins/a.ts", "export default class {\n  onBoot() {\n");
+  await hr.process(
+    ["sede9E32F", "a.ts___jb_tmp___", "#a.ts#", "a.ts.tmp", "4913", "a.ts"].map((f) =>
+      `${p.root}/domains/d/plugins/${f}`
+    ),
+  );
+  const mentions = lines.filter((l) => l.includes("Unexpected") || l.includes("Expected"));
+  equal(mentions.length, 1, `the parse error is logged once:\n${lines.join("\n")}`);
+  const summary = lines.find((l) => l.includes("changed →"));
+  equal(
+    summary?.replace(/\(\d+\.\d ms\)$/, "(ms)"),
+    "domains/d/plugins/a.ts changed → d/a failed (generation 2 keeps serving) (ms)",
+  );
+});

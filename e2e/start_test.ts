@@ -73,6 +73,12 @@ Deno.test({
       const code = await app.stop();
       equal(code, 0, app.lines.join("\n"));
       match(app.lines.join("\n"), /stopped cleanly/);
+      // start logs JSON lines, its last line included (Deno's own "Task"/"Warning" lines aside).
+      const ours = app.lines.filter((l) => l.trim() && !/^(Task|Warning) /.test(l));
+      for (const line of ours) {
+        ok(/^\{.*\}$/.test(line), `not a JSON line: ${line}`);
+        JSON.parse(line);
+      }
       await Deno.remove(dir, { recursive: true });
     }
   },

@@ -88,6 +88,11 @@ export function prettyLine(e: LogEntry, color = true): string {
   }  ${e.message}`;
   const stacks: string[] = [];
   for (const [k, v] of Object.entries(e.props)) {
+    // A stack (an error's, or one passed as text) goes below the line, one frame per line.
+    if (k === "stack" && typeof v === "string") {
+      stacks.push(v);
+      continue;
+    }
     line += " " + c(DIM, `${k}=`) + propValue(v);
     if (v instanceof Error && v.stack) stacks.push(v.stack);
   }
