@@ -133,3 +133,36 @@ Deno.test("helpers: first sentences, compact schemas, event patterns", () => {
   assert.ok(matches("product.**", "product.created.v2"));
   assert.ok(matches("#", "anything.at.all"));
 });
+
+Deno.test("AI_CONTEXT.md's examples: never a scaffold stub; a plugin or test tagged @contextExample wins", async () => {
+  await using p = await copyProject();
+  const example = (text: string) =>
+    [...text.matchAll(/^Example \(`([^`]+)`\):/gm)].map((m) => m[1]);
+  const before = example(await p.read("AI_CONTEXT.md"));
+  assert.equal(before.length, 2);
+  // The shortest plugin with a route and an event, and the shortest test: a fresh scaffold.
+  let r = await p.deno(
+    "task",
+    "new",
+    "plugin",
+    "aa/tiny",
+    "--route",
+    "GET /tiny",
+    "--event",
+    "t.x",
+  );
+  assert.equal(r.code, 0, r.out);
+  assert.equal((await p.deno("task", "context")).code, 0);
+  assert.deepEqual(example(await p.read("AI_CONTEXT.md")), before, "the stub is not the example");
+
+  const file = "domains/products/plugins/list_products.ts";
+  const test = "domains/products/plugins/list_products_test.ts";
+  await p.write(
+    file,
+    `/** The example AI_CONTEXT.md teaches with. @contextExample */\n${await p.read(file)}`,
+  );
+  await p.write(test, `// @contextExample\n${await p.read(test)}`);
+  r = await p.deno("task", "context");
+  assert.equal(r.code, 0, r.out);
+  assert.deepEqual(example(await p.read("AI_CONTEXT.md")), [file, test]);
+});

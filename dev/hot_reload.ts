@@ -213,10 +213,11 @@ export class HotReloader {
       const id = k.status.list().find((e) => e.kind === "plugin" && e.file === rel)?.id;
       this.graph.forget(rel);
       this.#served.delete(rel);
-      if (id && await k.unloadPlugin(id)) {
-        done.push(`unloaded ${id}`);
-        changed.push(rel);
-      }
+      if (!id) continue;
+      // A plugin that had failed has nothing live, but its status entry (and the generated
+      // files that list it) must go too.
+      done.push(await k.unloadPlugin(id) ? `unloaded ${id}` : `removed ${id} (it had failed)`);
+      changed.push(rel);
     }
     const failed = await this.#loadAll([...load].sort(), done, changed);
     // A plugin may have failed on something another change released (a route moved between

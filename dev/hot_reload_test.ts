@@ -477,3 +477,29 @@ Deno.test("hot reload: a failed reload is one error line; editor temp files are 
     "domains/d/plugins/a.ts changed → d/a failed (generation 2 keeps serving) (ms)",
   );
 });
+
+Deno.test("hot reload: deleting a plugin that had failed removes it and regenerates the files that list it", async () => {
+  let regenerated = 0;
+  await using t = await setup(
+    {
+      "domains/d/plugins/a.ts": pluginWithModel("a1"),
+      "domains/d/models/model.ts": `export const suffix = "";`,
+      "domains/d/plugins/broken.ts": "export default class {\n  onBoot() {\n",
+    },
+    false,
+    { onChanged: () => void regenerated++ },
+  );
+  const { p, k, hr } = t;
+  equal(k.status.get("plugin", "d/broken")?.state, "failed");
+  await Deno.remove(`${p.root}/domains/d/plugins/broken.ts`);
+  await hr.process([`${p.root}/domains/d/plugins/broken.ts`]);
+  equal(k.status.get("plugin", "d/broken"), undefined, "its status entry is gone");
+  equal(regenerated, 1, "AI_CONTEXT.md and the manifest are regenerated");
+  equal(k.status.get("plugin", "d/a")?.state, "ready", "nothing else changed");
+  ok(
+    t.lines.some((l) =>
+      l.endsWith("changed → removed d/broken (it had failed)") ||
+      /removed d\/broken \(it had failed\) \(/.test(l)
+    ),
+  );
+});

@@ -214,34 +214,46 @@ function openApiOf(kernel: Kernel): OpenApi | undefined {
   return undefined;
 }
 
+/** The tag that makes a plugin (or a plugin test) the example AI_CONTEXT.md teaches with. */
+export const EXAMPLE_TAG = "@contextExample";
+
+/** A file unfit to teach with: a scaffold's stub, still saying what to fill in. */
+const isStub = (text: string) => /\bTODO\b/.test(text);
+
 /**
- * The example for "how to write a plugin": the shortest ready plugin that registers a route and
- * uses the event bus (else the shortest with a route, else the shortest).
+ * The example for "how to write a plugin": a ready plugin tagged {@link EXAMPLE_TAG}, else the
+ * shortest ready plugin that registers a route and uses the event bus (else the shortest with a
+ * route, else the shortest); never a scaffold stub (a file with a TODO).
  */
 async function pickExample(root: string, plugins: PluginModel[]): Promise<SourceFile | undefined> {
   const ready = plugins.filter((p) => p.state === "ready" && p.file);
-  const score = (p: PluginModel) =>
-    (p.routes.length ? 2 : 0) + (p.publishes.length || p.subscribes.length ? 1 : 0);
+  const score = (p: PluginModel, text: string) =>
+    (text.includes(EXAMPLE_TAG) ? 4 : 0) + (p.routes.length ? 2 : 0) +
+    (p.publishes.length || p.subscribes.length ? 1 : 0);
   const texts = await Promise.all(ready.map((p) => readText(`${root}/${p.file}`)));
   const ranked = ready.map((p, i) => ({ p, text: texts[i] ?? "" }))
-    .filter((x) => x.text)
+    .filter((x) => x.text && !isStub(x.text))
     .sort((a, b) =>
-      score(b.p) - score(a.p) || lines(a.text) - lines(b.text) || cmp(a.p.file, b.p.file)
+      score(b.p, b.text) - score(a.p, a.text) || lines(a.text) - lines(b.text) ||
+      cmp(a.p.file, b.p.file)
     );
   return ranked[0] ? { file: ranked[0].p.file, text: ranked[0].text } : undefined;
 }
 
-/** The shortest plugin test in the domains, as the testing example. */
+/** A plugin test tagged {@link EXAMPLE_TAG}, else the shortest one that is not a stub. */
 async function pickTest(root: string, domains: string[]): Promise<SourceFile | undefined> {
   const found: SourceFile[] = [];
   for (const d of domains) {
     for (const f of await files(root, `domains/${d}/plugins`)) {
       if (!/_test\.[mc]?[jt]sx?$/.test(f)) continue;
       const text = await readText(`${root}/${f}`);
-      if (text) found.push({ file: f, text });
+      if (text && !isStub(text)) found.push({ file: f, text });
     }
   }
-  found.sort((a, b) => lines(a.text) - lines(b.text) || cmp(a.file, b.file));
+  const tagged = (x: SourceFile) => x.text.includes(EXAMPLE_TAG) ? 0 : 1;
+  found.sort((a, b) =>
+    tagged(a) - tagged(b) || lines(a.text) - lines(b.text) || cmp(a.file, b.file)
+  );
   return found[0];
 }
 
