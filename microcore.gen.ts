@@ -2,6 +2,7 @@
 // import so that `deno compile` embeds them; the compiled binary boots from it.
 // CI runs `deno task manifest --check`: regenerate after adding, renaming or removing one.
 import type { Manifest } from "@core";
+import * as $tools_auth_mod from "./tools/auth/mod.ts";
 import * as $tools_config_mod from "./tools/config/mod.ts";
 import * as $tools_db_mod from "./tools/db/mod.ts";
 import * as $tools_event_bus_mod from "./tools/event_bus/mod.ts";
@@ -22,6 +23,7 @@ import * as $domains_system_plugins_status from "./domains/system/plugins/status
 
 const manifest: Manifest = {
   tools: {
+    "tools/auth/mod.ts": $tools_auth_mod,
     "tools/config/mod.ts": $tools_config_mod,
     "tools/db/mod.ts": $tools_db_mod,
     "tools/event_bus/mod.ts": $tools_event_bus_mod,

@@ -17,6 +17,9 @@ export interface Proc {
   exited: Promise<Deno.CommandStatus>;
 }
 
+/** The AUTH_JWT_SECRET of the apps the tests and benchmarks start (32 bytes). */
+export const E2E_JWT_SECRET = "e2e-only-secret-0123456789abcdef";
+
 /** Options of {@link spawnProc}. */
 export interface ProcOptions {
   cwd?: string;
@@ -30,7 +33,9 @@ export function spawnProc(cmd: string, args: string[], opts: ProcOptions = {}): 
   const child = new Deno.Command(cmd, {
     args,
     cwd: opts.cwd,
-    env: { NO_COLOR: "1", ...opts.env },
+    // `start` needs a JWT secret (the auth tool); apps under test get a fixed one, as a deployment
+    // gets its own. A test of the missing-secret error sets it to "" (unset).
+    env: { NO_COLOR: "1", AUTH_JWT_SECRET: E2E_JWT_SECRET, ...opts.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

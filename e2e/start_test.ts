@@ -1,5 +1,6 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { copyProject, json, startApp } from "./harness.ts";
+import { E2E_JWT_SECRET } from "./proc.ts";
 
 Deno.test({
   name: "e2e start: boot log, the example domains over HTTP, clean SIGTERM",
@@ -100,6 +101,7 @@ Deno.test({
           HOST: "127.0.0.1",
           NO_COLOR: "1",
           DB_PATH: `${dir}/data/app.db`,
+          AUTH_JWT_SECRET: E2E_JWT_SECRET,
         },
         stdin: "null",
         stdout: "piped",

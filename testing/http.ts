@@ -38,16 +38,26 @@ export class TestHttp {
 
   /**
    * Send `method path`. `data` goes to the query string for GET, HEAD, DELETE and OPTIONS and
-   * as a JSON body otherwise (a string or `FormData` body is sent as is).
+   * as a JSON body otherwise (a string or `FormData` body is sent as is). `init.token` is sent
+   * as `Authorization: Bearer <token>` (make one with `t.token({ sub: "1" })`).
+   *
+   * @example
+   * ```ts
+   * const token = await t.token({ sub: "1", roles: ["admin"] });
+   * const res = await t.http.request("GET", "/users/me", undefined, { token });
+   * ```
    */
   // deno-lint-ignore no-explicit-any
   async request<T = any>(
     method: string,
     path: string,
     data?: unknown,
-    init: { headers?: Record<string, string> } = {},
+    init: { headers?: Record<string, string>; token?: string } = {},
   ): Promise<HttpReply<T>> {
-    const res = await this.fetch(toRequest(method.toUpperCase(), path, data, init.headers));
+    const headers = init.token === undefined
+      ? init.headers
+      : { ...init.headers, authorization: `Bearer ${init.token}` };
+    const res = await this.fetch(toRequest(method.toUpperCase(), path, data, headers));
     return { status: res.status, body: await readBody(res) as T, headers: res.headers };
   }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Tool } from "@core";
+import AuthTool from "@tools/auth/mod.ts";
 import ConfigTool from "@tools/config/mod.ts";
 import DbTool, { SqliteDriver } from "@tools/db/mod.ts";
 import HttpTool from "@tools/http/mod.ts";
@@ -23,11 +24,12 @@ import { CaptureLoggerTool } from "./logger.ts";
  * | `logger` | {@link CaptureLoggerTool}: the real `Logger` class writing to memory |
  * | `state` | the real tool on its memory driver (env `STATE_DRIVER` ignored) |
  * | `config` | the real tool reading `config` instead of the environment |
+ * | `auth` | the real tool: a random per-test HS256 secret, cheap password hashing parameters |
  *
  * @example
  * ```ts
  * const tools = testTools({ GREETING: "hi" });
- * tools.map((t) => t.name); // ["logger", "config", "http", "db", "event_bus", "state"]
+ * tools.map((t) => t.name); // ["logger", "config", "http", "db", "event_bus", "state", "auth"]
  * ```
  */
 export function testTools(config: Record<string, string | undefined> = {}): Tool[] {
@@ -39,6 +41,7 @@ export function testTools(config: Record<string, string | undefined> = {}): Tool
     new DbTool({ driver: () => new SqliteDriver({ path: ":memory:" }), autoMigrate: true }),
     new RecordingEventBus({ driver: new InProcessDriver() }),
     new StateTool({ driver: new MemoryDriver() }),
+    new AuthTool({ fastPasswords: true }),
   ];
 }
 

@@ -22,6 +22,7 @@ Deno.test("testTools: a fresh instance of each built-in tool; config from the ob
     "db",
     "event_bus",
     "state",
+    "auth",
   ]);
   const again = testTools();
   tools.forEach((t, i) => assert.notEqual(t, again[i]));

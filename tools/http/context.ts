@@ -2,7 +2,7 @@
  * The per-request handler context and turning a handler's result into a Response.
  * @module
  */
-import type { CookieOptions, HttpContext } from "./types.ts";
+import type { AuthClaims, CookieOptions, HttpContext } from "./types.ts";
 
 // These exact values (and a lone content-type header in a plain object) keep Deno's cheapest
 // path for building a response; `application/json` takes no charset parameter (RFC 8259).
@@ -57,6 +57,8 @@ export class RequestContext implements HttpContext {
   status = 0;
   /** Extra response headers, when the handler set any. */
   extra: [string, string][] | undefined;
+  /** The verified token claims, on a route with `auth:`. */
+  auth: AuthClaims | undefined;
   #cookies: Map<string, string> | undefined;
 
   constructor(

@@ -33,6 +33,8 @@ const KIND_STATUS: Record<string, number> = {
   not_null_violation: 400,
   check_violation: 400,
   not_found: 404,
+  /** The auth tool's refused token (`AuthError`), thrown from a handler. */
+  unauthorized: 401,
 };
 
 /**

@@ -34,6 +34,9 @@ export { HttpError } from "./errors.ts";
 export type { CorsOptions } from "./cors.ts";
 export type { FieldIssue } from "./validation.ts";
 export type {
+  AuthClaims,
+  AuthGate,
+  AuthRule,
   CookieOptions,
   EndpointOptions,
   Envelope,
@@ -51,6 +54,7 @@ export type {
   SseOptions,
   StaticOptions,
   WebSocketHandlers,
+  WebSocketOptions,
 } from "./types.ts";
 
 /** The tool class; the kernel makes one instance per kernel (so tests can boot several). */

@@ -28,6 +28,14 @@ const ENVELOPE_ERROR: Json = {
   required: ["success", "error"],
 };
 
+/** The scheme of routes registered with `auth:` (the /docs Authorize button fills it). */
+const BEARER: Json = {
+  type: "http",
+  scheme: "bearer",
+  bearerFormat: "JWT",
+  description: "A token from the app's login (the auth tool's sign); sent as Authorization: Bearer",
+};
+
 function errorRef(description: string): Json {
   return {
     description,
@@ -85,6 +93,11 @@ function operation(r: RouteDef, method: string): Json {
     };
   }
   if (r.body || r.query || r.params) responses["400"] = errorRef("Invalid request");
+  if (r.auth) {
+    op.security = [{ bearerAuth: [] }];
+    responses["401"] = errorRef("Missing, invalid or expired token");
+    responses["403"] = errorRef("Forbidden (a role is missing, or the CSRF check failed)");
+  }
   responses["500"] = errorRef("Internal server error");
   op.responses = responses;
   op["x-plugin"] = r.owner.id;
@@ -99,8 +112,10 @@ export function buildOpenApi(
   info: { title: string; version: string; description?: string },
 ): Json {
   const paths: Record<string, Json> = {};
+  let secured = false;
   for (const r of routes) {
     if (r.kind === "static" || r.kind === "builtin") continue;
+    secured ||= !!r.auth;
     const item = paths[r.docPath] ??= {};
     const methods = r.method === "ALL" ? ALL : [r.method.toLowerCase()];
     for (const m of methods) item[m] = operation(r, m);
@@ -111,6 +126,8 @@ export function buildOpenApi(
     openapi: "3.1.0",
     info,
     paths: sorted,
-    components: { schemas: { Error: ENVELOPE_ERROR } },
+    components: secured
+      ? { schemas: { Error: ENVELOPE_ERROR }, securitySchemes: { bearerAuth: BEARER } }
+      : { schemas: { Error: ENVELOPE_ERROR } },
   };
 }

@@ -5,11 +5,14 @@
  */
 import type { Owner } from "@core";
 import { RequestContext, type RequestId, toResponse } from "./context.ts";
+import { admit, type Guard, guardOf, refusalResponse, refused, refuseSocket } from "./guard.ts";
 import type { RouteHost } from "./route_host.ts";
 import { honoPath, type RunFn } from "./route_table.ts";
 import { sseResponse } from "./sse.ts";
 import { staticHandler } from "./static.ts";
 import type {
+  AuthClaims,
+  AuthRule,
   EndpointOptions,
   Handler,
   Http,
@@ -20,6 +23,7 @@ import type {
   SseOptions,
   StaticOptions,
   WebSocketHandlers,
+  WebSocketOptions,
 } from "./types.ts";
 import { check, type FieldIssue, parseQuery, validationError, withBody } from "./validation.ts";
 import { upgrade } from "./ws.ts";
@@ -53,6 +57,21 @@ function normMethod(method: string): HttpMethod {
   return m as HttpMethod;
 }
 
+/**
+ * The guard of a route registered with `auth:`, or `undefined` for a public one. Fails closed:
+ * `auth:` without an auth tool set up throws, so the plugin fails to load.
+ */
+function guardFor(host: RouteHost, rule: AuthRule | undefined, what: string): Guard | undefined {
+  const guard = guardOf(rule, what);
+  if (guard && !host.auth()) {
+    throw new Error(
+      `${what} is registered with auth: but no auth tool is set up: add tools/auth (the \`auth\` ` +
+        "tool) and check it booted (in start mode it needs AUTH_JWT_SECRET)",
+    );
+  }
+  return guard;
+}
+
 /** What `forOwner` returns: registration bound to one owner, through the tool's {@link RouteHost}. */
 export class OwnerApi implements Http {
   readonly #host: RouteHost;
@@ -77,6 +96,7 @@ export class OwnerApi implements Http {
     const m = normMethod(method);
     const host = this.#host;
     const { body, query, params: pSchema, rawBody } = options;
+    const guard = guardFor(host, options.auth, `addEndpoint ${m} ${path}`);
     const readsBody = !rawBody && !NO_BODY.has(m);
     const validates = !!(body || query || pSchema);
     const hPath = honoPath(path);
@@ -88,6 +108,7 @@ export class OwnerApi implements Http {
       search: string,
       rid: RequestId,
       b: Record<string, unknown> | undefined,
+      claims: AuthClaims | undefined,
     ): Response | Promise<Response> => {
       const q = search ? parseQuery(search) : EMPTY_QUERY;
       let data: Record<string, unknown>;
@@ -104,13 +125,32 @@ export class OwnerApi implements Http {
         data = bodyOnly && !search && b ? b : Object.assign({}, q, params, b);
       }
       const ctx = new RequestContext(req, params, q, rid);
+      if (claims) ctx.auth = claims;
       const out = handler(data, ctx);
       return out instanceof Promise ? out.then((r) => toResponse(r, ctx)) : toResponse(out, ctx);
     };
-    const run: RunFn = readsBody
+    const open = readsBody
+      ? (
+        req: Request,
+        params: Record<string, string>,
+        search: string,
+        rid: RequestId,
+        claims: AuthClaims | undefined,
+      ) => withBody(req, host.bodyLimit(), (b) => finish(req, params, search, rid, b, claims))
+      : (
+        req: Request,
+        params: Record<string, string>,
+        search: string,
+        rid: RequestId,
+        claims: AuthClaims | undefined,
+      ) => finish(req, params, search, rid, undefined, claims);
+    // A guarded route answers 401/403 before its body is read or validated.
+    const run: RunFn = guard
       ? (req, params, search, _path, rid) =>
-        withBody(req, host.bodyLimit(), (b) => finish(req, params, search, rid, b))
-      : (req, params, search, _path, rid) => finish(req, params, search, rid, undefined);
+        admit(req, guard, host.auth()).then((a) =>
+          refused(a) ? refusalResponse(a) : open(req, params, search, rid, a.claims)
+        )
+      : (req, params, search, _path, rid) => open(req, params, search, rid, undefined);
     host.register(this.#owner, {
       kind: "endpoint",
       method: m,
@@ -123,6 +163,7 @@ export class OwnerApi implements Http {
       query,
       params: pSchema,
       response: options.response,
+      auth: !!guard,
     });
   }
 
@@ -137,7 +178,14 @@ export class OwnerApi implements Http {
     const query = options.query;
     const heartbeatMs = options.heartbeatMs ?? 15000;
     const gen = host.generation(owner);
+    const guard = guardFor(host, options.auth, `addSse ${path}`);
     const run: RunFn = async (req, params, search, _path, rid) => {
+      let claims: AuthClaims | undefined;
+      if (guard) {
+        const a = await admit(req, guard, host.auth());
+        if (refused(a)) return refusalResponse(a);
+        claims = a.claims;
+      }
       const q = search ? parseQuery(search) : EMPTY_QUERY;
       let qv: unknown = q;
       if (query) {
@@ -151,6 +199,7 @@ export class OwnerApi implements Http {
       void rid.value;
       // The client leaving cancels the stream, which aborts this signal (see sse.ts).
       const ctx = new RequestContext(req, params, q, rid, abort.signal);
+      ctx.auth = claims;
       const source = await handler(Object.assign({}, qv, params), ctx);
       const { response, close } = sseResponse(source, abort, {
         heartbeatMs,
@@ -169,6 +218,7 @@ export class OwnerApi implements Http {
       description: options.description,
       tags: options.tags,
       query,
+      auth: !!guard,
     });
   }
 
@@ -176,19 +226,38 @@ export class OwnerApi implements Http {
     path: string,
     // deno-lint-ignore no-explicit-any
     handlers: WebSocketHandlers<any>,
-    options: { summary?: string; description?: string; tags?: string[] } = {},
+    options: WebSocketOptions = {},
   ): void {
     const host = this.#host;
     const owner = this.#owner;
     const gen = host.generation(owner);
-    const run: RunFn = (req, params, search, _path, rid) => {
+    const guard = guardFor(host, options.auth, `addWebSocket ${path}`);
+    const connect = (
+      req: Request,
+      params: Record<string, string>,
+      search: string,
+      rid: RequestId,
+      claims: AuthClaims | undefined,
+    ) => {
       const q = search ? parseQuery(search) : EMPTY_QUERY;
       const ctx = new RequestContext(req, params, q, rid);
+      ctx.auth = claims;
       return upgrade(req, handlers, Object.assign({}, q, params), ctx, (close) => {
         gen.closers.add(close);
         return () => gen.closers.delete(close);
       }, (e) => host.logError(owner, rid, e, `WebSocket ${path}`));
     };
+    // A refused socket is upgraded and closed with 1008 before any handler runs.
+    const run: RunFn = guard
+      ? async (req, params, search, _path, rid) => {
+        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+          return connect(req, params, search, rid, undefined); // the 426
+        }
+        const a = await admit(req, guard, host.auth(), { search });
+        if (refused(a)) return refuseSocket(req, a);
+        return connect(req, params, search, rid, a.claims);
+      }
+      : (req, params, search, _path, rid) => connect(req, params, search, rid, undefined);
     host.register(owner, {
       kind: "ws",
       method: "GET",
@@ -197,6 +266,7 @@ export class OwnerApi implements Http {
       summary: options.summary,
       description: options.description,
       tags: options.tags,
+      auth: !!guard,
     });
   }
 

@@ -6,6 +6,7 @@
 import type { Generation, Owner } from "@core";
 import type { RequestId } from "./context.ts";
 import type { NewRoute } from "./route_table.ts";
+import type { AuthGate } from "./types.ts";
 
 /** The tool as registration sees it; the tool hands one to each per-owner API. */
 export interface RouteHost {
@@ -20,6 +21,8 @@ export interface RouteHost {
   bodyLimit(): number;
   /** The project root, where relative static folders resolve. */
   root(): string;
+  /** The auth tool's verifier, when an auth tool is set up (`auth:` routes need it). */
+  auth(): AuthGate | undefined;
   /** Log a failure of `owner`'s code (`what` names the route), with the request id. */
   logError(owner: Owner, rid: RequestId, err: unknown, what: string): void;
 }

@@ -43,6 +43,8 @@ export interface RouteDef {
   query?: Schema;
   params?: Schema;
   response?: Schema;
+  /** Registered with `auth:` (OpenAPI marks it with the bearer scheme). */
+  auth?: boolean;
 }
 
 /** A route as registration describes it; the tool adds owner, generation, key and doc path. */

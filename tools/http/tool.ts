@@ -20,7 +20,7 @@ import { Dispatcher } from "./dispatch.ts";
 import { OwnerApi } from "./owner_api.ts";
 import type { RouteHost } from "./route_host.ts";
 import { docPath, type NewRoute, type RouteDef, routeKey } from "./route_table.ts";
-import type { Http, RouteInfo } from "./types.ts";
+import type { AuthGate, Http, RouteInfo } from "./types.ts";
 
 /** The request-id policy; see {@link HttpTool.requestIds}. */
 export interface RequestIdOptions {
@@ -84,7 +84,9 @@ export class HttpTool implements Tool {
     bodyLimit: () => this.#bodyLimit,
     root: () => this.#root,
     logError: (owner, rid, err, what) => this.#dispatch.logError(owner, rid, err, what),
+    auth: () => this.#auth,
   };
+  #auth: AuthGate | undefined;
   #mode: Mode = "test";
   #root = Deno.cwd();
   #bodyLimit = 1024 * 1024;
@@ -144,6 +146,15 @@ export class HttpTool implements Tool {
       }
       this.#dispatch.idFrom = options.from ? options.from.toLowerCase() : undefined;
     }
+  }
+
+  /**
+   * Install the token verifier that `auth:` routes use (the auth tool does, in its setup);
+   * `undefined` removes it (protected routes then answer 401). Without one, registering a route
+   * with `auth:` throws.
+   */
+  useAuth(gate: AuthGate | undefined): void {
+    this.#auth = gate;
   }
 
   /** Configure CORS (replaces CORS_ORIGINS); `undefined` turns it off. */

@@ -30,6 +30,44 @@ export interface CookieOptions {
 }
 
 /**
+ * The verified claims of a request's token, as the auth tool hands them (`ctx.auth`). `sub` is
+ * the subject (the user id, as a string); `roles` is what `auth: { roles }` checks.
+ */
+export interface AuthClaims {
+  sub: string;
+  roles?: string[];
+  iat?: number;
+  exp?: number;
+  [claim: string]: unknown;
+}
+
+/**
+ * Who may call a route (`options.auth`; needs the `auth` tool, tools/auth):
+ * - `true`: any valid token;
+ * - `{ roles: ["admin", …] }`: a valid token whose `roles` claim holds any of them;
+ * - `{ allow: (claims) => boolean }`: a valid token the predicate accepts (both, when both given).
+ *
+ * The token is read from `Authorization: Bearer <token>`, else the session cookie (the auth tool's
+ * `setSession`; WebSockets also `?token=`). Answers, all before the body is read or validated:
+ * no token → 401 `{"success":false,"error":"missing token"}` with `WWW-Authenticate: Bearer`; a
+ * bad or expired one → 401 `"invalid or expired token"`; a valid one without the role, or
+ * refused by `allow` → 403 `"forbidden"`; a mutation (not GET/HEAD/OPTIONS) authenticated by the
+ * cookie without an `X-Requested-With` header (or an `X-CSRF-Token` equal to the `csrf` cookie)
+ * → 403 `"CSRF check failed: …"`. A WebSocket refused so is closed with 1008 before `onOpen`.
+ */
+export type AuthRule =
+  | boolean
+  | { roles?: readonly string[]; allow?: (claims: AuthClaims) => boolean };
+
+/** What the http tool needs from the auth tool (which installs it with `HttpTool.useAuth`). */
+export interface AuthGate {
+  /** The claims of a valid token; throws an error with `kind: "unauthorized"` for a bad one. */
+  verify(token: string): Promise<AuthClaims>;
+  /** The session cookie's name. */
+  readonly cookie: string;
+}
+
+/**
  * What a handler receives beside its `data`: the raw request and ways to shape the response.
  *
  * @example
@@ -60,6 +98,11 @@ export interface HttpContext {
   readonly requestId: string;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /**
+   * The verified token claims on a route registered with `auth:` (`ctx.auth.sub` is the user
+   * id); `undefined` on a public route.
+   */
+  readonly auth?: AuthClaims;
   /** Set the response status (wins over every default). */
   setStatus(status: number): void;
   /** Set (replace) a response header. */
@@ -134,6 +177,11 @@ export interface EndpointOptions<B = undefined, Q = undefined, P = undefined> {
   description?: string;
   /** Leave the body unread so the handler can read `ctx.request` itself (webhooks, uploads). */
   rawBody?: boolean;
+  /**
+   * Require a valid token (`true`), one with any of `roles`, or one `allow` accepts; see
+   * {@link AuthRule}. The handler reads the claims as `ctx.auth`. Needs the `auth` tool.
+   */
+  auth?: AuthRule;
 }
 
 /** One Server-Sent Event. A plain string or object is sent as `data`. */
@@ -159,6 +207,20 @@ export interface SseOptions<Q = undefined> {
   description?: string;
   /** Milliseconds between keep-alive comments (default 15000, 0 = none). */
   heartbeatMs?: number;
+  /** Require a token, as {@link EndpointOptions.auth}: refused streams get the 401/403 JSON. */
+  auth?: AuthRule;
+}
+
+/** Options of {@link Http.addWebSocket}. */
+export interface WebSocketOptions {
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  /**
+   * Require a token, as {@link EndpointOptions.auth}, from `Authorization: Bearer`, `?token=` or
+   * the session cookie (same origin only); a refused socket is closed with 1008 before `onOpen`.
+   */
+  auth?: AuthRule;
 }
 
 /** Callbacks of a WebSocket endpoint. A throw in one is logged; the socket is closed (1011). */
@@ -213,7 +275,10 @@ export interface RouteInfo {
  */
 export interface Http {
   /**
-   * Register a route. Path params are written `:id` (Hono) or `{id}` (OpenAPI); both work.
+   * Register a route; `options.auth` (`true`, `{ roles: ["admin"] }` or `{ allow: (claims) => … }`)
+   * makes it answer 401/403 without a valid token and hands the handler the claims as `ctx.auth`.
+   *
+   * Path params are written `:id` (Hono) or `{id}` (OpenAPI); both work.
    *
    * The handler gets `data` — query params, path params and the JSON or form body merged into
    * one object (later wins), validated and typed by the schemas in `options` — and an
@@ -225,7 +290,20 @@ export interface Http {
    * with a `kind` (`unique_violation`, `not_found`, …) maps to 409/400/404; anything else is a
    * 500 `{ success: false, error: "Internal server error", requestId }` (the stack is logged).
    *
-   * @throws if another plugin already owns the same method and path (both files are named).
+   * Protect it with `auth: true` (any valid token), `auth: { roles: ["admin"] }` or
+   * `auth: { allow: (claims) => … }`: the handler then reads the verified claims as `ctx.auth`,
+   * and a request without a valid token gets a 401 (403 without the role) before its body is
+   * read or validated. See {@link AuthRule}.
+   *
+   * @example
+   * ```ts
+   * http.addEndpoint("/orders", "POST", (data, ctx) => {
+   *   return { success: true, data: { owner: ctx.auth!.sub, item: data.item } };
+   * }, { body: z.object({ item: z.string() }), auth: { roles: ["customer"] } });
+   * ```
+   *
+   * @throws if another plugin already owns the same method and path (both files are named), or
+   * `auth` is given and no auth tool is set up (tools/auth).
    */
   addEndpoint<
     const Path extends string,
@@ -240,7 +318,9 @@ export interface Http {
   ): void;
 
   /**
-   * Register a Server-Sent Events endpoint (GET). The handler returns an async iterable; every
+   * Register a Server-Sent Events endpoint (GET), public or protected by `options.auth`.
+   *
+   * The handler returns an async iterable; every
    * value becomes one event. The stream ends when the iterable ends, the client leaves or the
    * plugin is released (the iterator's `finally` runs in every case).
    *
@@ -258,7 +338,10 @@ export interface Http {
   ): void;
 
   /**
-   * Register a WebSocket endpoint. Open sockets are closed (1001) when the plugin is released.
+   * Register a WebSocket endpoint; with `options.auth` a socket without a valid token (from
+   * `Authorization: Bearer`, `?token=` or the session cookie) is closed with 1008 before `onOpen`.
+   *
+   * Open sockets are closed (1001) when the plugin is released.
    *
    * @example
    * ```ts
@@ -268,7 +351,7 @@ export interface Http {
   addWebSocket<const Path extends string>(
     path: Path,
     handlers: WebSocketHandlers<HandlerData<Path, undefined, undefined, undefined>>,
-    options?: { summary?: string; description?: string; tags?: string[] },
+    options?: WebSocketOptions,
   ): void;
 
   /**

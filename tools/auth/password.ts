@@ -1,0 +1,100 @@
+/**
+ * Password hashing: scrypt from `node:crypto` (off the event loop) at OWASP's parameters, stored
+ * as a self-describing PHC string (`$scrypt$ln=17,r=8,p=1$<salt>$<hash>`), compared in constant
+ * time, with a `rehash` when the stored parameters are not the current ones. See docs/auth.md for
+ * the measurements behind the choice.
+ * @module
+ */
+import { scrypt, timingSafeEqual } from "node:crypto";
+import { Buffer } from "node:buffer";
+import type { PasswordCheck } from "./types.ts";
+
+/** scrypt cost: N = 2^ln, block size r, parallelism p. */
+export interface ScryptParams {
+  ln: number;
+  r: number;
+  p: number;
+}
+
+/** OWASP Password Storage Cheat Sheet: N=2^17 (128 MiB with r=8), r=8, p=1. */
+export const OWASP_SCRYPT: Readonly<ScryptParams> = Object.freeze({ ln: 17, r: 8, p: 1 });
+/** Cheap parameters for tests only (a few ms a hash): never in production. */
+export const TEST_SCRYPT: Readonly<ScryptParams> = Object.freeze({ ln: 10, r: 8, p: 1 });
+
+const SALT_BYTES = 16;
+const KEY_BYTES = 32;
+/** The longest password hashed (longer ones are refused: hashing costs are per byte). */
+export const MAX_PASSWORD_BYTES = 1024;
+/** Bounds of the parameters accepted from a stored hash (a forged one must not cost a minute). */
+const MAX_LN = 20;
+const MAX_R = 16;
+const MAX_P = 4;
+
+const PHC =
+  /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,64})\$([A-Za-z0-9+/]{43})$/;
+
+function derive(password: string, salt: Uint8Array, p: ScryptParams, len: number) {
+  const N = 2 ** p.ln;
+  return new Promise<Buffer>((resolve, reject) => {
+    scrypt(password, salt, len, { N, r: p.r, p: p.p, maxmem: 256 * N * p.r }, (err, key) => {
+      if (err) reject(err);
+      else resolve(key);
+    });
+  });
+}
+
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("base64").replace(/=+$/, "");
+}
+
+function checkPassword(password: string): void {
+  if (typeof password !== "string") throw new TypeError("password must be a string");
+  if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) {
+    throw new RangeError(`password longer than ${MAX_PASSWORD_BYTES} bytes`);
+  }
+}
+
+/** Hashes passwords with one set of parameters; verifies hashes made with any sane set. */
+export class PasswordHasher {
+  constructor(readonly params: Readonly<ScryptParams> = OWASP_SCRYPT) {}
+
+  /** The PHC string of `password` with a fresh random salt. */
+  async hash(password: string): Promise<string> {
+    checkPassword(password);
+    const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
+    const key = await derive(password, salt, this.params, KEY_BYTES);
+    const { ln, r, p } = this.params;
+    return `$scrypt$ln=${ln},r=${r},p=${p}$${b64(salt)}$${b64(key)}`;
+  }
+
+  /**
+   * Whether `password` matches `stored` (constant-time compare); `rehash` when it does and
+   * `stored` used other parameters. A malformed or foreign `stored` is `ok: false`, never a throw.
+   */
+  async verify(password: string, stored: string): Promise<PasswordCheck> {
+    if (typeof password !== "string" || Buffer.byteLength(password) > MAX_PASSWORD_BYTES) {
+      return { ok: false };
+    }
+    const m = typeof stored === "string" ? PHC.exec(stored) : null;
+    if (!m) return { ok: false };
+    const params = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
+    if (
+      params.ln < 1 || params.ln > MAX_LN || params.r < 1 || params.r > MAX_R || params.p < 1 ||
+      params.p > MAX_P
+    ) return { ok: false };
+    const salt = Buffer.from(m[4], "base64");
+    // Exactly a 32-byte key: a truncated hash must not verify with fewer bits.
+    const expected = Buffer.from(m[5], "base64");
+    if (expected.length !== KEY_BYTES) return { ok: false };
+    let key: Buffer;
+    try {
+      key = await derive(password, salt, params, KEY_BYTES);
+    } catch {
+      return { ok: false };
+    }
+    if (key.length !== KEY_BYTES || !timingSafeEqual(key, expected)) return { ok: false };
+    const same = params.ln === this.params.ln && params.r === this.params.r &&
+      params.p === this.params.p;
+    return same ? { ok: true } : { ok: true, rehash: await this.hash(password) };
+  }
+}

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { OWASP_SCRYPT, PasswordHasher, TEST_SCRYPT } from "./password.ts";
+
+const fast = new PasswordHasher(TEST_SCRYPT);
+
+Deno.test("hash is a PHC string with the parameters, a 16-byte salt and a 32-byte key", async () => {
+  const h = await fast.hash("correct horse");
+  assert.match(h, /^\$scrypt\$ln=10,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+  assert.notEqual(await fast.hash("correct horse"), h, "a fresh salt each time");
+});
+
+Deno.test("verify: the right password is ok without rehash; a wrong one is not ok", async () => {
+  const h = await fast.hash("correct horse");
+  assert.deepEqual(await fast.verify("correct horse", h), { ok: true });
+  assert.deepEqual(await fast.verify("correct horsf", h), { ok: false });
+  assert.deepEqual(await fast.verify("", h), { ok: false });
+});
+
+Deno.test("verify: a hash with other parameters is ok and comes with a rehash at the current ones", async () => {
+  const old = await new PasswordHasher({ ln: 9, r: 8, p: 1 }).hash("pw");
+  const check = await fast.verify("pw", old);
+  assert.equal(check.ok, true);
+  assert.match(check.rehash!, /^\$scrypt\$ln=10,r=8,p=1\$/);
+  assert.deepEqual(await fast.verify("pw", check.rehash!), { ok: true });
+  // A wrong password against old parameters: no rehash.
+  assert.deepEqual(await fast.verify("nope", old), { ok: false });
+});
+
+Deno.test("verify never throws on a malformed, foreign or too costly stored hash", async () => {
+  const good = await fast.hash("pw");
+  const cases = [
+    "",
+    "plain",
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+    good.replace("ln=10", "ln=0"),
+    good.replace("ln=10", "ln=31"), // 2^31 × 1 KiB: refused before hashing
+    good.replace("r=8", "r=99"),
+    good.replace("p=1", "p=9"),
+    good.slice(0, -5),
+    good + "$",
+    good.replace(/\$[^$]+$/, "$!!!!"),
+  ];
+  for (const stored of cases) {
+    assert.deepEqual(await fast.verify("pw", stored), { ok: false }, stored);
+  }
+  // deno-lint-ignore no-explicit-any
+  assert.deepEqual(await fast.verify("pw", undefined as any), { ok: false });
+  // deno-lint-ignore no-explicit-any
+  assert.deepEqual(await fast.verify(undefined as any, good), { ok: false });
+});
+
+Deno.test("passwords over 1024 bytes: hash refuses, verify says not ok", async () => {
+  const long = "é".repeat(513); // 1026 bytes
+  await assert.rejects(fast.hash(long), /password longer than 1024 bytes/);
+  assert.deepEqual(await fast.verify(long, await fast.hash("x")), { ok: false });
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(fast.hash(42 as any), /password must be a string/);
+});
+
+Deno.test("the default parameters are OWASP's scrypt (N=2^17, r=8, p=1)", async () => {
+  assert.deepEqual(new PasswordHasher().params, { ln: 17, r: 8, p: 1 });
+  assert.equal(OWASP_SCRYPT, new PasswordHasher().params);
+  const h = await new PasswordHasher().hash("pw");
+  assert.match(h, /^\$scrypt\$ln=17,r=8,p=1\$/);
+  // The test hasher verifies it, and asks for a rehash (its parameters differ).
+  const check = await fast.verify("pw", h);
+  assert.equal(check.ok, true);
+  assert.match(check.rehash!, /^\$scrypt\$ln=10,/);
+});

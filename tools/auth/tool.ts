@@ -1,0 +1,211 @@
+/**
+ * The `auth` tool: reads its settings, builds the token signer/verifier and the password hasher,
+ * hands plugins an {@link Auth}, and gives the http tool the verifier its `auth:` routes use.
+ * @module
+ */
+import type { Mode, Tool, ToolContext } from "@core";
+import { isAbsolute, join } from "node:path";
+import { AuthError } from "./errors.ts";
+import { type Algorithm, ALGORITHMS, Jwt, type JwtSettings, MIN_SECRET_BYTES } from "./jwt.ts";
+import { OWASP_SCRYPT, PasswordHasher, TEST_SCRYPT } from "./password.ts";
+import { eraseSession, secondsLeft, writeSession } from "./session.ts";
+import type { Auth, Claims, PasswordCheck, SessionTarget, SignOptions } from "./types.ts";
+
+/** Options of {@link AuthTool}. */
+export interface AuthToolOptions {
+  /**
+   * Cheap password hashing parameters (a few ms a hash instead of ~0.3 s), for tests only: the
+   * test kit sets it. Never in production.
+   */
+  fastPasswords?: boolean;
+  /** Settings used instead of `ctx.env` for keys left out there (tests). */
+  jwt?: Partial<JwtSettings>;
+}
+
+/** The default token lifetime, in seconds. */
+const DEFAULT_TTL = 3600;
+/** The default session cookie name. */
+const DEFAULT_COOKIE = "session";
+/** A cookie name: an HTTP token. */
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** What the http tool takes to guard `auth:` routes (see its `useAuth`). */
+interface HttpHook {
+  useAuth?(gate: { verify(token: string): Promise<Claims>; cookie: string } | undefined): void;
+}
+
+/** A PEM setting: the PEM text (`\n` escapes allowed), or a file path (relative: the data folder). */
+async function readPem(
+  name: string,
+  value: string | undefined,
+  dataDir: string,
+): Promise<string | undefined> {
+  if (value === undefined) return undefined;
+  const text = value.replace(/\\n/g, "\n");
+  if (text.trimStart().startsWith("-----BEGIN")) return text;
+  const path = isAbsolute(value) ? value : join(dataDir, value);
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    throw new Error(
+      `${name}: cannot read ${path} (${(err as Error).message}); give a readable PEM file, ` +
+        `or the PEM text itself`,
+      { cause: err },
+    );
+  }
+}
+
+function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/**
+ * JWT sign/verify, password hashing and cookie sessions for plugins; protects the http tool's
+ * `auth:` routes. See docs/auth.md.
+ *
+ * In `start` mode HS256 needs `AUTH_JWT_SECRET` (the boot fails otherwise); in dev and tests a
+ * random per-process secret is used (tokens die with the process).
+ */
+export class AuthTool implements Tool {
+  readonly name = "auth";
+  readonly description =
+    "JWT sign/verify (HS256, RS256, ES256, EdDSA, JWKS URL), password hashing, cookie sessions; guards http routes declared with auth:";
+  /** Set up after http, so that it can hand http the verifier. */
+  readonly dependsOn = ["http"];
+  /** The settings the tool reads through `ctx.env` in `setup`. */
+  readonly env = {
+    AUTH_JWT_SECRET: `the HS256 signing secret, at least ${MIN_SECRET_BYTES} bytes ` +
+      "(make one: openssl rand -base64 32); required in start mode (dev/test: a random " +
+      "per-process secret)",
+    AUTH_JWT_ALG: `the token algorithm, one of ${ALGORITHMS.join(", ")} (default HS256); the ` +
+      "only one accepted",
+    AUTH_JWT_PRIVATE_KEY: "RS256/ES256/EdDSA: the PKCS#8 PEM private key that signs, as the " +
+      "PEM text or a file path",
+    AUTH_JWT_PUBLIC_KEY: "RS256/ES256/EdDSA: the SPKI PEM public key that verifies (default: " +
+      "derived from the private key), as the PEM text or a file path",
+    AUTH_JWKS_URL: "verify tokens of an outside identity provider with the keys at this https " +
+      "URL (cached 10 min, refetched on an unknown key id)",
+    AUTH_ISSUER: "the iss claim tokens carry and must carry (default unset: not checked)",
+    AUTH_AUDIENCE: "the aud claim tokens carry and must carry (default unset: not checked)",
+    AUTH_TOKEN_TTL: `seconds a signed token lives (default ${DEFAULT_TTL})`,
+    AUTH_COOKIE: `the session cookie's name (default ${DEFAULT_COOKIE})`,
+  } as const;
+
+  readonly #options: AuthToolOptions;
+  #jwt: Jwt | undefined;
+  #passwords: PasswordHasher;
+  #cookie = DEFAULT_COOKIE;
+  #http: HttpHook | undefined;
+  #api: Auth;
+
+  /** A tool that must be set up before it signs or verifies (hashing works at once). */
+  constructor(options: AuthToolOptions = {}) {
+    this.#options = options;
+    this.#passwords = new PasswordHasher(options.fastPasswords ? TEST_SCRYPT : OWASP_SCRYPT);
+    this.#api = this.#makeApi();
+  }
+
+  /** Read the settings, import the keys, and give http the verifier. */
+  async setup(ctx: ToolContext): Promise<void> {
+    const s = await this.#settings(ctx, ctx.mode);
+    this.#jwt = await Jwt.create(s);
+    const cookie = ctx.env("AUTH_COOKIE") ?? DEFAULT_COOKIE;
+    if (!COOKIE_NAME.test(cookie)) throw new Error(`AUTH_COOKIE is not a cookie name: ${cookie}`);
+    this.#cookie = cookie;
+    this.#http = ctx.tool<HttpHook>("http");
+    this.#http?.useAuth?.({ verify: (t) => this.#api.verify(t), cookie });
+    if (s.jwksUrl) ctx.log.info("auth verifies tokens with a JWKS URL", { url: s.jwksUrl });
+  }
+
+  async #settings(ctx: ToolContext, mode: Mode): Promise<JwtSettings> {
+    const o = this.#options.jwt ?? {};
+    const alg = (ctx.env("AUTH_JWT_ALG") ?? o.alg ?? "HS256") as Algorithm;
+    const ttlText = ctx.env("AUTH_TOKEN_TTL");
+    const ttl = ttlText === undefined ? o.ttl ?? DEFAULT_TTL : Number(ttlText);
+    if (!Number.isInteger(ttl) || ttl <= 0) {
+      throw new Error(`AUTH_TOKEN_TTL must be a whole number of seconds > 0: ${ttlText}`);
+    }
+    const s: JwtSettings = {
+      ...o,
+      alg,
+      ttl,
+      secret: ctx.env("AUTH_JWT_SECRET") ?? o.secret,
+      privateKey:
+        await readPem("AUTH_JWT_PRIVATE_KEY", ctx.env("AUTH_JWT_PRIVATE_KEY"), ctx.dataDir) ??
+          o.privateKey,
+      publicKey:
+        await readPem("AUTH_JWT_PUBLIC_KEY", ctx.env("AUTH_JWT_PUBLIC_KEY"), ctx.dataDir) ??
+          o.publicKey,
+      jwksUrl: ctx.env("AUTH_JWKS_URL") ?? o.jwksUrl,
+      issuer: ctx.env("AUTH_ISSUER") ?? o.issuer,
+      audience: ctx.env("AUTH_AUDIENCE") ?? o.audience,
+    };
+    if (ctx.env("AUTH_JWT_ALG") && s.jwksUrl) s.jwksAlgorithms = [alg];
+    if (alg === "HS256" && !s.secret && !s.jwksUrl) {
+      if (mode === "start") {
+        throw new Error(
+          "AUTH_JWT_SECRET is not set: in start mode the auth tool needs a secret of at least " +
+            `${MIN_SECRET_BYTES} bytes to sign and verify tokens. Make one with ` +
+            "`openssl rand -base64 32` and set AUTH_JWT_SECRET=<it> in the environment or .env " +
+            "(or use AUTH_JWT_ALG=RS256/ES256/EdDSA with AUTH_JWT_PRIVATE_KEY, or AUTH_JWKS_URL)",
+        );
+      }
+      if (mode === "dev") {
+        ctx.log.warn(
+          "AUTH_JWT_SECRET is not set: using a random secret for this process (tokens stop " +
+            "working on restart); set one made with `openssl rand -base64 32`",
+        );
+      }
+      s.secret = randomSecret();
+    }
+    return s;
+  }
+
+  #makeApi(): Auth {
+    const jwt = () => {
+      if (!this.#jwt) {
+        throw new AuthError("the auth tool is not set up (no kernel booted it)", "config");
+      }
+      return this.#jwt;
+    };
+    return {
+      sign: async (claims: Claims, options?: SignOptions) =>
+        await jwt().sign(claims, options?.expiresIn),
+      verify: async (token: string) => await jwt().verify(token),
+      hashPassword: (password: string) => this.#passwords.hash(password),
+      verifyPassword: (password: string, stored: string): Promise<PasswordCheck> =>
+        this.#passwords.verify(password, stored),
+      setSession: (ctx: SessionTarget, token: string) =>
+        writeSession(ctx, this.#cookie, token, secondsLeft(token, jwt().settings.ttl)),
+      clearSession: (ctx: SessionTarget) => eraseSession(ctx, this.#cookie),
+    };
+  }
+
+  /** What plugins receive (the same for every plugin). */
+  forOwner(): Auth {
+    return this.#api;
+  }
+
+  /** The API, for tests and scripts. */
+  get auth(): Auth {
+    return this.#api;
+  }
+
+  /** The algorithm, key source, cookie and password hashing, for the status page. */
+  describe(): Record<string, unknown> {
+    const s = this.#jwt?.settings;
+    const p = this.#passwords.params;
+    return {
+      alg: s?.jwksUrl ? this.#jwt!.algorithms.join(",") : s?.alg,
+      keys: s?.jwksUrl ? "jwks" : s?.alg === "HS256" ? "secret" : "pem",
+      cookie: this.#cookie,
+      passwords: `scrypt ln=${p.ln},r=${p.r},p=${p.p}`,
+    };
+  }
+
+  /** Take the verifier back from http: `auth:` routes then answer 401 … until set up again. */
+  shutdown(): void {
+    this.#http?.useAuth?.(undefined);
+  }
+}

@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import type { ToolContext } from "@core";
+import { recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
+import AuthToolDefault, { AuthError, type Claims } from "./mod.ts";
+import { AuthTool } from "./tool.ts";
+
+interface AuthGateLike {
+  verify(token: string): Promise<Claims>;
+  cookie: string;
+}
+
+const SECRET = "0123456789abcdef0123456789abcdef";
+
+function ctxWith(
+  opts: Parameters<typeof standaloneContext>[0] = {},
+  http: { gate?: AuthGateLike; calls: number } = { calls: 0 },
+): ToolContext {
+  const base = standaloneContext(opts);
+  const fakeHttp = {
+    useAuth(g: AuthGateLike | undefined) {
+      http.calls++;
+      http.gate = g;
+    },
+  };
+  return { ...base, tool: <T>(name: string) => (name === "http" ? fakeHttp as T : undefined) };
+}
+
+Deno.test("the tool is named auth, depends on http, and declares its settings", () => {
+  const t = new AuthToolDefault();
+  assert.equal(t.name, "auth");
+  assert.deepEqual(t.dependsOn, ["http"]);
+  assert.deepEqual(Object.keys(t.env), [
+    "AUTH_JWT_SECRET",
+    "AUTH_JWT_ALG",
+    "AUTH_JWT_PRIVATE_KEY",
+    "AUTH_JWT_PUBLIC_KEY",
+    "AUTH_JWKS_URL",
+    "AUTH_ISSUER",
+    "AUTH_AUDIENCE",
+    "AUTH_TOKEN_TTL",
+    "AUTH_COOKIE",
+  ]);
+});
+
+Deno.test("start mode without AUTH_JWT_SECRET fails the setup, saying what to set and how to make one", async () => {
+  const tool = new AuthTool();
+  await assert.rejects(
+    tool.setup(ctxWith({ mode: "start" })),
+    (e: Error) => {
+      assert.match(e.message, /^AUTH_JWT_SECRET is not set: in start mode/);
+      assert.match(e.message, /`openssl rand -base64 32`/);
+      assert.match(e.message, /AUTH_JWT_SECRET=<it>/);
+      return true;
+    },
+  );
+});
+
+Deno.test("start mode with a secret: tokens verify across two tools with the same secret", async () => {
+  const a = new AuthTool();
+  const b = new AuthTool();
+  await a.setup(ctxWith({ mode: "start", env: { AUTH_JWT_SECRET: SECRET } }));
+  await b.setup(ctxWith({ mode: "start", env: { AUTH_JWT_SECRET: SECRET } }));
+  const token = await a.auth.sign({ sub: "7" });
+  assert.equal((await b.auth.verify(token)).sub, "7");
+});
+
+Deno.test("dev without a secret: a random per-process secret and one warning; test mode: silent", async () => {
+  const log = recordingLog();
+  const a = new AuthTool();
+  await a.setup(ctxWith({ mode: "dev", log }));
+  assert.equal(log.lines.length, 1);
+  assert.equal(log.lines[0].level, "warn");
+  assert.match(log.lines[0].message, /AUTH_JWT_SECRET is not set: using a random secret/);
+  const b = new AuthTool();
+  const quiet = recordingLog();
+  await b.setup(ctxWith({ mode: "test", log: quiet }));
+  assert.deepEqual(quiet.lines, []);
+  // Two tools, two secrets: a's tokens do not verify on b.
+  await assert.rejects(b.auth.verify(await a.auth.sign({ sub: "1" })), AuthError);
+});
+
+Deno.test("setup hands http a gate that verifies with the tool, and names the cookie", async () => {
+  const http = { calls: 0 } as { gate?: AuthGateLike; calls: number };
+  const tool = new AuthTool();
+  await tool.setup(ctxWith({ env: { AUTH_COOKIE: "sid" } }, http));
+  assert.equal(http.calls, 1);
+  assert.equal(http.gate!.cookie, "sid");
+  const token = await tool.auth.sign({ sub: "3", roles: ["a"] });
+  assert.deepEqual((await http.gate!.verify(token)).roles, ["a"]);
+  const err = await http.gate!.verify("x").then(() => undefined, (e) => e);
+  assert.equal(err.kind, "unauthorized");
+  tool.shutdown();
+  assert.equal(http.calls, 2);
+  assert.equal(http.gate, undefined);
+});
+
+Deno.test("bad settings fail the setup with the setting named", async () => {
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ AUTH_TOKEN_TTL: "soon" }, /AUTH_TOKEN_TTL must be a whole number of seconds > 0: soon/],
+    [{ AUTH_TOKEN_TTL: "-5" }, /AUTH_TOKEN_TTL must be/],
+    [{ AUTH_COOKIE: "a b" }, /AUTH_COOKIE is not a cookie name: a b/],
+    [{ AUTH_JWT_SECRET: "short" }, /AUTH_JWT_SECRET is 5 bytes/],
+    [{ AUTH_JWT_ALG: "HS512" }, /AUTH_JWT_ALG=HS512 is not supported/],
+    [{ AUTH_JWT_ALG: "RS256" }, /RS256 needs AUTH_JWT_PRIVATE_KEY/],
+    [
+      { AUTH_JWT_ALG: "ES256", AUTH_JWT_PRIVATE_KEY: "keys/nope.pem" },
+      /AUTH_JWT_PRIVATE_KEY: cannot read .*keys\/nope.pem/,
+    ],
+    [{ AUTH_JWKS_URL: "http://idp.example.com/jwks" }, /AUTH_JWKS_URL must be an https:\/\/ URL/],
+    [{ AUTH_JWKS_URL: "::" }, /AUTH_JWKS_URL=:: is not a URL/],
+  ];
+  for (const [env, why] of bad) {
+    await assert.rejects(
+      new AuthTool().setup(ctxWith({ env, root: "/tmp" })),
+      why,
+      JSON.stringify(env),
+    );
+  }
+});
+
+Deno.test("PEM keys from the setting's text (with \\n escapes) or a file", async () => {
+  const { exportPKCS8, generateKeyPair } = await import("jose");
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const pem = await exportPKCS8(privateKey);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/key.pem`, pem);
+    const fromFile = new AuthTool();
+    await fromFile.setup(ctxWith({
+      env: { AUTH_JWT_ALG: "ES256", AUTH_JWT_PRIVATE_KEY: "key.pem" },
+      dataDir: dir,
+    }));
+    const fromText = new AuthTool();
+    await fromText.setup(ctxWith({
+      env: { AUTH_JWT_ALG: "ES256", AUTH_JWT_PRIVATE_KEY: pem.replace(/\n/g, "\\n") },
+    }));
+    const token = await fromFile.auth.sign({ sub: "1" });
+    assert.equal((await fromText.auth.verify(token)).sub, "1");
+    assert.deepEqual(fromText.describe(), {
+      alg: "ES256",
+      keys: "pem",
+      cookie: "session",
+      passwords: "scrypt ln=17,r=8,p=1",
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("AUTH_TOKEN_TTL sets exp; sign's expiresIn wins", async () => {
+  const tool = new AuthTool();
+  await tool.setup(ctxWith({ env: { AUTH_TOKEN_TTL: "120" } }));
+  const c = await tool.auth.verify(await tool.auth.sign({ sub: "1" }));
+  assert.equal(c.exp! - c.iat!, 120);
+  const d = await tool.auth.verify(await tool.auth.sign({ sub: "1" }, { expiresIn: 30 }));
+  assert.equal(d.exp! - d.iat!, 30);
+});
+
+Deno.test("before setup: sign and verify throw a config AuthError; hashing works", async () => {
+  const tool = new AuthTool({ fastPasswords: true });
+  await assert.rejects(tool.auth.sign({ sub: "1" }), /the auth tool is not set up/);
+  await assert.rejects(tool.auth.verify("x"), /the auth tool is not set up/);
+  const h = await tool.auth.hashPassword("pw");
+  assert.deepEqual(await tool.auth.verifyPassword("pw", h), { ok: true });
+  assert.deepEqual(await tool.auth.verifyPassword("pw", "garbage"), { ok: false });
+});
+
+Deno.test("setSession writes the HttpOnly session cookie and a readable csrf cookie for the token's lifetime; clearSession expires both", async () => {
+  const tool = new AuthTool();
+  await tool.setup(ctxWith({ env: { AUTH_COOKIE: "sid" } }));
+  const token = await tool.auth.sign({ sub: "1" }, { expiresIn: 600 });
+  const set: [string, string, Record<string, unknown> | undefined][] = [];
+  const ctx = {
+    setCookie: (n: string, v: string, o?: Record<string, unknown>) => set.push([n, v, o]),
+  };
+  tool.auth.setSession(ctx, token);
+  assert.equal(set.length, 2);
+  const [session, csrf] = set;
+  assert.equal(session[0], "sid");
+  assert.equal(session[1], token);
+  assert.ok((session[2]!.maxAge as number) >= 599 && (session[2]!.maxAge as number) <= 600);
+  assert.deepEqual({ ...session[2], maxAge: 0 }, {
+    maxAge: 0,
+    httpOnly: true,
+    secure: true,
+    sameSite: "Lax",
+  });
+  assert.equal(csrf[0], "csrf");
+  assert.match(csrf[1], /^[A-Za-z0-9_-]{43}$/);
+  assert.deepEqual({ ...csrf[2], maxAge: 0 }, {
+    maxAge: 0,
+    httpOnly: false,
+    secure: true,
+    sameSite: "Lax",
+  });
+  set.length = 0;
+  tool.auth.clearSession(ctx);
+  assert.deepEqual(set.map(([n, v, o]) => [n, v, o!.maxAge, o!.httpOnly]), [
+    ["sid", "", 0, true],
+    ["csrf", "", 0, false],
+  ]);
+});
