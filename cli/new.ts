@@ -45,6 +45,8 @@ export const USAGE = `usage:
   deno task new plugin <domain>/<name> [--route "POST /path"] [--event <name>]
   deno task new domain <name>
   deno task new tool <name>
+  deno task new project <dir> [--force]   a new app in <dir> (must be empty without --force;
+                                          .env and README.md are never overwritten)
 names: lowercase letters, digits and underscores, starting with a letter`;
 
 function checkName(what: string, name: string | undefined): string {
@@ -87,7 +89,7 @@ function option(args: string[], flag: string): string | undefined {
 /** What to write for a command line (without touching the disk). */
 export function plan(args: string[]): Planned[] {
   const [kind, target] = args;
-  const known = ["--route", "--event"];
+  const known = kind === "project" ? ["--force"] : ["--route", "--event"];
   for (const a of args.slice(2)) {
     if (a.startsWith("--") && !known.some((k) => a === k || a.startsWith(`${k}=`))) {
       throw new UsageError(`unknown option ${a}\n${USAGE}`);
@@ -140,6 +142,8 @@ export function plan(args: string[]): Planned[] {
         { path: `tools/${name}/tool_test.ts`, text: toolTestFile(name) },
       ];
     }
+    case "project":
+      throw new UsageError("a project is written by newProject(), not planned file by file");
     default:
       throw new UsageError(kind ? `unknown kind "${kind}"\n${USAGE}` : USAGE);
   }
@@ -180,10 +184,49 @@ async function format(root: string, paths: string[]): Promise<void> {
     .output().catch(() => {});
 }
 
+/**
+ * `deno task new project <dir>`: writes the new app through `cli/new/project.ts`, run as a child
+ * that may write to `dir` alone, then generates its manifest and AI_CONTEXT.md there. `dir` is
+ * relative to where the task was started (`INIT_CWD`). Returns the exit code.
+ */
+export async function newProject(root: string, target: string, force: boolean): Promise<number> {
+  const base = Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  const dir = target.startsWith("/") ? target : `${base}/${target}`.replace(/\/\.?$/, "");
+  const run = (args: string[], cwd = root) =>
+    new Deno.Command("deno", { args, cwd, stdin: "null" }).spawn().status;
+  const wrote = await run([
+    "run",
+    `--allow-read=${root},${dir}`,
+    `--allow-write=${dir}`,
+    `${root}/cli/new/project.ts`,
+    dir,
+    ...(force ? ["--force"] : []),
+  ]);
+  if (!wrote.success) return wrote.code;
+  for (const task of ["manifest", "context"]) {
+    const r = await run(["task", "-q", task], dir);
+    if (!r.success) return r.code;
+  }
+  console.log(`next: cd ${target} && deno task dev   (tests: deno task test)`);
+  return 0;
+}
+
 if (import.meta.main) {
   // --help and typos first: nothing is written for them.
-  cliArgs({ usage: USAGE, strings: ["--route", "--event"], maxPositionals: 2 });
+  const { flags, positionals } = cliArgs({
+    usage: USAGE,
+    booleans: ["--force"],
+    strings: ["--route", "--event"],
+    maxPositionals: 2,
+  });
   const root = projectRoot;
+  if (positionals[0] === "project") {
+    if (!positionals[1]) {
+      console.error(`missing project folder\n${USAGE}`);
+      Deno.exit(2);
+    }
+    Deno.exit(await newProject(root, positionals[1], flags["--force"] === true));
+  }
   try {
     const written = await scaffold(root, Deno.args);
     await format(root, written);

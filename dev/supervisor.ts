@@ -43,6 +43,8 @@ export async function supervise(root: string, entry: string): Promise<never> {
     child = undefined;
     if (stopping) Deno.exit(code);
     if (code === RESTART_CODE) continue;
+    // A clean stop the supervisor did not ask for (a signal sent to the app alone): done too.
+    if (code === 0) Deno.exit(0);
     console.error(
       `[supervisor] the app exited with code ${code}; fix the error, then save any file to restart`,
     );
