@@ -7,7 +7,7 @@
  *   deno task bench --quick         # fewer iterations: a smoke run, not for publishing
  *   deno task bench --save          # write the committed bench/results.json instead
  *
- * Scenarios: http, reload, boot, memory, db, outbox, bus, state (see each file's header). Needs
+ * Scenarios: http, auth, reload, boot, memory, db, outbox, bus, state (see each file's header). Needs
  * `wrk` for http and reload (`sudo apt-get install -y wrk`); pins servers and load generator to
  * different cores with `taskset` when there are two or more.
  * @module
@@ -22,6 +22,7 @@ import { cliArgs } from "../cli/args.ts";
 /** Every scenario, in the order they run. */
 export const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   http: () => import("./http.ts"),
+  auth: () => import("./auth.ts"),
   reload: () => import("./reload.ts"),
   boot: () => import("./boot.ts"),
   memory: () => import("./memory.ts"),

@@ -39,6 +39,8 @@ export interface WrkOptions {
   durationS?: number;
   /** POST this JSON text (with `content-type: application/json`). */
   postJson?: string;
+  /** Request headers (e.g. `authorization`). */
+  headers?: Record<string, string>;
   /** Stop early: wrk is interrupted (SIGINT) when this resolves, and still reports. */
   stopWhen?: Promise<unknown>;
 }
@@ -75,6 +77,7 @@ export async function wrk(url: string, o: WrkOptions = {}): Promise<WrkResult> {
     `-d${o.durationS ?? 5}s`,
     "--latency",
   ];
+  for (const [k, v] of Object.entries(o.headers ?? {})) args.push("-H", `${k}: ${v}`);
   let script: string | undefined;
   if (o.postJson) {
     script = await Deno.makeTempFile({ prefix: "microcore-bench-", suffix: ".lua" });
