@@ -11,7 +11,7 @@
  * @module
  */
 import { SignJWT } from "jose";
-import { OWASP_SCRYPT, PasswordHasher } from "../tools/auth/password.ts";
+import { OWASP_SCRYPT, PasswordHasher } from "@tools/auth/password.ts";
 import { E2E_JWT_SECRET } from "../e2e/proc.ts";
 import { SERVER_CPU } from "./proc.ts";
 import { projectWith, removeProject, startApp } from "./project.ts";

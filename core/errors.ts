@@ -81,3 +81,14 @@ export function formatError(info: ErrorInfo): string {
     : "";
   return where ? `${where}: ${info.message}` : info.message;
 }
+
+/**
+ * For Deno's permission error ("Requires write access to "x", run again with the --allow-write
+ * flag"), what to change instead of a flag: the permission set of `deno.json` the app runs under.
+ */
+export function permissionHint(message: string, set: string): string | undefined {
+  const m = /^Requires (\w+) access to ("[^"]*"|\S+?)(?:,|$)/.exec(message);
+  if (!m) return undefined;
+  return `deno.json's "${set}" permission set does not grant ${m[1]} access to ${m[2]}: add it ` +
+    `to "permissions" → "${set}" → "${m[1]}" in deno.json, then restart`;
+}

@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { didYouMean, errorInfo, formatError } from "./errors.ts";
+import { didYouMean, errorInfo, formatError, permissionHint } from "./errors.ts";
 
 /** An error with exactly this stack (or none), so that locations are known. */
 function failure(message: string, stack: string | undefined): Error {
@@ -178,4 +178,24 @@ Deno.test("formatError: file:line:column before the message, as far as known", (
   equal(formatError({ message: "m", file: "a.ts", line: 3 }), "a.ts:3:0: m");
   equal(formatError({ message: "m", file: "a.ts" }), "a.ts: m");
   equal(formatError({ message: "m" }), "m");
+});
+
+Deno.test("permissionHint names the deno.json permission set to edit, not a flag", () => {
+  equal(
+    permissionHint(
+      'Requires write access to "/srv/uploads/a.png", run again with the --allow-write flag',
+      "start",
+    ),
+    `deno.json's "start" permission set does not grant write access to "/srv/uploads/a.png": ` +
+      `add it to "permissions" → "start" → "write" in deno.json, then restart`,
+  );
+  equal(
+    permissionHint(
+      'Requires net access to "example.com:443", run again with the --allow-net flag',
+      "dev",
+    ),
+    `deno.json's "dev" permission set does not grant net access to "example.com:443": ` +
+      `add it to "permissions" → "dev" → "net" in deno.json, then restart`,
+  );
+  equal(permissionHint("Something else", "dev"), undefined);
 });

@@ -6,7 +6,7 @@
  * @module
  */
 import { type AppSource, type Module, type PluginSource, walkProject } from "./discovery.ts";
-import { didYouMean, errorInfo, formatError } from "./errors.ts";
+import { didYouMean, errorInfo, formatError, permissionHint } from "./errors.ts";
 import { type Injection, readInjection } from "./inject.ts";
 import type { BasePlugin, PluginClass } from "./plugin.ts";
 import { Status } from "./status.ts";
@@ -546,6 +546,8 @@ export class Kernel {
 
   #info(err: unknown, file?: string): ErrorInfo {
     const info = errorInfo(err, this.root, this.#opts.rewritePath, file);
+    const hint = err instanceof Deno.errors.NotCapable && permissionHint(info.message, this.mode);
+    if (hint) info.message = `${info.message} (${hint})`;
     // Stacks help in dev; in production they would only leak paths through /system/status.
     if (this.mode === "start") delete info.stack;
     return info;

@@ -1494,3 +1494,24 @@ Deno.test("a hook that blocks the event loop ≥ 250 ms is named in a warning; a
   equal(k.status.get("plugin", "d/busy")!.state, "ready", "a warning, not a failure");
   await k.shutdown(1000);
 });
+
+Deno.test("a permission error names the deno.json set to edit (a plugin writing outside its set)", async () => {
+  await using p = await tempProject({
+    "tools/alpha/mod.ts": recordingTool("alpha"),
+    "domains/d/plugins/writes.ts": `
+      export default class { constructor(alpha) {}
+        onBoot() {
+          const e = new Deno.errors.NotCapable(
+            'Requires write access to "/srv/x.txt", run again with the --allow-write flag');
+          throw e;
+        } }`,
+  });
+  const k = new Kernel({ root: p.root, mode: "start", log: quiet });
+  await k.boot();
+  const err = k.status.get("plugin", "d/writes")!.error!;
+  match(
+    err.message,
+    /^Requires write access to "\/srv\/x\.txt", run again with the --allow-write flag \(deno\.json's "start" permission set does not grant write access to "\/srv\/x\.txt": add it to "permissions" → "start" → "write" in deno\.json, then restart\)$/,
+  );
+  await k.shutdown(1000);
+});
