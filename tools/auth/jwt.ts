@@ -19,6 +19,7 @@ import {
 import { createPublicKey } from "node:crypto";
 import { AuthError } from "./errors.ts";
 import type { Claims } from "./types.ts";
+import { freeze, VerifiedTokens } from "./verified.ts";
 
 /** Algorithms a local key may use. `none` and anything else is refused. */
 export const ALGORITHMS = ["HS256", "RS256", "ES256", "EdDSA"] as const;
@@ -72,6 +73,9 @@ export class Jwt {
     readonly algorithms: string[],
     readonly kid: string | undefined,
   ) {}
+
+  /** Tokens verified already (local keys only: JWKS keys may rotate away). */
+  readonly #verified = new VerifiedTokens(10_000, CLOCK_TOLERANCE_S);
 
   /**
    * Check the settings and import the keys.
@@ -135,8 +139,15 @@ export class Jwt {
       timeoutDuration: 5_000,
       ...s.jwksCache,
     });
-    // A local key may still sign (tokens for other services); verification uses the JWKS only.
+    // The tool then only verifies (the provider signs); HS256 keys never come from a URL.
     const algorithms = s.jwksAlgorithms ?? JWKS_ALGORITHMS;
+    if (algorithms.some((a) => !JWKS_ALGORITHMS.includes(a))) {
+      throw new Error(
+        `AUTH_JWKS_URL verifies ${JWKS_ALGORITHMS.join(", ")} tokens only: AUTH_JWT_ALG=${
+          algorithms.join(",")
+        } cannot come from a JWKS`,
+      );
+    }
     return new Jwt(s, undefined, keys, algorithms, undefined);
   }
 
@@ -169,13 +180,19 @@ export class Jwt {
   }
 
   /**
-   * The claims of a valid token.
+   * The claims of a valid token (frozen: every request presenting the token shares them). A token
+   * verified before with a local key is answered from memory until it expires.
    * @throws AuthError `unauthorized` for any refused token; `unavailable` when the JWKS URL
    * cannot be reached (the http tool answers 503, not a 401 that would log users out).
    */
   async verify(token: string): Promise<Claims> {
     if (typeof token !== "string" || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
       throw new AuthError(INVALID);
+    }
+    const local = !this.settings.jwksUrl;
+    if (local) {
+      const hit = this.#verified.get(token);
+      if (hit) return hit;
     }
     let payload: JWTPayload;
     try {
@@ -195,7 +212,9 @@ export class Jwt {
     if (typeof payload.sub !== "string" || payload.sub === "") {
       throw new AuthError(INVALID, "unauthorized", { cause: new Error("sub is not a string") });
     }
-    return payload as Claims;
+    const claims = freeze(payload as Claims);
+    if (local) this.#verified.set(token, claims);
+    return claims;
   }
 }
 

@@ -163,3 +163,14 @@ Deno.test("create: clear errors for a short secret, a missing key, a bad PEM, a 
   );
   await assert.rejects(hs({ ttl: 0 }), /AUTH_TOKEN_TTL must be > 0/);
 });
+
+Deno.test("a token verified once is answered from memory (the same frozen claims); a tampered copy is not", async () => {
+  const jwt = await hs();
+  const token = await jwt.sign({ sub: "1", roles: ["user"] });
+  const a = await jwt.verify(token);
+  const b = await jwt.verify(token);
+  assert.equal(a, b);
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.roles));
+  await refused(jwt.verify(token.slice(0, -2) + (token.endsWith("AA") ? "BB" : "AA")));
+  await refused(jwt.verify(token + "x"));
+});

@@ -33,14 +33,49 @@ const MAX_P = 4;
 const PHC =
   /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,64})\$([A-Za-z0-9+/]{43})$/;
 
+/**
+ * Hashes that run at once, at most (each takes 128·N·r bytes, 128 MiB at OWASP's N=2^17, and a
+ * core): more wait their turn, so a burst of logins cannot take the memory of the process.
+ * Measured: 8 at once peaked at 1.09 GB of RSS, one at 172 MB (docs/auth.md).
+ */
+export const MAX_CONCURRENT_HASHES = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+
+/** A counting semaphore: `run(f)` starts `f` when fewer than `max` run. */
+export class Gate {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  constructor(readonly max: number) {}
+
+  /** How many run now, how many wait. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.#running, waiting: this.#waiting.length };
+  }
+
+  async run<T>(f: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.max) await new Promise<void>((r) => this.#waiting.push(r));
+    else this.#running++;
+    try {
+      return await f();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(); // the slot passes on as is
+      else this.#running--;
+    }
+  }
+}
+
+const hashing = new Gate(MAX_CONCURRENT_HASHES);
+
 function derive(password: string, salt: Uint8Array, p: ScryptParams, len: number) {
   const N = 2 ** p.ln;
-  return new Promise<Buffer>((resolve, reject) => {
-    scrypt(password, salt, len, { N, r: p.r, p: p.p, maxmem: 256 * N * p.r }, (err, key) => {
-      if (err) reject(err);
-      else resolve(key);
-    });
-  });
+  return hashing.run(() =>
+    new Promise<Buffer>((resolve, reject) => {
+      scrypt(password, salt, len, { N, r: p.r, p: p.p, maxmem: 256 * N * p.r }, (err, key) => {
+        if (err) reject(err);
+        else resolve(key);
+      });
+    })
+  );
 }
 
 function b64(bytes: Uint8Array): string {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { OWASP_SCRYPT, PasswordHasher, TEST_SCRYPT } from "./password.ts";
+import { Gate, OWASP_SCRYPT, PasswordHasher, TEST_SCRYPT } from "./password.ts";
 
 const fast = new PasswordHasher(TEST_SCRYPT);
 
@@ -66,4 +66,32 @@ Deno.test("the default parameters are OWASP's scrypt (N=2^17, r=8, p=1)", async 
   const check = await fast.verify("pw", h);
   assert.equal(check.ok, true);
   assert.match(check.rehash!, /^\$scrypt\$ln=10,/);
+});
+
+Deno.test("Gate: at most max run at once, the rest start in order as slots free", async () => {
+  const gate = new Gate(2);
+  const started: number[] = [];
+  const release: (() => void)[] = [];
+  const job = (i: number) =>
+    gate.run(() => {
+      started.push(i);
+      return new Promise<number>((r) => release[i] = () => r(i));
+    });
+  const all = [0, 1, 2, 3].map(job);
+  await Promise.resolve();
+  assert.deepEqual(started, [0, 1]);
+  assert.deepEqual(gate.load, { running: 2, waiting: 2 });
+  release[1]();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(started, [0, 1, 2]);
+  release[0]();
+  release[2]();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(started, [0, 1, 2, 3]);
+  release[3]();
+  assert.deepEqual(await Promise.all(all), [0, 1, 2, 3]);
+  assert.deepEqual(gate.load, { running: 0, waiting: 0 });
+  // A failing job frees its slot too.
+  await assert.rejects(gate.run(() => Promise.reject(new Error("x"))), /x/);
+  assert.deepEqual(gate.load, { running: 0, waiting: 0 });
 });

@@ -29,7 +29,7 @@ async function load(): Promise<Record<string, Asset>> {
     "swagger-ui-bundle.js": { body: bundle.default, type: "text/javascript; charset=utf-8" },
     "init.js": {
       body: `window.ui = SwaggerUIBundle({ url: new URL("../openapi.json", location.href).href,` +
-        ` dom_id: "#swagger-ui", deepLinking: true });\n`,
+        ` dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: true });\n`,
       type: "text/javascript; charset=utf-8",
     },
   };

@@ -305,3 +305,9 @@ Deno.test("guardOf normalises the rule", () => {
   assert.deepEqual(guardOf({ roles: ["a"] }, "x"), { roles: ["a"], allow: undefined });
   assert.deepEqual(guardOf({}, "x"), { roles: undefined, allow: undefined });
 });
+
+Deno.test("/docs keeps the Authorize button's token across reloads (persistAuthorization)", async () => {
+  const { tool } = setUp();
+  const init = await call(tool, "GET", "/docs/init.js");
+  assert.match(await init.text(), /persistAuthorization: true/);
+});

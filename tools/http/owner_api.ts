@@ -239,7 +239,12 @@ export class OwnerApi implements Http {
       rid: RequestId,
       claims: AuthClaims | undefined,
     ) => {
-      const q = search ? parseQuery(search) : EMPTY_QUERY;
+      let q = search ? parseQuery(search) : EMPTY_QUERY;
+      if (claims && "token" in q) {
+        // The credential stays out of the data and ctx.query handlers see (and might log).
+        q = { ...q };
+        delete (q as Record<string, unknown>).token;
+      }
       const ctx = new RequestContext(req, params, q, rid);
       ctx.auth = claims;
       return upgrade(req, handlers, Object.assign({}, q, params), ctx, (close) => {
