@@ -38,6 +38,8 @@ Deno.test({
   async fn() {
     const home = await Deno.makeTempDir({ prefix: "microcore-new-project-" });
     try {
+      // `deno task` keeps an INIT_CWD it inherits (this test may run under `deno task test`):
+      // set it to where a user would have typed the command.
       const newProject = (...extra: string[]) =>
         run(home, [
           "task",
@@ -48,7 +50,7 @@ Deno.test({
           "project",
           "shop",
           ...extra,
-        ]);
+        ], { INIT_CWD: home });
       let r = await newProject();
       assert.equal(r.code, 0, r.text);
       const dir = `${home}/shop`;
