@@ -8,14 +8,17 @@ import { docsAsset, docsPage } from "./docs_assets.ts";
 import { errorResponse } from "./errors.ts";
 import { buildOpenApi } from "./openapi.ts";
 import type { NewRoute, RouteDef } from "./route_table.ts";
+import { DEFAULT_HEADERS, DOCS_CSP, ResponseHeaders } from "./secure_headers.ts";
 
 /** The owner of the built-in routes: the tool itself, always live. */
 export const SELF: Owner = { id: "http", generation: 1, file: "tools/http/mod.ts" };
 
+/** `/docs` and its assets: the security headers and a CSP allowing this origin only. */
+const DOCS_HEADERS = new ResponseHeaders({ "content-security-policy": DOCS_CSP });
+const HTML = Object.freeze(DOCS_HEADERS.typed("text/html; charset=utf-8"));
+
 function json(body: unknown): Response {
-  return new Response(JSON.stringify(body), {
-    headers: { "content-type": "application/json; charset=utf-8" },
-  });
+  return new Response(JSON.stringify(body), { headers: DEFAULT_HEADERS.json });
 }
 
 /** The API's documentation: the OpenAPI document of the live routes and the routes serving it. */
@@ -44,25 +47,23 @@ export class ApiDocs {
 
   /** `/openapi.json`, `/docs` and `/docs/:asset`, for the tool to register under {@link SELF}. */
   routes(): NewRoute[] {
-    const get = (path: string, run: NewRoute["run"]): NewRoute => ({
+    const get = (path: string, run: NewRoute["run"], headers = DEFAULT_HEADERS): NewRoute => ({
       kind: "builtin",
       method: "GET",
       path,
       run,
+      headers,
     });
     return [
       get("/openapi.json", () => json(this.openapi())),
-      get("/docs", () =>
-        new Response(docsPage(this.title), {
-          headers: { "content-type": "text/html; charset=utf-8" },
-        })),
+      get("/docs", () => new Response(docsPage(this.title), { headers: HTML }), DOCS_HEADERS),
       get("/docs/:asset", async (_req, params) => {
         const a = await docsAsset(params.asset);
-        if (!a) return errorResponse(404, "Not found");
+        if (!a) return errorResponse(404, "Not found", undefined, DOCS_HEADERS);
         return new Response(a.body, {
-          headers: { "content-type": a.type, "cache-control": "public, max-age=86400" },
+          headers: { ...DOCS_HEADERS.typed(a.type), "cache-control": "public, max-age=86400" },
         });
-      }),
+      }, DOCS_HEADERS),
     ];
   }
 }

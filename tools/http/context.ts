@@ -2,18 +2,23 @@
  * The per-request handler context and turning a handler's result into a Response.
  * @module
  */
+import { DEFAULT_HEADERS, type ResponseHeaders } from "./secure_headers.ts";
 import type { AuthClaims, CookieOptions, HttpContext } from "./types.ts";
 
-// These exact values (and a lone content-type header in a plain object) keep Deno's cheapest
-// path for building a response; `application/json` takes no charset parameter (RFC 8259).
-const JSON_CT = "application/json";
-const TEXT_CT = "text/plain;charset=UTF-8";
-const JSON_INIT: ResponseInit = Object.freeze({
-  headers: Object.freeze({ "content-type": JSON_CT }),
-});
-const TEXT_INIT: ResponseInit = Object.freeze({
-  headers: Object.freeze({ "content-type": TEXT_CT }),
-});
+/** What a cookie attribute value may not hold: `;` (a new attribute), controls (CR, LF, NUL). */
+// deno-lint-ignore no-control-regex
+const COOKIE_UNSAFE = /[;\x00-\x1f\x7f]/;
+const SAME_SITE = new Set(["Strict", "Lax", "None"]);
+
+function cookieAttr(what: string, value: string): string {
+  if (typeof value !== "string" || COOKIE_UNSAFE.test(value)) {
+    throw new TypeError(
+      `setCookie: ${what} must be a string without ";", CR, LF or other control characters: ` +
+        JSON.stringify(value),
+    );
+  }
+  return value;
+}
 
 const ID_PREFIX = crypto.randomUUID().slice(0, 8);
 let idCounter = 0;
@@ -99,13 +104,31 @@ export class RequestContext implements HttpContext {
   }
 
   setCookie(name: string, value: string, o: CookieOptions = {}): void {
-    let c = `${encodeURIComponent(name)}=${encodeURIComponent(value)}; Path=${o.path ?? "/"}`;
-    if (o.maxAge !== undefined) c += `; Max-Age=${Math.floor(o.maxAge)}`;
-    if (o.expires) c += `; Expires=${o.expires.toUTCString()}`;
-    if (o.domain) c += `; Domain=${o.domain}`;
+    let c = `${encodeURIComponent(name)}=${encodeURIComponent(value)}; Path=${
+      cookieAttr("path", o.path ?? "/")
+    }`;
+    if (o.maxAge !== undefined) {
+      if (!Number.isFinite(o.maxAge)) {
+        throw new TypeError(`setCookie: maxAge must be a finite number of seconds: ${o.maxAge}`);
+      }
+      c += `; Max-Age=${Math.floor(o.maxAge)}`;
+    }
+    if (o.expires) {
+      if (!(o.expires instanceof Date) || Number.isNaN(o.expires.getTime())) {
+        throw new TypeError(`setCookie: expires must be a valid Date: ${o.expires}`);
+      }
+      c += `; Expires=${o.expires.toUTCString()}`;
+    }
+    if (o.domain) c += `; Domain=${cookieAttr("domain", o.domain)}`;
     if (o.httpOnly ?? true) c += "; HttpOnly";
     if (o.secure ?? true) c += "; Secure";
-    c += `; SameSite=${o.sameSite ?? "Lax"}`;
+    const sameSite = o.sameSite ?? "Lax";
+    if (!SAME_SITE.has(sameSite)) {
+      throw new TypeError(
+        `setCookie: sameSite must be "Strict", "Lax" or "None": ${JSON.stringify(sameSite)}`,
+      );
+    }
+    c += `; SameSite=${sameSite}`;
     (this.extra ??= []).push(["set-cookie", c]);
   }
 
@@ -133,53 +156,63 @@ export class RequestContext implements HttpContext {
 }
 
 /**
- * Turn a handler's return value into a Response.
+ * Turn a handler's return value into a Response carrying the route's headers `h` (the security
+ * headers, or the route's overrides of them).
  *
  * Status: `ctx.status` when set; else 400 for an object with `success: false`; else 200
  * (204 for `undefined`/`null`).
  */
-export function toResponse(result: unknown, ctx: RequestContext): Response {
+export function toResponse(
+  result: unknown,
+  ctx: RequestContext,
+  h: ResponseHeaders = DEFAULT_HEADERS,
+): Response {
   if (result instanceof Response) {
     if (result.type === "error") {
       throw new TypeError("The handler returned Response.error(); throw or return a status");
     }
-    if (ctx.extra) return withHeaders(result, ctx.extra);
-    return result;
+    // The handler's own headers win; the route's fill what it left out.
+    return h.fill(ctx.extra ? withHeaders(result, ctx.extra) : result);
   }
   let body: BodyInit | null;
-  let type: string | undefined;
+  let headers: Readonly<Record<string, string>>;
   let status = ctx.status;
   if (result === undefined || result === null) {
     body = null;
+    headers = h.base;
     status ||= 204;
   } else if (typeof result === "string") {
     body = result;
-    type = TEXT_CT;
+    headers = h.text;
   } else if (result instanceof Uint8Array) {
     body = result as Uint8Array<ArrayBuffer>;
-    type = "application/octet-stream";
+    headers = h.bytes;
   } else {
     body = JSON.stringify(result);
-    type = JSON_CT;
+    headers = h.json;
     if (!status) {
       status = (result as { success?: unknown }).success === false ? 400 : 200;
     }
   }
   status ||= 200;
   if (!ctx.extra) {
-    // A 200 with only one of these content types stays on Deno's cheapest response path.
-    if (status === 200 && (type === JSON_CT || type === TEXT_CT)) {
-      return new Response(body, type === JSON_CT ? JSON_INIT : TEXT_INIT);
+    // A 200 JSON or text answer reuses one frozen init: Deno's cheapest response path.
+    if (status === 200 && (headers === h.json || headers === h.text)) {
+      return new Response(body, headers === h.json ? h.jsonInit : h.textInit);
     }
-    return new Response(body, { status, headers: type ? { "content-type": type } : undefined });
+    return new Response(body, { status, headers });
   }
-  const headers = new Headers();
-  if (type) headers.set("content-type", type);
-  for (const [k, v] of ctx.extra) {
+  return new Response(body, { status, headers: merged(headers, ctx.extra) });
+}
+
+/** `base` with the handler's headers applied (`set-cookie` appends, others replace). */
+function merged(base: Readonly<Record<string, string>>, extra: [string, string][]): Headers {
+  const headers = new Headers(base);
+  for (const [k, v] of extra) {
     if (k === "set-cookie") headers.append(k, v);
     else headers.set(k, v);
   }
-  return new Response(body, { status, headers });
+  return headers;
 }
 
 /** Add headers to a response, copying it when its headers are immutable. */

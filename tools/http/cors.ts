@@ -2,6 +2,24 @@
  * CORS: which origins may call the API from a browser.
  * @module
  */
+import { errorResponse } from "./errors.ts";
+import { DEFAULT_HEADERS } from "./secure_headers.ts";
+
+/** Request headers a preflight allows unless {@link CorsOptions.allowHeaders} says otherwise. */
+export const DEFAULT_ALLOW_HEADERS: readonly string[] = Object.freeze([
+  "content-type",
+  "authorization",
+  "x-requested-with",
+]);
+
+const VARY_ORIGIN = /(^|,)\s*origin\s*(,|$)/i;
+
+/** Add `Origin` to `Vary` once. */
+function varyOrigin(h: Headers): void {
+  const v = h.get("vary");
+  if (!v) h.set("vary", "Origin");
+  else if (v !== "*" && !VARY_ORIGIN.test(v)) h.set("vary", `${v}, Origin`);
+}
 
 /** CORS settings. Without any, no CORS headers are sent (same-origin only). */
 export interface CorsOptions {
@@ -9,7 +27,10 @@ export interface CorsOptions {
   origins: readonly string[] | "*";
   /** Send `Access-Control-Allow-Credentials: true` (not allowed with `"*"`). */
   credentials?: boolean;
-  /** Allowed request headers (default: whatever the preflight asks for). */
+  /**
+   * Request headers a preflight allows (default {@link DEFAULT_ALLOW_HEADERS}: `content-type`,
+   * `authorization`, `x-requested-with`). Never whatever the preflight asks for.
+   */
   allowHeaders?: readonly string[];
   /** Response headers the browser may read (default: `x-request-id`). */
   exposeHeaders?: readonly string[];
@@ -35,6 +56,7 @@ export class Cors {
   readonly #any: boolean;
   readonly #set: Set<string>;
   readonly #expose: string;
+  readonly #allowHeaders: string;
   constructor(readonly options: CorsOptions) {
     this.#any = options.origins === "*";
     if (this.#any && options.credentials) {
@@ -42,6 +64,7 @@ export class Cors {
     }
     this.#set = new Set(this.#any ? [] : options.origins as string[]);
     this.#expose = (options.exposeHeaders ?? ["x-request-id"]).join(", ");
+    this.#allowHeaders = (options.allowHeaders ?? DEFAULT_ALLOW_HEADERS).join(", ");
   }
 
   /** The value for `Access-Control-Allow-Origin`, or null when `origin` is not allowed. */
@@ -50,32 +73,34 @@ export class Cors {
     return this.#set.has(origin) ? origin : null;
   }
 
-  /** Answer a preflight request. */
-  preflight(req: Request, origin: string): Response {
-    const allowed = this.allow(origin);
-    if (!allowed) return new Response(null, { status: 403, headers: { vary: "Origin" } });
-    const h = new Headers({
-      "access-control-allow-origin": allowed,
-      "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
-      "access-control-max-age": String(this.options.maxAge ?? 600),
-      vary: "Origin",
-    });
-    const asked = req.headers.get("access-control-request-headers");
-    const headers = this.options.allowHeaders?.join(", ") ?? asked;
-    if (headers) h.set("access-control-allow-headers", headers);
-    if (this.options.credentials) h.set("access-control-allow-credentials", "true");
+  /**
+   * Answer a preflight request: 204 with the allowed methods and headers (a fixed list, whatever
+   * was asked), or a 403 envelope for an origin not allowed. {@link apply} adds the rest.
+   */
+  preflight(_req: Request, origin: string): Response {
+    if (!this.allow(origin)) return errorResponse(403, "CORS: origin not allowed");
+    const h = new Headers(DEFAULT_HEADERS.base);
+    h.set("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
+    h.set("access-control-max-age", String(this.options.maxAge ?? 600));
+    if (this.#allowHeaders) h.set("access-control-allow-headers", this.#allowHeaders);
     return new Response(null, { status: 204, headers: h });
   }
 
-  /** Add CORS headers to a response for an allowed origin. */
-  apply(res: Response, origin: string): Response {
-    const allowed = this.allow(origin);
-    if (!allowed) return res;
+  /**
+   * Add the CORS headers to a response: for an allowed origin, the allow and expose headers;
+   * with an origin list (not `"*"`), `Vary: Origin` once on every response, refused origins and
+   * requests without one included (so a cache never serves one origin's answer to another).
+   */
+  apply(res: Response, origin: string | null): Response {
+    const allowed = origin ? this.allow(origin) : null;
+    if (!allowed && this.#any) return res;
     const set = (h: Headers) => {
-      h.set("access-control-allow-origin", allowed);
-      if (this.#expose) h.set("access-control-expose-headers", this.#expose);
-      if (this.options.credentials) h.set("access-control-allow-credentials", "true");
-      if (!this.#any) h.append("vary", "Origin");
+      if (allowed) {
+        h.set("access-control-allow-origin", allowed);
+        if (this.#expose) h.set("access-control-expose-headers", this.#expose);
+        if (this.options.credentials) h.set("access-control-allow-credentials", "true");
+      }
+      if (!this.#any) varyOrigin(h);
     };
     try {
       set(res.headers);

@@ -19,7 +19,10 @@ Deno.test("CORS: allowed origins get headers and preflights; others do not", asy
   });
   assert.equal(pre.status, 204);
   assert.equal(pre.headers.get("access-control-allow-origin"), "https://app.example");
-  assert.equal(pre.headers.get("access-control-allow-headers"), "content-type, x-token");
+  assert.equal(
+    pre.headers.get("access-control-allow-headers"),
+    "content-type, authorization, x-requested-with",
+  );
   assert.equal(pre.headers.get("access-control-allow-credentials"), "true");
   assert.match(pre.headers.get("access-control-allow-methods") ?? "", /POST/);
 
@@ -43,4 +46,52 @@ Deno.test("CORS: allowed origins get headers and preflights; others do not", asy
   const any = await call(tool, "POST", "/c", {}, { origin: "https://x.example" });
   assert.equal(any.headers.get("access-control-allow-origin"), "*");
   await any.body?.cancel();
+});
+
+Deno.test("CORS: one Vary: Origin on every response of an origin list, allowed or refused", async () => {
+  const { tool } = makeTool();
+  const o = owner("shop/v");
+  tool.forOwner(o).addEndpoint("/v", "GET", () => ({ success: true }));
+  tool.activate(o);
+  tool.cors({ origins: ["https://app.example"] });
+  const cases: [string, Record<string, string>][] = [
+    ["GET", { origin: "https://app.example" }],
+    ["GET", { origin: "https://evil.example" }],
+    ["GET", {}],
+    ["OPTIONS", { origin: "https://app.example", "access-control-request-method": "GET" }],
+    ["OPTIONS", { origin: "https://evil.example", "access-control-request-method": "GET" }],
+  ];
+  for (const [method, headers] of cases) {
+    const res = await call(tool, method, "/v", undefined, headers);
+    assert.equal(res.headers.get("vary"), "Origin", `${method} ${headers.origin}`);
+    await res.body?.cancel();
+  }
+  // the twin: with any origin ("*") nothing varies by origin
+  tool.cors({ origins: "*" });
+  const any = await call(tool, "GET", "/v", undefined, { origin: "https://x.example" });
+  assert.equal(any.headers.get("vary"), null);
+  await any.body?.cancel();
+});
+
+Deno.test("CORS: a preflight allows a fixed header list, not whatever it is asked for", async () => {
+  const { tool } = makeTool();
+  const o = owner("shop/h");
+  tool.forOwner(o).addEndpoint("/h", "POST", () => ({ success: true }));
+  tool.activate(o);
+  tool.cors({ origins: ["https://app.example"] });
+  const pre = (asked: string) =>
+    call(tool, "OPTIONS", "/h", undefined, {
+      origin: "https://app.example",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": asked,
+    });
+  const res = await pre("content-type, x-evil-header");
+  assert.equal(res.status, 204);
+  assert.equal(
+    res.headers.get("access-control-allow-headers"),
+    "content-type, authorization, x-requested-with",
+  );
+  tool.cors({ origins: ["https://app.example"], allowHeaders: ["content-type", "x-token"] });
+  const own = await pre("x-token");
+  assert.equal(own.headers.get("access-control-allow-headers"), "content-type, x-token");
 });

@@ -9,6 +9,7 @@ import { RequestId, withHeaders } from "./context.ts";
 import type { Cors } from "./cors.ts";
 import { errorReply, errorResponse } from "./errors.ts";
 import { type RouteDef, RouteTable } from "./route_table.ts";
+import { DEFAULT_HEADERS } from "./secure_headers.ts";
 
 const SILENT: LogSink & { isEnabled(level: string): boolean } = {
   debug() {},
@@ -155,6 +156,7 @@ export class Dispatcher {
 
   #failed(route: RouteDef, err: unknown, rid: RequestId, method: string, path: string) {
     const reply = errorReply(err, rid);
+    const h = route.headers ?? DEFAULT_HEADERS;
     if (reply.status === 503) {
       // A service is down: one line per request, no stack (the tool's status says more).
       this.#log.warn(`${method} ${path}: 503, ${(err as Error)?.message ?? err}`, {
@@ -163,14 +165,11 @@ export class Dispatcher {
       });
       return new Response(JSON.stringify(reply.body), {
         status: 503,
-        headers: { "content-type": "application/json", "retry-after": "1" },
+        headers: { ...h.json, "retry-after": "1" },
       });
     }
     if (reply.status >= 500) this.logError(route.owner, rid, err, `${method} ${path}`);
-    return new Response(JSON.stringify(reply.body), {
-      status: reply.status,
-      headers: { "content-type": "application/json" },
-    });
+    return new Response(JSON.stringify(reply.body), { status: reply.status, headers: h.json });
   }
 
   /** Bookkeeping after a request: counters, request id, CORS, HEAD, one log line. */
@@ -200,7 +199,8 @@ export class Dispatcher {
       if (logged || status >= 400 || rid.used || this.alwaysId) {
         res = withHeaders(res, [["x-request-id", rid.value]]);
       }
-      if (origin) res = this.cors!.apply(res, origin);
+      // With an origin list, every answer varies by origin (refused ones and those without one).
+      if (this.cors) res = this.cors.apply(res, origin);
     }
     if (logged) {
       const ms = Date.now() - t0;

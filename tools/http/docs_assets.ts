@@ -17,28 +17,31 @@ export interface Asset {
   type: string;
 }
 
-let assets: Promise<Record<string, Asset>> | undefined;
+let assets: Promise<Map<string, Asset>> | undefined;
 
-async function load(): Promise<Record<string, Asset>> {
+async function load(): Promise<Map<string, Asset>> {
   const [css, bundle] = await Promise.all([
     import("swagger-ui-dist/swagger-ui.css", { with: { type: "text" } }),
     import("swagger-ui-dist/swagger-ui-bundle.js", { with: { type: "text" } }),
   ]);
-  return {
-    "swagger-ui.css": { body: css.default, type: "text/css; charset=utf-8" },
-    "swagger-ui-bundle.js": { body: bundle.default, type: "text/javascript; charset=utf-8" },
-    "init.js": {
+  // A Map: a name from the URL (`constructor`, `toString`) never reaches Object.prototype.
+  return new Map([
+    ["swagger-ui.css", { body: css.default, type: "text/css; charset=utf-8" }],
+    ["swagger-ui-bundle.js", { body: bundle.default, type: "text/javascript; charset=utf-8" }],
+    ["init.js", {
+      // No online validator badge: it is an image from another origin, which the CSP refuses.
       body: `window.ui = SwaggerUIBundle({ url: new URL("../openapi.json", location.href).href,` +
-        ` dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: true });\n`,
+        ` dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: true,` +
+        ` validatorUrl: null });\n`,
       type: "text/javascript; charset=utf-8",
-    },
-  };
+    }],
+  ]);
 }
 
 /** The asset named `name` (`swagger-ui.css`, `swagger-ui-bundle.js`, `init.js`), if any. */
 export async function docsAsset(name: string): Promise<Asset | undefined> {
   assets ??= load();
-  return (await assets)[name];
+  return (await assets).get(name);
 }
 
 /** The HTML page at `/docs`; its assets live under `/docs/`. */

@@ -2,6 +2,7 @@
  * Errors and how they become responses.
  * @module
  */
+import { DEFAULT_HEADERS, type ResponseHeaders } from "./secure_headers.ts";
 
 /**
  * Throw (or return) this from a handler to answer with any status and the usual envelope
@@ -77,7 +78,9 @@ export function errorReply(err: unknown, id: { readonly value: string }): ErrorR
         },
       };
     }
-    const status = typeof kind === "string" ? KIND_STATUS[kind] : undefined;
+    const status = typeof kind === "string" && Object.hasOwn(KIND_STATUS, kind)
+      ? KIND_STATUS[kind]
+      : undefined;
     if (status) {
       const message = (err as { message?: unknown }).message;
       return {
@@ -89,6 +92,7 @@ export function errorReply(err: unknown, id: { readonly value: string }): ErrorR
         },
       };
     }
+    if (clientGone(err)) return { status: 400, body: { success: false, error: CLIENT_GONE } };
   }
   return {
     status: 500,
@@ -96,16 +100,27 @@ export function errorReply(err: unknown, id: { readonly value: string }): ErrorR
   };
 }
 
-const JSON_HEADERS = { "content-type": "application/json" };
+/** What a client that closed its side before its body was read is told. */
+export const CLIENT_GONE = "Request body could not be read: the client closed the connection";
 
-/** A JSON error response in the envelope. */
+/**
+ * Whether `err` is Deno failing to read a request body because the connection is gone (a
+ * client that half-closed after sending: Deno drops what it had not read yet).
+ */
+export function clientGone(err: unknown): boolean {
+  return err instanceof Deno.errors.BadResource &&
+    /^Cannot read (request )?body/.test(err.message);
+}
+
+/** A JSON error response in the envelope, with the headers `h` (default: the security set). */
 export function errorResponse(
   status: number,
   error: string,
   extra?: Record<string, unknown>,
+  h: ResponseHeaders = DEFAULT_HEADERS,
 ): Response {
   return new Response(JSON.stringify({ success: false, error, ...extra }), {
     status,
-    headers: JSON_HEADERS,
+    headers: h.json,
   });
 }

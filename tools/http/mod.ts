@@ -31,7 +31,9 @@ import { HttpTool } from "./tool.ts";
 
 export { HttpTool, type ListenOptions, type RequestIdOptions } from "./tool.ts";
 export { HttpError } from "./errors.ts";
-export type { CorsOptions } from "./cors.ts";
+export { type CorsOptions, DEFAULT_ALLOW_HEADERS } from "./cors.ts";
+export { SECURITY_HEADERS } from "./secure_headers.ts";
+export { STATIC_EXTENSIONS } from "./static.ts";
 export type { FieldIssue } from "./validation.ts";
 export type {
   AuthClaims,
@@ -43,6 +45,7 @@ export type {
   Handler,
   HandlerData,
   HandlerResult,
+  HeaderOverrides,
   Http,
   HttpContext,
   HttpMethod,

@@ -8,6 +8,7 @@ import { RequestContext, type RequestId, toResponse } from "./context.ts";
 import { admit, type Guard, guardOf, refusalResponse, refused, refuseSocket } from "./guard.ts";
 import type { RouteHost } from "./route_host.ts";
 import { honoPath, type RunFn } from "./route_table.ts";
+import { responseHeaders } from "./secure_headers.ts";
 import { sseResponse } from "./sse.ts";
 import { staticHandler } from "./static.ts";
 import type {
@@ -25,7 +26,14 @@ import type {
   WebSocketHandlers,
   WebSocketOptions,
 } from "./types.ts";
-import { check, type FieldIssue, parseQuery, validationError, withBody } from "./validation.ts";
+import {
+  check,
+  checkParams,
+  type FieldIssue,
+  parseQuery,
+  validationError,
+  withBody,
+} from "./validation.ts";
 import { upgrade } from "./ws.ts";
 
 const METHODS = new Set<string>([
@@ -100,6 +108,7 @@ export class OwnerApi implements Http {
     const readsBody = !rawBody && !NO_BODY.has(m);
     const validates = !!(body || query || pSchema);
     const hPath = honoPath(path);
+    const headers = responseHeaders(options.headers);
     // Without query schema, params and a query string, the (fresh) body object is the data.
     const bodyOnly = !query && !pSchema && !/[:*]/.test(hPath);
     const finish = (
@@ -111,6 +120,7 @@ export class OwnerApi implements Http {
       claims: AuthClaims | undefined,
     ): Response | Promise<Response> => {
       const q = search ? parseQuery(search) : EMPTY_QUERY;
+      checkParams(params);
       let data: Record<string, unknown>;
       if (validates) {
         const issues: FieldIssue[] = [];
@@ -127,7 +137,9 @@ export class OwnerApi implements Http {
       const ctx = new RequestContext(req, params, q, rid);
       if (claims) ctx.auth = claims;
       const out = handler(data, ctx);
-      return out instanceof Promise ? out.then((r) => toResponse(r, ctx)) : toResponse(out, ctx);
+      return out instanceof Promise
+        ? out.then((r) => toResponse(r, ctx, headers))
+        : toResponse(out, ctx, headers);
     };
     const open = readsBody
       ? (
@@ -148,7 +160,7 @@ export class OwnerApi implements Http {
     const run: RunFn = guard
       ? (req, params, search, _path, rid) =>
         admit(req, guard, host.auth()).then((a) =>
-          refused(a) ? refusalResponse(a) : open(req, params, search, rid, a.claims)
+          refused(a) ? headers.fill(refusalResponse(a)) : open(req, params, search, rid, a.claims)
         )
       : (req, params, search, _path, rid) => open(req, params, search, rid, undefined);
     host.register(this.#owner, {
@@ -164,6 +176,7 @@ export class OwnerApi implements Http {
       params: pSchema,
       response: options.response,
       auth: !!guard,
+      headers,
     });
   }
 
@@ -177,13 +190,14 @@ export class OwnerApi implements Http {
     const owner = this.#owner;
     const query = options.query;
     const heartbeatMs = options.heartbeatMs ?? 15000;
+    const headers = responseHeaders(options.headers);
     const gen = host.generation(owner);
     const guard = guardFor(host, options.auth, `addSse ${path}`);
     const run: RunFn = async (req, params, search, _path, rid) => {
       let claims: AuthClaims | undefined;
       if (guard) {
         const a = await admit(req, guard, host.auth());
-        if (refused(a)) return refusalResponse(a);
+        if (refused(a)) return headers.fill(refusalResponse(a));
         claims = a.claims;
       }
       const q = search ? parseQuery(search) : EMPTY_QUERY;
@@ -203,6 +217,7 @@ export class OwnerApi implements Http {
       const source = await handler(Object.assign({}, qv, params), ctx);
       const { response, close } = sseResponse(source, abort, {
         heartbeatMs,
+        headers,
         onClose: () => gen.closers.delete(close),
         onError: (e) => host.logError(owner, rid, e, `SSE ${path}`),
       });
@@ -219,6 +234,7 @@ export class OwnerApi implements Http {
       tags: options.tags,
       query,
       auth: !!guard,
+      headers,
     });
   }
 
@@ -286,11 +302,18 @@ export class OwnerApi implements Http {
     }
     if (!info.isDirectory) throw new Error(`serveStatic: not a directory: ${root}`);
     const serve = staticHandler(prefix, root, options);
+    const headers = responseHeaders(options?.headers);
     const run: RunFn = (req, _params, _search, path) => serve(req, path);
     const path = prefix === "/" ? "/*" : `${prefix}/*`;
-    this.#host.register(this.#owner, { kind: "static", method: "GET", path, run });
+    this.#host.register(this.#owner, { kind: "static", method: "GET", path, run, headers });
     if (prefix !== "/") {
-      this.#host.register(this.#owner, { kind: "static", method: "GET", path: prefix, run });
+      this.#host.register(this.#owner, {
+        kind: "static",
+        method: "GET",
+        path: prefix,
+        run,
+        headers,
+      });
     }
   }
 }

@@ -9,6 +9,7 @@ import { SmartRouter } from "@hono/hono/router/smart-router";
 import { RegExpRouter } from "@hono/hono/router/reg-exp-router";
 import { TrieRouter } from "@hono/hono/router/trie-router";
 import type { RequestId } from "./context.ts";
+import type { ResponseHeaders } from "./secure_headers.ts";
 import type { Schema } from "./types.ts";
 
 /** Runs a matched route. `path` is the raw (undecoded) pathname. */
@@ -45,6 +46,8 @@ export interface RouteDef {
   response?: Schema;
   /** Registered with `auth:` (OpenAPI marks it with the bearer scheme). */
   auth?: boolean;
+  /** The route's response headers (security defaults and its overrides), for its errors too. */
+  headers?: ResponseHeaders;
 }
 
 /** A route as registration describes it; the tool adds owner, generation, key and doc path. */

@@ -2,6 +2,7 @@
  * Server-Sent Events: an async iterable turned into a `text/event-stream` response.
  * @module
  */
+import type { ResponseHeaders } from "./secure_headers.ts";
 import type { SseEvent } from "./types.ts";
 
 const enc = new TextEncoder();
@@ -24,6 +25,8 @@ function dataLines(s: string): string {
 /** Options of {@link sseResponse}. */
 export interface SseStreamOptions {
   heartbeatMs: number;
+  /** The route's headers (the security set, or its overrides). */
+  headers: ResponseHeaders;
   /** Called once when the stream ends, for whatever reason. */
   onClose(): void;
   /** Called when the iterable throws. */
@@ -81,6 +84,7 @@ export function sseResponse(
   });
   const response = new Response(stream, {
     headers: {
+      ...o.headers.base,
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       "x-accel-buffering": "no",

@@ -1,11 +1,13 @@
 /**
- * Serving a folder of files, safely: no `..` (plain or encoded), no dotfiles, no symlink escape.
+ * Serving a folder of files, safely: no `..` (plain or encoded), no dotfiles (but
+ * `.well-known/`), no symlink escape, and only files whose extension is on an allow-list.
  * @module
  */
 import { errorResponse } from "./errors.ts";
+import { type ResponseHeaders, responseHeaders } from "./secure_headers.ts";
 import type { StaticOptions } from "./types.ts";
 
-const TYPES: Record<string, string> = {
+const TYPES = new Map<string, string>(Object.entries({
   html: "text/html; charset=utf-8",
   htm: "text/html; charset=utf-8",
   css: "text/css; charset=utf-8",
@@ -35,17 +37,32 @@ const TYPES: Record<string, string> = {
   mp3: "audio/mpeg",
   ogg: "audio/ogg",
   webmanifest: "application/manifest+json",
-};
+}));
+
+/**
+ * The extensions a static mount serves by default: web pages, styles, scripts, source maps,
+ * data and text, images, fonts, media, `wasm`, `pdf`. Anything else (`.ts`, `.sql`, `.db`,
+ * `.env`, `.bak`, `.pem`, `.log`, no extension…) is a 404 unless listed in
+ * {@link StaticOptions.extensions}; files under `.well-known/` are served whatever their name.
+ */
+export const STATIC_EXTENSIONS: readonly string[] = Object.freeze([...TYPES.keys()]);
+
+/** The extension of a file name, lower case (`""` when it has none). */
+function extension(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return dot <= 0 ? "" : name.slice(dot + 1).toLowerCase();
+}
 
 /** Content type for a file name. */
 export function contentType(name: string): string {
-  const dot = name.lastIndexOf(".");
-  return TYPES[name.slice(dot + 1).toLowerCase()] ?? "application/octet-stream";
+  return TYPES.get(extension(name.slice(name.lastIndexOf("/") + 1))) ??
+    "application/octet-stream";
 }
 
 /**
  * The safe relative segments of `rest` (the URL path after the mount prefix), or null when the
- * path must not be served: `.`/`..` or any dot-segment, encoded slashes, backslashes, NUL.
+ * path must not be served: `.`/`..` or any dot-segment (but a first `.well-known`), encoded
+ * slashes, backslashes, NUL.
  */
 export function safeSegments(rest: string): string[] | null {
   const out: string[] = [];
@@ -57,14 +74,11 @@ export function safeSegments(rest: string): string[] | null {
     } catch {
       return null;
     }
-    if (seg.startsWith(".") || /[\\/\0]/.test(seg)) return null;
+    const wellKnown = out.length === 0 && seg === ".well-known";
+    if ((seg.startsWith(".") && !wellKnown) || /[\\/\0]/.test(seg)) return null;
     out.push(seg);
   }
   return out;
-}
-
-function notFound(): Response {
-  return errorResponse(404, "Not found");
 }
 
 /** A request handler serving `root` under `prefix` (a Hono path without the `/*`). */
@@ -75,10 +89,13 @@ export function staticHandler(
 ): (req: Request, path: string) => Promise<Response> {
   const index = options.index ?? true;
   const cacheControl = options.cacheControl ?? "public, max-age=300";
+  const allowed = new Set((options.extensions ?? STATIC_EXTENSIONS).map((e) => e.toLowerCase()));
+  const h: ResponseHeaders = responseHeaders(options.headers);
+  const notFound = () => errorResponse(404, "Not found", undefined, h);
   let realRoot: string | undefined;
   return async (req, path) => {
     if (req.method !== "GET" && req.method !== "HEAD") {
-      return errorResponse(405, "Method not allowed");
+      return errorResponse(405, "Method not allowed", undefined, h);
     }
     const segs = safeSegments(path.slice(prefix === "/" ? 0 : prefix.length));
     if (!segs) return notFound();
@@ -93,12 +110,18 @@ export function staticHandler(
       }
       const real = await Deno.realPath(file);
       if (!real.startsWith(realRoot + "/") || !info.isFile) return notFound();
-      const headers = {
+      // An allowed extension (of the file served, after links), or anything in `.well-known/`.
+      const wellKnown = real.startsWith(`${realRoot}/.well-known/`);
+      if (!wellKnown && !allowed.has(extension(real.slice(real.lastIndexOf("/") + 1)))) {
+        return notFound();
+      }
+      const headers: Record<string, string> = {
+        ...h.base,
         "content-type": contentType(real),
         "content-length": String(info.size),
         "cache-control": cacheControl,
-        ...(info.mtime ? { "last-modified": info.mtime.toUTCString() } : {}),
       };
+      if (info.mtime) headers["last-modified"] = info.mtime.toUTCString();
       if (req.method === "HEAD") return new Response(null, { headers });
       const f = await Deno.open(real, { read: true });
       return new Response(f.readable, { headers });

@@ -3,6 +3,9 @@
  * @module
  */
 import type { z } from "zod";
+import type { HeaderOverrides } from "./secure_headers.ts";
+
+export type { HeaderOverrides };
 
 /** HTTP methods a route can answer. `ALL` answers every method. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" | "ALL";
@@ -182,6 +185,19 @@ export interface EndpointOptions<B = undefined, Q = undefined, P = undefined> {
    * {@link AuthRule}. The handler reads the claims as `ctx.auth`. Needs the `auth` tool.
    */
   auth?: AuthRule;
+  /**
+   * Response headers of this route, over the security headers every response carries
+   * (`X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`):
+   * a string sets or replaces one, `null` drops one. They apply to the route's errors too;
+   * `ctx.setHeader` and a returned `Response`'s own headers win over them.
+   *
+   * @example
+   * ```ts
+   * // a page another site of yours may frame, with its own CSP
+   * { headers: { "x-frame-options": null, "content-security-policy": "frame-ancestors https://app.example" } }
+   * ```
+   */
+  headers?: HeaderOverrides;
 }
 
 /** One Server-Sent Event. A plain string or object is sent as `data`. */
@@ -209,6 +225,8 @@ export interface SseOptions<Q = undefined> {
   heartbeatMs?: number;
   /** Require a token, as {@link EndpointOptions.auth}: refused streams get the 401/403 JSON. */
   auth?: AuthRule;
+  /** Response headers over the security defaults, as in {@link EndpointOptions.headers}. */
+  headers?: HeaderOverrides;
 }
 
 /** Options of {@link Http.addWebSocket}. */
@@ -241,6 +259,24 @@ export interface StaticOptions {
   index?: boolean;
   /** `Cache-Control` header value (default `public, max-age=300`). */
   cacheControl?: string;
+  /**
+   * File extensions served (lower case, no dot), replacing the default allow-list
+   * `STATIC_EXTENSIONS` (web pages, styles, scripts, source maps, JSON/XML/text, images, fonts,
+   * media, wasm, pdf). Other files are 404, so a `.ts`, `.sql`, `.db` or `.bak` left in the folder
+   * is never served. Files under `.well-known/` are served whatever their name.
+   *
+   * @example
+   * ```ts
+   * import { STATIC_EXTENSIONS } from "@tools/http/mod.ts";
+   * http.serveStatic("/models", "domains/web/models", { extensions: [...STATIC_EXTENSIONS, "glb"] });
+   * ```
+   */
+  extensions?: readonly string[];
+  /**
+   * Response headers over the security defaults, as in {@link EndpointOptions.headers} (a
+   * site's pages often want a `content-security-policy` of their own).
+   */
+  headers?: HeaderOverrides;
 }
 
 /** A live route as shown by `describeOwner`. */
@@ -356,7 +392,8 @@ export interface Http {
 
   /**
    * Serve the files of `dir` (relative to the project root, or absolute) under `urlPrefix`.
-   * Dotfiles and anything outside `dir` (`..`, encoded or not) are 404.
+   * Only extensions on an allow-list are served (see {@link StaticOptions.extensions}); dotfiles
+   * (but `.well-known/`) and anything outside `dir` (`..`, encoded or not) are 404.
    *
    * @example
    * ```ts
