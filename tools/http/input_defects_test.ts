@@ -223,3 +223,22 @@ Deno.test("a body read by the handler itself (rawBody) failing the same way is a
   // the twin: another bad resource is still a server error
   assert.equal(errorReply(new Deno.errors.BadResource("Bad resource ID"), id).status, 500);
 });
+
+Deno.test("a JSON body nested deeper than 64 levels is a 400, not a stack overflow", async () => {
+  const { tool, log, seen } = echoTool();
+  const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
+  for (const body of [`{"a":${deep(100_000)}}`, `{"a":${deep(64)}}`]) {
+    const res = await call(tool, "POST", "/echo", body);
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), {
+      success: false,
+      error: "JSON body nested deeper than 64 levels",
+    });
+  }
+  assert.equal(seen.length, 0);
+  assert.deepEqual(log.filter((l) => l.level === "error"), []);
+  // the twin: 64 levels are fine
+  const ok = await call(tool, "POST", "/echo", `{"a":${deep(63)}}`);
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
+});

@@ -72,10 +72,40 @@ function nulPaths(v: unknown, at: string, out: string[]): string[] {
   return out;
 }
 
+/** How deep a JSON body may nest (objects and arrays); deeper is a 400. */
+export const MAX_JSON_DEPTH = 64;
+
 /**
- * Parse JSON text. A NUL can only be written `\u0000` in JSON, so the value is searched for one
- * (a 400 naming each field) only when the text holds that sequence.
+ * Whether a parsed JSON value holds a key or string with a NUL character (a cheap walk); a 400
+ * when it nests deeper than {@link MAX_JSON_DEPTH} (which would overflow the stack of whatever
+ * walks it next: this scan, a schema, `JSON.stringify`).
  */
+function hasNul(v: unknown, depth: number): boolean {
+  if (typeof v === "string") return v.includes("\0");
+  if (v === null || typeof v !== "object") return false;
+  if (depth >= MAX_JSON_DEPTH) {
+    throw new HttpError(400, `JSON body nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (hasNul(v[i], depth + 1)) return true;
+    return false;
+  }
+  for (const k in v) {
+    if (k.includes("\0") || hasNul((v as Record<string, unknown>)[k], depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * A parsed JSON body, refused when it holds a NUL character (a 400 naming each field) or nests
+ * too deeply.
+ */
+function noNul(value: unknown): unknown {
+  if (hasNul(value, 0)) throw nulError("body", nulPaths(value, "", []));
+  return value;
+}
+
+/** Parse JSON text (a 400 when malformed or holding a NUL character). */
 function parseJson(text: string): unknown {
   let value: unknown;
   try {
@@ -83,11 +113,7 @@ function parseJson(text: string): unknown {
   } catch {
     throw new HttpError(400, "Malformed JSON body");
   }
-  if (text.includes("\\u0000")) {
-    const bad = nulPaths(value, "", []);
-    if (bad.length) throw nulError("body", bad);
-  }
-  return value;
+  return noNul(value);
 }
 
 /**
@@ -176,14 +202,19 @@ export function withBody<T>(
   if (declared === null && !req.body) return next(undefined);
   const type = headers.get("content-type") ?? "";
   if (declared !== null && isJsonType(type)) {
-    // The common case: a JSON body of a known size, read in one step (what `req.json()` does,
-    // with the text kept to look for `\u0000`).
+    // The common case: a JSON body of a known size. `req.json()` has a fast path in Deno
+    // (reading the text and parsing it costs about 1 µs more per request).
     if (Number(declared) > limit) {
       throw new HttpError(413, `Request body larger than ${limit} bytes`);
     }
-    return req.text().then((t) => next(t ? jsonObject(parseJson(t)) : undefined));
+    return req.json().then((v) => next(jsonObject(noNul(v))), malformed);
   }
   return readOther(req, limit, declared, type).then(next);
+}
+
+function malformed(err: unknown): never {
+  if (err instanceof SyntaxError) throw new HttpError(400, "Malformed JSON body");
+  throw err;
 }
 
 async function readOther(
