@@ -11,7 +11,7 @@ import { projectRoot } from "@core";
 import { PG_URL } from "./engine.ts";
 
 /** The example app's e2e files (this one excluded: it runs them). */
-const FILES = ["e2e/start_test.ts", "e2e/dev_reload_test.ts"];
+const FILES = ["e2e/start_test.ts", "e2e/dev_reload_test.ts", "e2e/bad_input_test.ts"];
 
 /** This run's schemas start with this (a run beside it has its own). */
 const PREFIX = `e2e_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}_`;

@@ -188,23 +188,25 @@ Deno.test("a client that half-closes after a complete body is not a logged serve
   tool.activate(o);
   const url = await tool.listen({ hostname: "127.0.0.1", port: 0 });
   try {
-    const body = JSON.stringify({ a: "x".repeat(4000) });
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(url).port) });
-    await conn.write(new TextEncoder().encode(
-      `POST /half HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
-        `content-length: ${body.length}\r\n\r\n${body}`,
-    ));
-    await conn.closeWrite();
-    const text = await new Response(conn.readable).text();
-    // Deno drops the body once the client half-closes: the request cannot be answered, but it
-    // is the client's doing (a 400), never a 500 with a stack in the error log.
-    assert.match(text, /^HTTP\/1\.1 400 /);
-    assert.match(
-      text,
-      /"error":"Request body could not be read: the client closed the connection"/,
-    );
-    assert.doesNotMatch(text, /requestId|BadResource|Internal/);
-    assert.equal(ran, 0);
+    const body = JSON.stringify({ a: "x".repeat(100_000) });
+    const answers: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(url).port) });
+      await conn.write(new TextEncoder().encode(
+        `POST /half HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
+          `content-length: ${body.length}\r\n\r\n${body}`,
+      ));
+      await conn.closeWrite();
+      const text = await new Response(conn.readable).text();
+      answers.push(text.slice(text.indexOf("\r\n\r\n") + 4));
+      assert.doesNotMatch(text, /requestId|BadResource|Internal/);
+    }
+    // Deno drops a body it had not read yet once the client half-closes (it usually had not,
+    // at this size): the client's doing, a 400 saying so, never a 500 with a stack in the log.
+    // When the read won the race, the handler ran.
+    const gone =
+      '{"success":false,"error":"Request body could not be read: the client closed the connection"}';
+    assert.equal(answers.filter((a) => a === gone).length + ran, 5, answers.join("\n"));
     assert.deepEqual(log.filter((l) => l.level === "error" || l.level === "warn"), []);
   } finally {
     await tool.quiesce(1000);
