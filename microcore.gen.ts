@@ -20,6 +20,9 @@ import * as $domains_products_plugins_update_product from "./domains/products/pl
 import * as $domains_system_plugins_health from "./domains/system/plugins/health.ts";
 import * as $domains_system_plugins_ready from "./domains/system/plugins/ready.ts";
 import * as $domains_system_plugins_status from "./domains/system/plugins/status.ts";
+import * as $domains_users_plugins_login from "./domains/users/plugins/login.ts";
+import * as $domains_users_plugins_me from "./domains/users/plugins/me.ts";
+import * as $domains_users_plugins_register from "./domains/users/plugins/register.ts";
 
 const manifest: Manifest = {
   tools: {
@@ -43,11 +46,15 @@ const manifest: Manifest = {
     "domains/system/plugins/health.ts": $domains_system_plugins_health,
     "domains/system/plugins/ready.ts": $domains_system_plugins_ready,
     "domains/system/plugins/status.ts": $domains_system_plugins_status,
+    "domains/users/plugins/login.ts": $domains_users_plugins_login,
+    "domains/users/plugins/me.ts": $domains_users_plugins_me,
+    "domains/users/plugins/register.ts": $domains_users_plugins_register,
   },
   domains: [
     "inventory",
     "products",
     "system",
+    "users",
   ],
 };
 

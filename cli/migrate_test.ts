@@ -24,7 +24,11 @@ async function migrate(p: ProjectCopy, env: Record<string, string>) {
 const applied = (out: string) => out.split("\n").filter((l) => /applied migration /.test(l));
 
 /** The migrations of the example app, as recorded (`<domain>/<name>`). */
-const EXAMPLE = ["inventory/001_create_stock.sql", "products/001_create_products.sql"];
+const EXAMPLE = [
+  "inventory/001_create_stock.sql",
+  "products/001_create_products.sql",
+  "users/001_create_users.sql",
+];
 
 Deno.test("migrate: 4 runs at once on one SQLite file apply each migration once", async () => {
   await using p = await copyProject();

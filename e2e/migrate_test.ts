@@ -38,6 +38,7 @@ Deno.test({
         deepEqual(await dbPending(off.url), [
           "inventory/001_create_stock.sql",
           "products/001_create_products.sql",
+          "users/001_create_users.sql",
         ]);
       } finally {
         equal(await off.stop(), 0);
