@@ -13,14 +13,14 @@ export interface Reply {
   body: any;
 }
 
-/** `method path` on `app` with an optional JSON body and bearer token, read whole. */
+/** `method path` on `app` with an optional JSON body, bearer token and headers, read whole. */
 export async function call(
   app: App,
   method: string,
   path: string,
-  opts: { body?: unknown; token?: string } = {},
+  opts: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
 ): Promise<Reply> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.body !== undefined) headers["content-type"] = "application/json";
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
   const res = await fetch(app.url + path, {

@@ -14,7 +14,8 @@ Deno.test({
   async fn() {
     const dir = await copyProject();
     // Debug level: every request's access line is logged too, and none may hold a password.
-    const app = await startApp("start", dir, { LOG_LEVEL: "debug" });
+    // USERS_SESSION_COOKIE: login also sets the session cookie, which /users/me accepts alone.
+    const app = await startApp("start", dir, { LOG_LEVEL: "debug", USERS_SESSION_COOKIE: "true" });
     const password = "e2e-Pa55word-never-shown";
     try {
       match(app.lines.join("\n"), /plugin\s+users\/login\s+ready/);
@@ -49,6 +50,12 @@ Deno.test({
         success: true,
         data: { id, email: "ann@example.com" },
       }]);
+      const session = token.headers.getSetCookie().find((c) => c.startsWith("session="));
+      match(session ?? "", /^session=[^;]+; .*HttpOnly/);
+      const byCookie = await call(app, "GET", "/users/me", {
+        headers: { cookie: session!.split(";")[0] },
+      });
+      deepEqual([byCookie.status, byCookie.body], [200, me.body]);
       const anonymous = await call(app, "GET", "/users/me");
       deepEqual([anonymous.status, anonymous.body], [401, {
         success: false,
