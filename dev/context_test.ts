@@ -44,6 +44,18 @@ Deno.test("AI_CONTEXT.md lists every tool method, plugin, route and event of the
         assert.ok(text.includes(`| \`${name}\` | ${e.id} |`), `responder ${name}`);
       }
     }
+    // A protected route (`auth:`, OpenAPI `security`) says it needs a token; a public one does not.
+    const doc = (kernel.tools.get("http") as unknown as {
+      openapi(): { paths: Record<string, Record<string, { security?: unknown[] }>> };
+    }).openapi();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const line = text.split("\n").find((l) =>
+          l.includes(`\`${method.toUpperCase()} ${path}\``)
+        );
+        assert.equal(line?.includes("needs a token (`auth:`)"), !!op.security, `${method} ${path}`);
+      }
+    }
     // Tool methods come from the tools' own source (deno doc), with signatures.
     for (
       const sig of [

@@ -24,6 +24,8 @@ export interface RouteModel {
   /** Compact request shapes from the OpenAPI document, when a tool offers one. */
   body?: string;
   query?: string;
+  /** The route needs a token (`auth:`; OpenAPI `security`). */
+  auth?: boolean;
 }
 
 /** One plugin. */
@@ -182,6 +184,7 @@ function routeModel(r: Record<string, string>, openapi: OpenApi | undefined): Ro
   const body = op.requestBody?.content?.["application/json"]?.schema ??
     Object.values(op.requestBody?.content ?? {})[0]?.schema;
   if (body) out.body = compactSchema(body, openapi);
+  if (op.security?.length) out.auth = true;
   const query = (op.parameters ?? []).filter((p) => p.in === "query");
   if (query.length) {
     out.query = `{ ${
@@ -197,6 +200,7 @@ function routeModel(r: Record<string, string>, openapi: OpenApi | undefined): Ro
 interface OpenApiOp {
   requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
   parameters?: { name: string; in: string; required?: boolean; schema?: JsonSchema }[];
+  security?: unknown[];
 }
 type OpenApi = JsonSchema & { paths?: Record<string, Record<string, OpenApiOp>> };
 

@@ -103,6 +103,7 @@ function route(r: RouteModel): string {
   if (r.summary) parts.push(r.summary);
   if (r.query) parts.push(`query \`${r.query}\``);
   if (r.body) parts.push(`body \`${r.body}\``);
+  if (r.auth) parts.push("needs a token (`auth:`)");
   return parts.join(" — ");
 }
 
@@ -155,6 +156,7 @@ function testing(m: ContextModel): string[] {
     'Use the test kit, `import { bootPlugin } from "@microcore/testing"`: `await using t = await bootPlugin(MyPlugin, { config: { KEY: "v" }, tools: { name: stub } })` boots the plugin alone in a real kernel (mode `test`: same injection, same errors, a `PluginBootError` if it fails) with the real tools made hermetic: no port, a private in-memory SQLite with the domain\'s migrations, config from the object, captured logs. Then:',
     "",
     "- `await t.http.request(method, path, data?)` → `{ status, body, headers }` (data: query string for GET/DELETE, JSON body otherwise); `t.http.routes()`.",
+    '- Protected routes (`auth:`): `const token = await t.token({ sub: "1", roles: ["admin"] })`, then `t.http.request(method, path, data, { token })`; `t.auth` is the auth tool (hashPassword, verifyPassword, sign, verify).',
     "- `t.db` (the plugin's database, to seed and check), `await t.rows(sql, params?)` (rows as plain objects), `t.state`, `t.tool(name)`.",
     "- `t.bus.published` / `t.bus.payloads(name)` (what the plugin published), `await t.bus.deliver(name, payload)` (runs its subscribers and waits; rejects if one fails for good), `t.bus.respondTo(name, fn)` (answer its requests), `await t.bus.request(name, payload)` (ask its responder).",
     '- `t.logs.messages("info")`, `t.logs.records` (the plugin\'s), `t.logs.all`.',

@@ -311,3 +311,16 @@ Deno.test("/docs keeps the Authorize button's token across reloads (persistAutho
   const init = await call(tool, "GET", "/docs/init.js");
   assert.match(await init.text(), /persistAuthorization: true/);
 });
+
+Deno.test("a handler that lets the auth tool's refusal escape (kind unauthorized) answers 401", async () => {
+  const { tool, api, activate } = setUp();
+  api.addEndpoint("/check", "POST", () => {
+    throw Object.assign(new Error("invalid or expired token"), { kind: "unauthorized" });
+  });
+  activate();
+  const res = await call(tool, "POST", "/check", {});
+  assert.deepEqual(await reply(res), {
+    status: 401,
+    body: { success: false, error: "invalid or expired token", details: { kind: "unauthorized" } },
+  });
+});
