@@ -59,6 +59,8 @@ Deno.test("socket: 401 missing / 401 invalid / 403 role / 200 with ctx.auth; 401
     });
   const missing = await post({}, '{"item":"tea"}');
   assert.equal(missing.headers.get("www-authenticate"), "Bearer");
+  // Refusals carry the secure headers every response of the http tool carries.
+  assert.equal(missing.headers.get("x-content-type-options"), "nosniff");
   assert.deepEqual(await json(missing), {
     status: 401,
     body: { success: false, error: "missing token" },
