@@ -43,6 +43,8 @@ export const MAX_CONCURRENT_HASHES = Math.max(1, Math.min(4, navigator.hardwareC
 /** A counting semaphore: `run(f)` starts `f` when fewer than `max` run. */
 export class Gate {
   #running = 0;
+  /** Jobs started since the gate was made. */
+  started = 0;
   readonly #waiting: (() => void)[] = [];
   constructor(readonly max: number) {}
 
@@ -54,6 +56,7 @@ export class Gate {
   async run<T>(f: () => Promise<T>): Promise<T> {
     if (this.#running >= this.max) await new Promise<void>((r) => this.#waiting.push(r));
     else this.#running++;
+    this.started++;
     try {
       return await f();
     } finally {
@@ -65,6 +68,11 @@ export class Gate {
 }
 
 const hashing = new Gate(MAX_CONCURRENT_HASHES);
+
+/** scrypt runs started in this process (tests count them). */
+export function hashesRun(): number {
+  return hashing.started;
+}
 
 function derive(password: string, salt: Uint8Array, p: ScryptParams, len: number) {
   const N = 2 ** p.ln;
@@ -89,6 +97,26 @@ function checkPassword(password: string): void {
   }
 }
 
+/** The salt of the stand-in hash a malformed stored hash costs. */
+const DUMMY_SALT = new Uint8Array(SALT_BYTES);
+
+/** A stored PHC string's parameters, salt and key, when it is one this hasher can check. */
+function parse(
+  stored: unknown,
+): { params: ScryptParams; salt: Buffer; expected: Buffer } | undefined {
+  const m = typeof stored === "string" ? PHC.exec(stored) : null;
+  if (!m) return undefined;
+  const params = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
+  if (
+    params.ln < 1 || params.ln > MAX_LN || params.r < 1 || params.r > MAX_R || params.p < 1 ||
+    params.p > MAX_P
+  ) return undefined;
+  // Exactly a 32-byte key: a truncated hash must not verify with fewer bits.
+  const expected = Buffer.from(m[5], "base64");
+  if (expected.length !== KEY_BYTES) return undefined;
+  return { params, salt: Buffer.from(m[4], "base64"), expected };
+}
+
 /** Hashes passwords with one set of parameters; verifies hashes made with any sane set. */
 export class PasswordHasher {
   constructor(readonly params: Readonly<ScryptParams> = OWASP_SCRYPT) {}
@@ -104,23 +132,20 @@ export class PasswordHasher {
 
   /**
    * Whether `password` matches `stored` (constant-time compare); `rehash` when it does and
-   * `stored` used other parameters. A malformed or foreign `stored` is `ok: false`, never a throw.
+   * `stored` used other parameters. A malformed or foreign `stored` (or an over-long password) is
+   * `ok: false` after a stand-in hash of the same cost, never a throw.
    */
   async verify(password: string, stored: string): Promise<PasswordCheck> {
-    if (typeof password !== "string" || Buffer.byteLength(password) > MAX_PASSWORD_BYTES) {
+    const parsed = typeof password === "string" && Buffer.byteLength(password) <= MAX_PASSWORD_BYTES
+      ? parse(stored)
+      : undefined;
+    if (!parsed) {
+      // As long as a real check: an app that passes "" for an unknown account does not tell
+      // "no such account" apart from "wrong password" by the answer's timing.
+      await derive("", DUMMY_SALT, this.params, KEY_BYTES).catch(() => {});
       return { ok: false };
     }
-    const m = typeof stored === "string" ? PHC.exec(stored) : null;
-    if (!m) return { ok: false };
-    const params = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
-    if (
-      params.ln < 1 || params.ln > MAX_LN || params.r < 1 || params.r > MAX_R || params.p < 1 ||
-      params.p > MAX_P
-    ) return { ok: false };
-    const salt = Buffer.from(m[4], "base64");
-    // Exactly a 32-byte key: a truncated hash must not verify with fewer bits.
-    const expected = Buffer.from(m[5], "base64");
-    if (expected.length !== KEY_BYTES) return { ok: false };
+    const { params, salt, expected } = parsed;
     let key: Buffer;
     try {
       key = await derive(password, salt, params, KEY_BYTES);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Gate, OWASP_SCRYPT, PasswordHasher, TEST_SCRYPT } from "./password.ts";
+import { Gate, hashesRun, OWASP_SCRYPT, PasswordHasher, TEST_SCRYPT } from "./password.ts";
 
 const fast = new PasswordHasher(TEST_SCRYPT);
 
@@ -91,7 +91,25 @@ Deno.test("Gate: at most max run at once, the rest start in order as slots free"
   release[3]();
   assert.deepEqual(await Promise.all(all), [0, 1, 2, 3]);
   assert.deepEqual(gate.load, { running: 0, waiting: 0 });
+  assert.equal(gate.started, 4);
   // A failing job frees its slot too.
   await assert.rejects(gate.run(() => Promise.reject(new Error("x"))), /x/);
   assert.deepEqual(gate.load, { running: 0, waiting: 0 });
+});
+
+Deno.test("a malformed stored hash or an over-long password costs one hash too (no timing tell)", async () => {
+  const good = await fast.hash("pw");
+  const cost = async (f: () => Promise<unknown>) => {
+    const before = hashesRun();
+    await f();
+    return hashesRun() - before;
+  };
+  assert.equal(await cost(() => fast.verify("pw", good)), 1);
+  assert.equal(await cost(() => fast.verify("nope", good)), 1);
+  assert.equal(await cost(() => fast.verify("pw", "")), 1);
+  assert.equal(await cost(() => fast.verify("pw", good.replace("ln=10", "ln=31"))), 1);
+  assert.equal(await cost(() => fast.verify("x".repeat(2000), good)), 1);
+  // A match at old parameters: the check and the rehash.
+  const old = await new PasswordHasher({ ln: 9, r: 8, p: 1 }).hash("pw");
+  assert.equal(await cost(() => fast.verify("pw", old)), 2);
 });

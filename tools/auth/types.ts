@@ -91,7 +91,8 @@ export interface Auth {
   hashPassword(password: string): Promise<string>;
   /**
    * Whether `password` matches `stored`, compared in constant time; `rehash` when the stored hash
-   * used older parameters. Never throws on a malformed stored hash (`ok: false`).
+   * used older parameters. Never throws on a malformed stored hash (`ok: false`, after a
+   * stand-in hash of the same cost: pass `""` for an unknown account without a timing tell).
    */
   verifyPassword(password: string, stored: string): Promise<PasswordCheck>;
   /**
