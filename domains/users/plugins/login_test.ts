@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { mock } from "node:test";
 import { bootPlugin, type PluginTest } from "@microcore/testing";
+import { StateError } from "@tools/state/mod.ts";
 import LoginPlugin from "./login.ts";
 
 const PASSWORD = "correct horse battery staple";
@@ -95,6 +96,20 @@ Deno.test("POST /auth/login: a success resets the count", async () => {
   for (let i = 0; i < 5; i++) statuses.push((await login(t, "ann@example.com", "wrong")).status);
   assert.deepEqual(statuses, [401, 401, 401, 401, 401]);
   assert.equal((await login(t, "ann@example.com", PASSWORD)).status, 429);
+});
+
+Deno.test("POST /auth/login fails closed: no state store, no password check (a JSON 503)", async () => {
+  const down = () =>
+    Promise.reject(new StateError("unavailable", "redis at 127.0.0.1:6379 is down"));
+  const state = { namespace: () => ({ increment: down, ttl: down, delete: down }) };
+  const verifyPassword = mock.fn(() => Promise.resolve({ ok: true }));
+  const auth = { verifyPassword, hashPassword: () => Promise.resolve("h"), sign: down };
+  await using t = await bootPlugin(LoginPlugin, { tools: { state, auth } });
+  await t.db.execute("INSERT INTO users (email, password_hash) VALUES ($1, $2)", ["a@b.co", "h"]);
+  const res = await login(t, "a@b.co", PASSWORD);
+  assert.equal(res.status, 503);
+  assert.equal(res.body.success, false);
+  assert.equal(verifyPassword.mock.callCount(), 0);
 });
 
 Deno.test("POST /auth/login: a hash with older parameters is replaced by the new one, and only then", async () => {
