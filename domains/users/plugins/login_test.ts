@@ -109,6 +109,7 @@ Deno.test("POST /auth/login fails closed: no state store, no password check (a J
   const res = await login(t, "a@b.co", PASSWORD);
   assert.equal(res.status, 503);
   assert.equal(res.body.success, false);
+  assert.equal(res.headers.get("retry-after"), "1");
   assert.equal(verifyPassword.mock.callCount(), 0);
 });
 
