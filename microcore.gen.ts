@@ -8,8 +8,11 @@ import * as $tools_db_mod from "./tools/db/mod.ts";
 import * as $tools_event_bus_mod from "./tools/event_bus/mod.ts";
 import * as $tools_http_mod from "./tools/http/mod.ts";
 import * as $tools_logger_mod from "./tools/logger/mod.ts";
+import * as $tools_scheduler_mod from "./tools/scheduler/mod.ts";
 import * as $tools_state_mod from "./tools/state/mod.ts";
+import * as $domains_inventory_plugins_low_stock from "./domains/inventory/plugins/low_stock.ts";
 import * as $domains_inventory_plugins_stock_query from "./domains/inventory/plugins/stock_query.ts";
+import * as $domains_inventory_plugins_stock_report from "./domains/inventory/plugins/stock_report.ts";
 import * as $domains_inventory_plugins_track_stock from "./domains/inventory/plugins/track_stock.ts";
 import * as $domains_products_plugins_create_product from "./domains/products/plugins/create_product.ts";
 import * as $domains_products_plugins_delete_product from "./domains/products/plugins/delete_product.ts";
@@ -32,10 +35,13 @@ const manifest: Manifest = {
     "tools/event_bus/mod.ts": $tools_event_bus_mod,
     "tools/http/mod.ts": $tools_http_mod,
     "tools/logger/mod.ts": $tools_logger_mod,
+    "tools/scheduler/mod.ts": $tools_scheduler_mod,
     "tools/state/mod.ts": $tools_state_mod,
   },
   plugins: {
+    "domains/inventory/plugins/low_stock.ts": $domains_inventory_plugins_low_stock,
     "domains/inventory/plugins/stock_query.ts": $domains_inventory_plugins_stock_query,
+    "domains/inventory/plugins/stock_report.ts": $domains_inventory_plugins_stock_report,
     "domains/inventory/plugins/track_stock.ts": $domains_inventory_plugins_track_stock,
     "domains/products/plugins/create_product.ts": $domains_products_plugins_create_product,
     "domains/products/plugins/delete_product.ts": $domains_products_plugins_delete_product,

@@ -18,6 +18,8 @@ import type { Db } from "@tools/db/mod.ts";
 import type { HttpTool, RouteInfo } from "@tools/http/mod.ts";
 import type { Level } from "@tools/logger/mod.ts";
 import type { State } from "@tools/state/mod.ts";
+import { SchedulerTool } from "@tools/scheduler/mod.ts";
+import { TestClock, TestJobs } from "./jobs.ts";
 import { RecordingEventBus, TEST_OWNER, TestBus } from "./bus.ts";
 import { TestHttp } from "./http.ts";
 import { callerUrl, fromClass, fromUrl, type PluginIdentity, toUrl } from "./locate.ts";
@@ -44,6 +46,11 @@ export interface BootOptions {
   id?: string;
   /** Lowest log level captured (default `debug`). */
   logLevel?: Level;
+  /**
+   * Where the scheduler's manual clock starts (`t.clock`): a Date, an ISO string or ms since
+   * epoch (default: the real time at boot).
+   */
+  now?: Date | string | number;
 }
 
 /** Thrown by {@link bootPlugin} when the kernel could not boot the plugin. */
@@ -75,6 +82,8 @@ export class PluginTest<P = unknown> implements AsyncDisposable {
   #routes: RouteInfo[] = [];
   #http?: TestHttp;
   #bus?: TestBus;
+  #jobs?: TestJobs;
+  #clock?: TestClock;
   #closing?: Promise<void>;
 
   /** @internal Built by {@link bootPlugin}. */
@@ -110,6 +119,32 @@ export class PluginTest<P = unknown> implements AsyncDisposable {
       this.#bus = new TestBus(tool);
     }
     return this.#bus;
+  }
+
+  /**
+   * The scheduler's background jobs and schedules: `await t.jobs.runDue()` runs what is due
+   * now, `t.jobs.queued(name)` / `t.jobs.dead(name)` read the queue.
+   */
+  get jobs(): TestJobs {
+    return this.#jobs ??= new TestJobs(this.#scheduler());
+  }
+
+  /**
+   * The scheduler's manual clock: `await t.clock.advance(ms)` moves it and runs every slot,
+   * retry and delayed job that comes due on the way, in order. No real time passes.
+   */
+  get clock(): TestClock {
+    return this.#clock ??= new TestClock(this.#scheduler());
+  }
+
+  #scheduler(): SchedulerTool {
+    const tool = this.kernel.tools.get("scheduler");
+    if (!(tool instanceof SchedulerTool)) {
+      throw new Error(
+        "t.jobs and t.clock need the kit's scheduler tool (it was overridden or removed)",
+      );
+    }
+    return tool;
   }
 
   /** The database the plugin uses (the same connection), to seed rows and check them. */
@@ -244,7 +279,7 @@ export async function bootPlugin<C extends PluginClass>(
       ? () => Promise.resolve({ default: plugin })
       : () => import(who.url!),
   };
-  const tools = new Map(testTools(options.config).map((t) => [t.name, t]));
+  const tools = new Map(testTools(options.config, options.now).map((t) => [t.name, t]));
   if (options.logLevel) tools.set("logger", new CaptureLoggerTool({ level: options.logLevel }));
   for (const [name, value] of Object.entries(options.tools ?? {})) {
     if (value === null || value === undefined) tools.delete(name);

@@ -41,6 +41,7 @@ export {
 export { CaptureLoggerTool, PluginLogs } from "./logger.ts";
 export { assertReleased, LeakError } from "./released.ts";
 export { asTool, testTools } from "./tools.ts";
+export { TestClock, TestJobs } from "./jobs.ts";
 export {
   type LogLine,
   recordingLog,

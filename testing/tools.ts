@@ -10,6 +10,7 @@ import DbTool, { SqliteDriver } from "@tools/db/mod.ts";
 import HttpTool from "@tools/http/mod.ts";
 import { InProcessDriver } from "@tools/event_bus/mod.ts";
 import StateTool, { MemoryDriver } from "@tools/state/mod.ts";
+import SchedulerTool, { ManualClock } from "@tools/scheduler/mod.ts";
 import { RecordingEventBus } from "./bus.ts";
 import { CaptureLoggerTool } from "./logger.ts";
 
@@ -25,14 +26,18 @@ import { CaptureLoggerTool } from "./logger.ts";
  * | `state` | the real tool on its memory driver (env `STATE_DRIVER` ignored) |
  * | `config` | the real tool reading `config` instead of the environment |
  * | `auth` | the real tool: a random per-test HS256 secret, cheap password hashing parameters |
+ * | `scheduler` | the real tool on a manual clock (`t.clock`, `t.jobs`): nothing runs until the test says |
  *
  * @example
  * ```ts
  * const tools = testTools({ GREETING: "hi" });
- * tools.map((t) => t.name); // ["logger", "config", "http", "db", "event_bus", "state", "auth"]
+ * tools.map((t) => t.name); // ["logger", "config", "http", "db", "event_bus", "state", "auth", "scheduler"]
  * ```
  */
-export function testTools(config: Record<string, string | undefined> = {}): Tool[] {
+export function testTools(
+  config: Record<string, string | undefined> = {},
+  now: Date | string | number = Date.now(),
+): Tool[] {
   return [
     new CaptureLoggerTool(),
     ConfigTool.fromObject(config),
@@ -42,6 +47,7 @@ export function testTools(config: Record<string, string | undefined> = {}): Tool
     new RecordingEventBus({ driver: new InProcessDriver() }),
     new StateTool({ driver: new MemoryDriver() }),
     new AuthTool({ fastPasswords: true }),
+    new SchedulerTool({ clock: new ManualClock(new Date(now).getTime()) }),
   ];
 }
 

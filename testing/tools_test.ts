@@ -23,6 +23,7 @@ Deno.test("testTools: a fresh instance of each built-in tool; config from the ob
     "event_bus",
     "state",
     "auth",
+    "scheduler",
   ]);
   const again = testTools();
   tools.forEach((t, i) => assert.notEqual(t, again[i]));

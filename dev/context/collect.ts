@@ -38,6 +38,10 @@ export interface PluginModel {
   publishes: string[];
   subscribes: string[];
   responds: string[];
+  /** Scheduled jobs (`scheduler.cron`/`every`): name and schedule, e.g. `low-stock (every 60000 ms)`. */
+  schedules: string[];
+  /** Background jobs it declared (`scheduler.job`). */
+  jobs: string[];
 }
 
 /** One domain folder. */
@@ -137,6 +141,12 @@ export async function collect(kernel: Kernel, opts: CollectOptions = {}): Promis
       publishes: uniq(e.publishes ?? []),
       subscribes: uniq(arr(view.subscribes) as string[]),
       responds: uniq(arr(view.responds) as string[]),
+      schedules: uniq(
+        (arr(view.schedules) as { name?: string; schedule?: string }[]).map((s) =>
+          `${s.name} (${s.schedule})`
+        ),
+      ),
+      jobs: uniq((arr(view.jobs) as { name?: string }[]).map((j) => String(j.name))),
     };
   });
 

@@ -95,6 +95,8 @@ function plugin(p: PluginModel): string[] {
   if (p.publishes.length) out.push(`  - publishes ${p.publishes.map(code).join(", ")}`);
   if (p.subscribes.length) out.push(`  - subscribes ${p.subscribes.map(code).join(", ")}`);
   if (p.responds.length) out.push(`  - responds to ${p.responds.map(code).join(", ")}`);
+  for (const s of p.schedules) out.push(`  - runs on a schedule: ${code(s)}`);
+  if (p.jobs.length) out.push(`  - handles background jobs ${p.jobs.map(code).join(", ")}`);
   return out;
 }
 
@@ -160,6 +162,7 @@ function testing(m: ContextModel): string[] {
     "- `t.db` (the plugin's database, to seed and check), `await t.rows(sql, params?)` (rows as plain objects), `t.state`, `t.tool(name)`.",
     "- `t.bus.published` / `t.bus.payloads(name)` (what the plugin published), `await t.bus.deliver(name, payload)` (runs its subscribers and waits; rejects if one fails for good), `t.bus.respondTo(name, fn)` (answer its requests), `await t.bus.request(name, payload)` (ask its responder).",
     '- `t.logs.messages("info")`, `t.logs.records` (the plugin\'s), `t.logs.all`.',
+    "- Scheduler (a manual clock: nothing runs by itself): `await t.clock.advance(ms)` runs every slot, retry and delayed job due on the way, in order; `await t.jobs.runDue()` runs what is due now (background jobs too); `await t.jobs.queued(name)`, `await t.jobs.dead(name)`; `bootPlugin(P, { now })` (a Date, an ISO time or ms) sets where the clock starts.",
     "- `await t.unload(); await t.assertReleased()`: proves no route, subscription or responder of it is left.",
     "",
   ];
