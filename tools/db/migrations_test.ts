@@ -7,6 +7,7 @@ import type { DomainInfo } from "@core";
 import { recordingLog } from "@microcore/testing/standalone.ts";
 import { Database } from "./database.ts";
 import { MigrationError, Migrator } from "./migrations.ts";
+import { migrationIdentity } from "./migration_files.ts";
 import { SqliteDriver } from "./sqlite_driver.ts";
 import type { Params } from "./types.ts";
 import { writeFiles } from "./test_helpers.ts";
@@ -34,8 +35,8 @@ async function withMigrations(
       db,
       log,
       migrator: async (domains) => {
-        // a trailing slash on the root changes nothing
-        const m = new Migrator(db, log, `${root}/`, domains);
+        // trailing slashes on the root change nothing (log lines stay relative)
+        const m = new Migrator(db, log, `${root}//`, domains);
         await m.init();
         return m;
       },
@@ -478,4 +479,46 @@ Deno.test("migrations: when not applying, pending ones are listed and logged, no
     assert.deepEqual(off.pending(), []);
     assert.equal(log.lines.filter((l) => l.level === "warn").length, 1);
   });
+});
+
+Deno.test("migrations: when not applying, each domain's warning lists only its own files", async () => {
+  await withMigrations({
+    "domains/shop/migrations/001_a.sql": seen("a"),
+    "domains/mail/migrations/001_m.sql": seen("m"),
+  }, async ({ root, db, log, domain }) => {
+    const off = new Migrator(db, log, root, [], { apply: false });
+    await off.init();
+    await off.prepareDomain(domain("shop"));
+    await off.prepareDomain(domain("mail"));
+    assert.deepEqual(log.lines.map((l) => l.props?.pending), [["001_a.sql"], ["001_m.sql"]]);
+    assert.deepEqual(off.pending().map((p) => `${p.domain}/${p.name}`), [
+      "shop/001_a.sql",
+      "mail/001_m.sql",
+    ]);
+  });
+});
+
+Deno.test("migrations: an applied migration is not re-checked: a variant added later for an unknown engine does not fail", async () => {
+  await withMigrations({
+    "domains/shop/migrations/001_a.sql": seen("a"),
+  }, async ({ root, log, migrator, domain }) => {
+    await (await migrator()).prepareDomain(domain("shop"));
+    await Deno.writeTextFile(`${root}/domains/shop/migrations/001_a.mysql.sql`, "SELECT 1;");
+    const m = await migrator();
+    await m.prepareDomain(domain("shop"));
+    assert.deepEqual(keys(m), ["shop/001_a.sql"]);
+    assert.deepEqual(log.lines.map((l) => l.message), [
+      "applied migration domains/shop/migrations/001_a.sql",
+    ]);
+  });
+});
+
+Deno.test("migrations: a depends reference names a migration with or without .sql and engine", () => {
+  for (
+    const ref of ["001_x", "001_x.sql", "001_x.postgres", "001_x.postgres.sql", "001_x.sqlite"]
+  ) {
+    assert.equal(migrationIdentity(ref), "001_x.sql", ref);
+  }
+  assert.equal(migrationIdentity("notes"), "notes.sql");
+  assert.equal(migrationIdentity("notes.sql"), "notes.sql");
 });

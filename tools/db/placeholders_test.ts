@@ -17,8 +17,8 @@ Deno.test("placeholders: $N becomes ?N", () => {
 Deno.test("placeholders: $ inside literals, quoted identifiers and comments stays", () => {
   assert.equal(t("SELECT '$1', 'it''s $2', $1"), "SELECT '$1', 'it''s $2', ?1");
   assert.equal(
-    t(`SELECT "col$1", \`x$2\`, [y$3] FROM t WHERE a = $1`),
-    `SELECT "col$1", \`x$2\`, [y$3] FROM t WHERE a = ?1`,
+    t(`SELECT "col$1", \`x$2\`, [y$3], " $4", \` $5\`, [ $6] FROM t WHERE a = $1`),
+    `SELECT "col$1", \`x$2\`, [y$3], " $4", \` $5\`, [ $6] FROM t WHERE a = ?1`,
   );
   assert.equal(t("SELECT $1 -- costs $2\n, $2"), "SELECT ?1 -- costs $2\n, ?2");
   assert.equal(t("SELECT /* $1 */ $1"), "SELECT /* $1 */ ?1");

@@ -196,6 +196,21 @@ Deno.test({
 });
 
 Deno.test({
+  name: "postgres errors: a message the application raised is not read for a table or column",
+  ignore,
+  fn: () =>
+    withPg(async (db) => {
+      const sql = `DO $$ BEGIN RAISE EXCEPTION 'column "qty" of relation "items" is odd'; END $$`;
+      assert.deepEqual(details(await caught(db.execute(sql))), {
+        ...none,
+        kind: "unknown",
+        code: "P0001",
+        sql,
+      });
+    }),
+});
+
+Deno.test({
   name: "postgres errors: an unreachable server and a closed pool are connection errors",
   ignore,
   fn: async () => {

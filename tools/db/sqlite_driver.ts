@@ -219,11 +219,13 @@ export class SqliteDriver implements Driver, TxSession {
 }
 
 const CODE_KINDS: Record<number, DbErrorKind> = {
+  // Stryker disable StringLiteral: each constraint code's message ("UNIQUE constraint failed: …") gives the same kind below
   2067: "unique_violation", // SQLITE_CONSTRAINT_UNIQUE
   1555: "unique_violation", // SQLITE_CONSTRAINT_PRIMARYKEY
   787: "foreign_key_violation", // SQLITE_CONSTRAINT_FOREIGNKEY
   1299: "not_null_violation", // SQLITE_CONSTRAINT_NOTNULL
   275: "check_violation", // SQLITE_CONSTRAINT_CHECK
+  // Stryker restore StringLiteral
   5: "busy",
   6: "busy",
   517: "busy",

@@ -135,7 +135,10 @@ export class DbTool implements Tool {
     let path = o.path ?? ctx.env("DB_PATH") ?? (ctx.mode === "test" ? ":memory:" : "data/app.db");
     if (path !== ":memory:" && !path.startsWith("file:")) {
       if (!isAbsolute(path)) path = `${ctx.dataDir.replace(/\/+$/, "")}/${path}`;
-      const dir = path.slice(0, path.lastIndexOf("/"));
+      // Its folder: up to the last separator (a backslash too, on Windows only).
+      const windows = Deno.build.os === "windows";
+      const cut = Math.max(path.lastIndexOf("/"), windows ? path.lastIndexOf("\\") : -1);
+      const dir = path.slice(0, Math.max(0, cut));
       if (dir) await Deno.mkdir(dir, { recursive: true });
     }
     return new SqliteDriver({ path, busyTimeoutMs: o.busyTimeoutMs, cacheSize: o.cacheSize });

@@ -61,6 +61,20 @@ Deno.test("tool: the SQLite file: default data/app.db under dataDir, DB_PATH, ab
     // Under a permission set (not -A) Deno's node:sqlite opens a `file:` URI as a file of that
     // literal name in the working directory: remove it, so tests leave nothing in the project.
     await Deno.remove("file:mem1?mode=memory").catch(() => {});
+    // A Windows drive path is absolute too (opened as given: here, a file of that name in the
+    // working directory, removed at once).
+    const drive = `C:\\microcore_${crypto.randomUUID().slice(0, 8)}.db`;
+    try {
+      assert.equal(await pathFor(dir, { DB_PATH: drive }), drive);
+      // …and no folder is made from a path without a "/" (it made `C:\\microcore_….d`)
+      await assert.rejects(Deno.stat(drive.slice(0, -1)), Deno.errors.NotFound);
+      // …nor, off Windows where "\\" is a letter like another, a folder `C:`
+      await assert.rejects(Deno.stat("C:"), Deno.errors.NotFound);
+    } finally {
+      await Deno.remove(drive.slice(0, -1)).catch(() => {});
+      await Deno.remove("C:").catch(() => {});
+      for (const f of [drive, `${drive}-wal`, `${drive}-shm`]) await Deno.remove(f).catch(() => {});
+    }
     assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), [
       "abs",
       "data",
