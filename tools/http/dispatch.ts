@@ -38,6 +38,11 @@ export class Dispatcher {
   alwaysId = false;
   /** Incoming header an id is adopted from (lower case), if any. */
   idFrom: string | undefined;
+  /**
+   * What `GET /` answers when no route owns it (JSON text pointing to the docs and the status;
+   * set in dev), or `undefined` for the usual 404.
+   */
+  home: string | undefined;
   /** The CORS policy; without one no `origin` header is read. */
   cors: Cors | undefined;
 
@@ -107,6 +112,12 @@ export class Dispatcher {
     const m = this.#table.match(method, path);
     if (!m) {
       const allow = this.#table.allowed(path);
+      if (this.home && path === "/" && !allow.length && (method === "GET" || method === "HEAD")) {
+        const res = new Response(method === "GET" ? this.home : null, {
+          headers: DEFAULT_HEADERS.json,
+        });
+        return this.#after(res, method, path, rid, origin, t0);
+      }
       const res = allow.length
         ? errorResponse(405, `Method ${method} not allowed on ${path}`)
         : errorResponse(404, `No route for ${method} ${path}`);

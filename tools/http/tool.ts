@@ -45,6 +45,19 @@ export interface ListenOptions {
   port?: number;
 }
 
+/** `GET /` in dev, when no plugin owns it. */
+const DEV_HOME = JSON.stringify({
+  success: true,
+  data: {
+    message: "MicroCoreOS is running in dev mode. No plugin answers GET / yet.",
+    docs: "/docs",
+    openapi: "/openapi.json",
+    status: "/system/status",
+    ready: "/health/ready",
+    newPlugin: 'deno task new plugin <domain>/<name> --route "GET /"',
+  },
+});
+
 /** A header name we may read: an HTTP token. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -105,6 +118,8 @@ export class HttpTool implements Tool {
   setup(ctx: ToolContext): void {
     this.#dispatch.useLog(ctx.log, ctx.errorInfo);
     this.#mode = ctx.mode;
+    // In dev, `/` says where things are instead of a bare 404 (until a plugin takes `/`).
+    this.#dispatch.home = ctx.mode === "dev" ? DEV_HOME : undefined;
     this.#root = ctx.root;
     const limit = ctx.env("HTTP_BODY_LIMIT");
     if (limit) {
