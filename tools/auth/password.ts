@@ -36,7 +36,7 @@ const PHC =
 /**
  * Hashes that run at once, at most (each takes 128·N·r bytes, 128 MiB at OWASP's N=2^17, and a
  * core): more wait their turn, so a burst of logins cannot take the memory of the process.
- * Measured: 8 at once peaked at 1.09 GB of RSS, one at 172 MB (docs/auth.md).
+ * Measured: 8 at once peaked at 1,065 MiB of RSS, one at 168 MiB (docs/auth.md).
  */
 export const MAX_CONCURRENT_HASHES = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 
