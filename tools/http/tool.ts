@@ -17,6 +17,8 @@ import {
 import { ApiDocs, SELF } from "./builtins.ts";
 import { Cors, corsFromEnv, type CorsOptions } from "./cors.ts";
 import { Dispatcher } from "./dispatch.ts";
+import { type Limits, serveGuarded } from "./guarded_listener.ts";
+import { type Served, serveSupervised } from "./listener.ts";
 import { OwnerApi } from "./owner_api.ts";
 import type { RouteHost } from "./route_host.ts";
 import { docPath, type NewRoute, type RouteDef, routeKey } from "./route_table.ts";
@@ -43,6 +45,33 @@ export interface ListenOptions {
   hostname?: string;
   /** 0 picks a free port. */
   port?: number;
+  /**
+   * Connection limits (replace HTTP_HEADER_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS,
+   * HTTP_MAX_CONNECTIONS). Any of them above 0 switches to the guarded listener (docs/limits.md):
+   * what is left out then gets the default (header 10 s, idle 75 s, no cap); `false` turns them
+   * off.
+   */
+  limits?: Partial<Limits> | false;
+}
+
+/** Defaults of the guarded listener's limits (docs/limits.md). */
+export const LIMIT_DEFAULTS: Limits = {
+  headerTimeoutMs: 10_000,
+  idleTimeoutMs: 75_000,
+  maxConnections: 0,
+};
+
+const LIMIT_ENV = {
+  headerTimeoutMs: "HTTP_HEADER_TIMEOUT_MS",
+  idleTimeoutMs: "HTTP_IDLE_TIMEOUT_MS",
+  maxConnections: "HTTP_MAX_CONNECTIONS",
+} as const;
+
+/** The limits to listen with, or `undefined` for plain `Deno.serve`. */
+function effectiveLimits(given: Partial<Limits> | false | undefined): Limits | undefined {
+  if (!given) return undefined;
+  const set = Object.values(given).some((v) => v !== undefined && v > 0);
+  return set ? { ...LIMIT_DEFAULTS, ...given } : undefined;
 }
 
 /** `GET /` in dev, when no plugin owns it. */
@@ -84,6 +113,12 @@ export class HttpTool implements Tool {
     CORS_ORIGINS: "`*` or a comma list of origins allowed from a browser (default unset: no CORS)",
     CORS_CREDENTIALS: "`true` to allow credentials; not with `*` (default false)",
     APP_NAME: "the OpenAPI and /docs title (default MicroCoreOS API)",
+    HTTP_HEADER_TIMEOUT_MS:
+      "guarded listener: close a new connection whose request headers are not complete within this (default unset: plain Deno.serve, no deadline; 10000 once any limit is set; 0 = off)",
+    HTTP_IDLE_TIMEOUT_MS:
+      "guarded listener: close a keep-alive connection idle this long after its last response (default 75000 once any limit is set; 0 = off)",
+    HTTP_MAX_CONNECTIONS:
+      "guarded listener: open connections at most, more get 503 and are closed; set it below `ulimit -n` (default unset: no cap)",
   } as const;
 
   readonly #routes = new OwnedRegistry<RouteDef>();
@@ -105,7 +140,8 @@ export class HttpTool implements Tool {
   #bodyLimit = 1024 * 1024;
   #hostname = "0.0.0.0";
   #port = 8000;
-  #server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  #limits: Partial<Limits> | false = false;
+  #server: Served | undefined;
   #url: string | undefined;
 
   /** A tool with the built-in routes (`/openapi.json`, `/docs`) and default settings. */
@@ -140,6 +176,17 @@ export class HttpTool implements Tool {
     if (cors) this.#dispatch.cors = new Cors(cors);
     const title = ctx.env("APP_NAME");
     if (title) this.#docs.title = title;
+    const limits: Partial<Limits> = {};
+    for (const [key, name] of Object.entries(LIMIT_ENV) as [keyof Limits, string][]) {
+      const v = ctx.env(name);
+      if (v === undefined) continue;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) {
+        throw new Error(`${name} must be a whole number >= 0 (0 = off): ${v}`);
+      }
+      limits[key] = n;
+    }
+    this.#limits = limits;
     this.#hostname = ctx.env("HOST") ?? "0.0.0.0";
     this.#port = Number(ctx.env("PORT") ?? 8000);
   }
@@ -180,23 +227,32 @@ export class HttpTool implements Tool {
   /** Start listening on HOST:PORT (in `start`/`dev` mode; tests call {@link listen} themselves). */
   async onBootComplete(): Promise<void> {
     if (this.#mode === "test" || this.#server) return;
-    await this.listen({ hostname: this.#hostname, port: this.#port });
+    await this.listen({ hostname: this.#hostname, port: this.#port, limits: this.#limits });
   }
 
-  /** Open the listener; returns its URL. Logs `listening on http://HOST:PORT`. */
+  /**
+   * Open the listener; returns its URL. Logs `listening on http://HOST:PORT`. The listener
+   * survives running out of file descriptors; with {@link ListenOptions.limits} it also enforces
+   * a header deadline, an idle timeout and a connection cap (docs/limits.md).
+   */
   listen(options: ListenOptions = {}): Promise<string> {
     if (this.#server) return Promise.resolve(this.#url!);
     const hostname = options.hostname ?? "0.0.0.0";
     const dispatch = this.#dispatch;
     dispatch.accepting = true;
-    const server = Deno.serve(
-      { hostname, port: options.port ?? 8000, onListen() {} },
-      (req) => dispatch.handle(req),
-    );
+    const at = { hostname, port: options.port ?? 8000 };
+    const handle = (req: Request) => dispatch.handle(req);
+    const limits = effectiveLimits(options.limits);
+    const server = limits
+      ? serveGuarded(at, limits, handle, dispatch.log)
+      : serveSupervised(at, handle, dispatch.log);
     this.#server = server;
     const host = hostname.includes(":") ? `[${hostname}]` : hostname;
     this.#url = `http://${host}:${server.addr.port}`;
-    dispatch.log.info(`listening on ${this.#url}`, { url: this.#url });
+    dispatch.log.info(`listening on ${this.#url}`, {
+      url: this.#url,
+      ...(limits ? { limits } : {}),
+    });
     return Promise.resolve(this.#url);
   }
 
@@ -247,7 +303,13 @@ export class HttpTool implements Tool {
   /** Where it listens, how many plugin routes are live, how many requests are in flight. */
   describe(): Record<string, unknown> {
     const routes = this.#routes.live().filter((r) => r.kind !== "builtin").length;
-    return { listening: this.#url ?? null, routes, inflight: this.#gens.all.inflight };
+    const connections = this.#server?.stats?.();
+    return {
+      listening: this.#url ?? null,
+      routes,
+      inflight: this.#gens.all.inflight,
+      ...(connections ? { connections } : {}),
+    };
   }
 
   /** Stop accepting, close streams and sockets, wait (bounded) for requests in flight. */
