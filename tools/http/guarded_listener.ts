@@ -12,11 +12,11 @@
  *   to 1 s) and retries; connections wait in the kernel's backlog meanwhile.
  *
  * Deno 2.9 has no public API that serves HTTP on an accepted connection (`Deno.serveHttp` was
- * removed from Deno 2's API), so this uses `Deno[Deno.internal].serveHttpOnConnection`, the
- * function `node:http` builds on. It costs about 2–5 % CPU per request on keep-alive connections
- * (docs/limits.md), and a WebSocket upgrade does not survive on it in Deno 2.9 (the connection
- * closes right after the `101`), so upgrade requests are refused with `501` here. When Deno lacks
- * the function, {@link serveGuarded} throws and says what to unset.
+ * removed from Deno 2's API), so this uses `Deno[Deno.internal].serveHttpOnConnection`, an
+ * internal function the Deno namespace exposes. It costs about 10 % CPU per request on keep-alive connections
+ * and 60 % per new connection (docs/limits.md), and a WebSocket upgrade does not survive on it in
+ * Deno 2.9 (the connection closes right after the `101`), so upgrade requests are refused with
+ * `501` here. When Deno lacks the function, {@link serveGuarded} throws and says what to unset.
  * @module
  */
 import type { LogSink } from "@core";
