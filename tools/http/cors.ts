@@ -12,6 +12,7 @@ export const DEFAULT_ALLOW_HEADERS: readonly string[] = Object.freeze([
   "x-requested-with",
 ]);
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const VARY_ORIGIN = /(^|,)\s*origin\s*(,|$)/i;
 
 /** Add `Origin` to `Vary` once. */
@@ -38,17 +39,30 @@ export interface CorsOptions {
   maxAge?: number;
 }
 
-/** Parse `CORS_ORIGINS` (`*` or a comma list); empty gives `undefined`. */
+const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
+
+/**
+ * Parse `CORS_ORIGINS` (`*` or a comma list), `CORS_CREDENTIALS` and `CORS_ALLOW_HEADERS` (a
+ * comma list of header names); no origins give `undefined`.
+ */
 export function corsFromEnv(
   origins: string | undefined,
   credentials?: string,
+  allowHeaders?: string,
 ): CorsOptions | undefined {
   const v = origins?.trim();
   if (!v) return undefined;
-  return {
-    origins: v === "*" ? "*" : v.split(",").map((s) => s.trim()).filter(Boolean),
+  const options: CorsOptions = {
+    origins: v === "*" ? "*" : list(v),
     credentials: credentials === "true" || credentials === "1",
   };
+  if (allowHeaders?.trim()) {
+    const names = list(allowHeaders);
+    const bad = names.find((n) => !HEADER_NAME.test(n));
+    if (bad) throw new Error(`CORS_ALLOW_HEADERS must be a comma list of header names: "${bad}"`);
+    options.allowHeaders = names.map((n) => n.toLowerCase());
+  }
+  return options;
 }
 
 /** Compiled CORS policy. */

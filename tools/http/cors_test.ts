@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
+import { corsFromEnv } from "./cors.ts";
+import { HttpTool } from "./tool.ts";
 import { call, makeTool, owner } from "./test_helpers.ts";
 
 Deno.test("CORS: allowed origins get headers and preflights; others do not", async () => {
@@ -94,4 +97,30 @@ Deno.test("CORS: a preflight allows a fixed header list, not whatever it is aske
   tool.cors({ origins: ["https://app.example"], allowHeaders: ["content-type", "x-token"] });
   const own = await pre("x-token");
   assert.equal(own.headers.get("access-control-allow-headers"), "content-type, x-token");
+});
+
+Deno.test("CORS settings: CORS_ALLOW_HEADERS replaces the preflight's header list", async () => {
+  const log = recordingLog();
+  const tool = new HttpTool();
+  tool.setup(standaloneContext({
+    log,
+    env: {
+      CORS_ORIGINS: "https://app.example",
+      CORS_ALLOW_HEADERS: "Content-Type, X-Api-Key",
+    },
+  }));
+  const o = owner("shop/e");
+  tool.forOwner(o).addEndpoint("/e", "POST", () => ({ success: true }));
+  tool.activate(o);
+  const pre = await call(tool, "OPTIONS", "/e", undefined, {
+    origin: "https://app.example",
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "x-api-key",
+  });
+  assert.equal(pre.headers.get("access-control-allow-headers"), "content-type, x-api-key");
+  assert.throws(
+    () => corsFromEnv("*", undefined, "x-ok, bad header"),
+    /CORS_ALLOW_HEADERS must be a comma list of header names: "bad header"/,
+  );
+  assert.equal(corsFromEnv("*", undefined, " ")?.allowHeaders, undefined);
 });

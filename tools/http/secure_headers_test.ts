@@ -86,6 +86,49 @@ Deno.test("every kind of response carries the security headers", async () => {
   await down.body?.cancel();
 });
 
+Deno.test("401 and 403 of protected routes carry the route's headers", async () => {
+  const { tool } = makeTool();
+  tool.useAuth({
+    cookie: "session",
+    verify: (t) =>
+      t === "user" ? Promise.resolve({ sub: "1", roles: ["user"] }) : Promise.reject(
+        Object.assign(new Error("invalid or expired token"), { kind: "unauthorized" }),
+      ),
+  });
+  const o = owner("web/auth");
+  const http = tool.forOwner(o);
+  http.addEndpoint("/mine", "GET", () => ({ success: true }), { auth: true });
+  http.addEndpoint("/admin", "GET", () => ({ success: true }), {
+    auth: { roles: ["admin"] },
+    headers: { "referrer-policy": "same-origin" },
+  });
+  http.addSse("/feed", async function* () {
+    yield "x";
+  }, { auth: true });
+  tool.activate(o);
+  for (
+    const [path, token, status, referrer] of [
+      ["/mine", undefined, 401, "no-referrer"],
+      ["/mine", "bad", 401, "no-referrer"],
+      ["/admin", "user", 403, "same-origin"],
+      ["/feed", undefined, 401, "no-referrer"],
+    ] as const
+  ) {
+    const res = await call(
+      tool,
+      "GET",
+      path,
+      undefined,
+      token ? { authorization: `Bearer ${token}` } : {},
+    );
+    assert.equal(res.status, status, path);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
+    assert.equal(res.headers.get("x-frame-options"), "DENY", path);
+    assert.equal(res.headers.get("referrer-policy"), referrer, path);
+    await res.body?.cancel();
+  }
+});
+
 Deno.test("a route overrides the security headers, for its errors too; others keep them", async () => {
   const { tool } = makeTool();
   const o = owner("web/frame");

@@ -112,6 +112,8 @@ export class HttpTool implements Tool {
       "incoming header to adopt request ids from and echo, e.g. x-request-id behind a proxy that sets it (default unset: always a new id)",
     CORS_ORIGINS: "`*` or a comma list of origins allowed from a browser (default unset: no CORS)",
     CORS_CREDENTIALS: "`true` to allow credentials; not with `*` (default false)",
+    CORS_ALLOW_HEADERS:
+      "comma list of request headers a CORS preflight allows (default content-type, authorization, x-requested-with)",
     APP_NAME: "the OpenAPI and /docs title (default MicroCoreOS API)",
     HTTP_HEADER_TIMEOUT_MS:
       "guarded listener: close a new connection whose request headers are not complete within this (default unset: plain Deno.serve, no deadline; 10000 once any limit is set; 0 = off)",
@@ -172,7 +174,11 @@ export class HttpTool implements Tool {
       throw new Error(`HTTP_REQUEST_ID_HEADER must be a header name: ${from}`);
     }
     this.requestIds({ send: send === "always" ? "always" : "auto", from: from || false });
-    const cors = corsFromEnv(ctx.env("CORS_ORIGINS"), ctx.env("CORS_CREDENTIALS"));
+    const cors = corsFromEnv(
+      ctx.env("CORS_ORIGINS"),
+      ctx.env("CORS_CREDENTIALS"),
+      ctx.env("CORS_ALLOW_HEADERS"),
+    );
     if (cors) this.#dispatch.cors = new Cors(cors);
     const title = ctx.env("APP_NAME");
     if (title) this.#docs.title = title;
