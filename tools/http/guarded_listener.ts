@@ -21,6 +21,7 @@
  */
 import type { LogSink } from "@core";
 import { type Handle, reason, type ServeAt, type Served } from "./listener.ts";
+import { SECURITY_HEADERS } from "./secure_headers.ts";
 
 /** Connection limits; 0 turns one off. */
 export interface Limits {
@@ -62,7 +63,8 @@ export function serveOnConnection(): ServeOn | undefined {
   return typeof f === "function" ? f as ServeOn : undefined;
 }
 
-const JSON_HEAD = "content-type: application/json\r\nx-content-type-options: nosniff\r\n";
+const JSON_HEAD = "content-type: application/json\r\n" +
+  Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join("");
 const BUSY_BODY = JSON.stringify({
   success: false,
   error: "Server busy: too many open connections, try again shortly",
@@ -84,7 +86,7 @@ function noWebSocket(): Response {
     error: "WebSocket is not available while HTTP_HEADER_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS or " +
       "HTTP_MAX_CONNECTIONS is set (Deno 2.9 cannot upgrade a connection the tool accepted); " +
       "unset them to serve WebSocket routes",
-  }, { status: 501, headers: { "x-content-type-options": "nosniff" } });
+  }, { status: 501, headers: SECURITY_HEADERS });
 }
 
 /** One connection's bookkeeping; the handler and its `completed` bump the counts, the sweeper reads them. */

@@ -139,6 +139,7 @@ Deno.test("guarded: beyond HTTP_MAX_CONNECTIONS a connection gets 503 and is clo
     extra.close();
     assert.match(answer, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
     assert.match(answer, /\r\nretry-after: 1\r\n/);
+    assert.match(answer, /\r\nx-frame-options: DENY\r\n/); // the security headers too
     assert(
       answer.endsWith(
         '{"success":false,"error":"Server busy: too many open connections, try again shortly"}',
