@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { BasePlugin } from "@core";
 import type { Db } from "@tools/db/mod.ts";
-import type { JobRun, ScheduledRun, Scheduler, SchedulerTool } from "@tools/scheduler/mod.ts";
-import { ManualClock, SchedulerError } from "@tools/scheduler/mod.ts";
+import type { JobRun, ScheduledRun, Scheduler } from "@tools/scheduler/mod.ts";
+import { ManualClock, SchedulerError, SchedulerTool } from "@tools/scheduler/mod.ts";
 import { z } from "zod";
 import { bootPlugin } from "./mod.ts";
 
@@ -336,5 +336,28 @@ Deno.test("jobs: enqueued in a transaction that rolls back, nothing is kept", as
     await s.enqueue("x", 2);
   });
   await t.jobs.runDue();
+  assert.deepEqual(ran, [2]);
+});
+
+Deno.test("real time: a job enqueued in a transaction that rolls back never runs (the worker is outside it)", async () => {
+  const ran: number[] = [];
+  await using t = await bootPlugin(
+    pluginWith((s) => s.job("x", { schema: z.number(), handler: (j) => void ran.push(j.payload) })),
+    {
+      id: "shop/tx_real",
+      domains: [],
+      tools: { scheduler: new SchedulerTool({ clock: { now: () => Date.now() } }) },
+    },
+  );
+  const s = t.tool<Scheduler>("scheduler");
+  await t.db.transaction(async () => {
+    await s.enqueue("x", 1);
+    await new Promise((r) => setTimeout(r, 50)); // the worker wakes meanwhile
+    throw new Error("rollback");
+  }).catch(() => {});
+  await s.enqueue("x", 2);
+  const t0 = Date.now();
+  while (ran.length === 0 && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(ran, [2]);
 });

@@ -6,6 +6,7 @@
  * @module
  */
 import { type Owner, settleWithin, type Tool, type ToolContext } from "@core";
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { z } from "zod";
 import { type Clock, ManualClock, systemClock } from "./clock.ts";
 import { SchedulerError } from "./errors.ts";
@@ -64,6 +65,12 @@ export class SchedulerTool implements Tool {
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
   #renewTimer: ReturnType<typeof setInterval> | undefined;
   #lastDepth = 0;
+  /**
+   * Runs a function in the context the tool was made in: timers would otherwise carry the async
+   * context of whoever set them (an `enqueue` inside `db.transaction`), and the worker's claims and
+   * the jobs' handlers would join that caller's transaction.
+   */
+  readonly #outside = AsyncLocalStorage.snapshot();
 
   /** A scheduler on `options.clock` (see {@link SchedulerToolOptions}). */
   constructor(options: SchedulerToolOptions = {}) {
@@ -108,10 +115,11 @@ export class SchedulerTool implements Tool {
     if (this.#manual) return;
     this.#arm();
     this.#poll();
-    this.#renewTimer = setInterval(() => {
-      this.#schedules.renew();
-      this.#queue.renew();
-    }, Math.max(100, Math.floor(this.#s.leaseMs / 3)));
+    this.#renewTimer = setInterval(() =>
+      this.#outside(() => {
+        this.#schedules.renew();
+        this.#queue.renew();
+      }), Math.max(100, Math.floor(this.#s.leaseMs / 3)));
     Deno.unrefTimer(this.#renewTimer);
   }
 
@@ -304,37 +312,40 @@ export class SchedulerTool implements Tool {
     const next = this.#schedules.nextDue();
     if (next === undefined) return;
     const wait = Math.min(Math.max(0, next - this.#s.clock.now()), MAX_SLEEP_MS);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#schedules.tick();
-      this.#arm();
-    }, wait);
+    this.#timer = setTimeout(() =>
+      this.#outside(() => {
+        this.#timer = undefined;
+        this.#schedules.tick();
+        this.#arm();
+      }), wait);
   }
 
   /** Look for due background jobs now and every poll interval. */
   #poll(): void {
     if (this.#manual || !this.#started || this.#s.state !== "open") return;
     if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
-    this.#pollTimer = setTimeout(async () => {
-      this.#pollTimer = undefined;
-      await this.#pumpLogged();
-      const now = Date.now();
-      if (now - this.#lastDepth >= 2000) {
-        this.#lastDepth = now;
-        await this.#queue.refreshDepth().catch(() => {});
-      }
-      this.#poll();
-    }, this.#pollMs);
+    this.#pollTimer = setTimeout(() =>
+      this.#outside(async () => {
+        this.#pollTimer = undefined;
+        await this.#pumpLogged();
+        const now = Date.now();
+        if (now - this.#lastDepth >= 2000) {
+          this.#lastDepth = now;
+          await this.#queue.refreshDepth().catch(() => {});
+        }
+        this.#poll();
+      }), this.#pollMs);
   }
 
   /** A job was enqueued here or one ended: look for work at once (once per tick). */
   #wake(): void {
     if (this.#manual || !this.#started || this.#s.state !== "open") return;
     if (this.#wakeTimer !== undefined) return;
-    this.#wakeTimer = setTimeout(() => {
-      this.#wakeTimer = undefined;
-      this.#pumpLogged();
-    }, 0);
+    this.#wakeTimer = setTimeout(() =>
+      this.#outside(() => {
+        this.#wakeTimer = undefined;
+        this.#pumpLogged();
+      }), 0);
   }
 
   async #pumpLogged(): Promise<void> {
