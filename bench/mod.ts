@@ -7,7 +7,7 @@
  *   deno task bench --quick         # fewer iterations: a smoke run, not for publishing
  *   deno task bench --save          # write the committed bench/results.json instead
  *
- * Scenarios: http, auth, reload, boot, memory, db, outbox, bus, state (see each file's header). Needs
+ * Scenarios: http, auth, reload, boot, memory, db, outbox, jobs, bus, state (see each file's header). Needs
  * `wrk` for http and reload (`sudo apt-get install -y wrk`); pins servers and load generator to
  * different cores with `taskset` when there are two or more.
  * @module
@@ -28,6 +28,7 @@ export const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   memory: () => import("./memory.ts"),
   db: () => import("./db.ts"),
   outbox: () => import("./outbox.ts"),
+  jobs: () => import("./jobs.ts"),
   bus: () => import("./bus.ts"),
   bus_nats: () => import("./bus_nats.ts"),
   state: () => import("./state.ts"),

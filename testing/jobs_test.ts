@@ -361,3 +361,51 @@ Deno.test("real time: a job enqueued in a transaction that rolls back never runs
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(ran, [2]);
 });
+
+Deno.test("jobs: a reload hands the queue to the new version; another plugin may not take the name", async () => {
+  const ran: string[] = [];
+  const version = (v: string) =>
+    pluginWith((s) =>
+      s.job("x", { schema: z.number(), handler: (j) => void ran.push(`${v} ${j.payload}`) })
+    );
+  await using t = await bootPlugin(version("v1"), { id: "shop/jobs", now: T0, domains: [] });
+  const s = t.tool<Scheduler>("scheduler");
+  await s.enqueue("x", 1);
+  await t.jobs.runDue();
+  await s.enqueue("x", 2);
+  const load = (id: string, cls: ReturnType<typeof version>) =>
+    t.kernel.loadPlugin({
+      id,
+      domain: "shop",
+      file: "JobsPlugin",
+      load: () => Promise.resolve({ default: cls }),
+    });
+  assert.equal((await load("shop/jobs", version("v2"))).ok, true);
+  await t.jobs.runDue();
+  assert.deepEqual(ran, ["v1 1", "v2 2"]);
+  const other = await load("shop/other", version("v3"));
+  assert.equal(other.ok, false);
+  assert.match(
+    other.error!.message,
+    /job "x" is already declared by shop\/jobs: one plugin handles a job/,
+  );
+});
+
+Deno.test("an unload drops a schedule's pending retry", async () => {
+  let attempts = 0;
+  await using t = await bootPlugin(
+    pluginWith((s) =>
+      s.every("flaky", MIN, () => {
+        attempts++;
+        throw new Error("boom");
+      }, { retries: 3, backoffMs: 1000 })
+    ),
+    { id: "shop/flaky", now: T0, domains: [] },
+  );
+  await t.clock.advance(MIN);
+  assert.equal(attempts, 1);
+  await t.unload();
+  await t.clock.advance(10 * MIN);
+  assert.equal(attempts, 1);
+  await t.assertReleased();
+});

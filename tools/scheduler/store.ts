@@ -157,7 +157,10 @@ export class JobStore {
     );
   }
 
-  /** Take at most `limit` due jobs of `name` (oldest first) for `holder` until `leaseUntil`. */
+  /**
+   * Take at most `limit` due jobs of `name` (the longest due first) for `holder` until
+   * `leaseUntil`; returned oldest enqueued first (PostgreSQL's RETURNING keeps no order).
+   */
   async claim(
     name: string,
     limit: number,
@@ -173,7 +176,7 @@ export class JobStore {
       attempts: Number(r.attempts),
       max_attempts: Number(r.max_attempts),
       enqueued_at: Number(r.enqueued_at),
-    }));
+    })).sort((a, b) => a.enqueued_at - b.enqueued_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** The job ran: forget it (unless another holder took it over meanwhile). */
