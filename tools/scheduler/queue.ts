@@ -245,11 +245,13 @@ export class JobQueue {
         `job ${def.name} ${row.id}: could not record its end: ${(e as Error)?.message}`,
       );
     } finally {
-      this.#running.set(def.name, (this.#running.get(def.name) ?? 1) - 1);
+      const running = (this.#running.get(def.name) ?? 1) - 1;
+      this.#running.set(def.name, running);
       this.#runningIds.delete(row.id);
       gen.end();
       this.#s.gens.all.end();
-      this.wake();
+      // Claim again once half the slots are free (one claim for several rows, not one each).
+      if (running <= def.concurrency / 2) this.wake();
     }
   }
 

@@ -62,7 +62,7 @@ export class SchedulerTool implements Tool {
   #started = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pollTimer: ReturnType<typeof setTimeout> | undefined;
-  #wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  #waking = false;
   #renewTimer: ReturnType<typeof setInterval> | undefined;
   #lastDepth = 0;
   /**
@@ -337,15 +337,20 @@ export class SchedulerTool implements Tool {
       }), this.#pollMs);
   }
 
-  /** A job was enqueued here or one ended: look for work at once (once per tick). */
+  /**
+   * A job was enqueued here or ended: look for work in a microtask (a timer would add a
+   * millisecond or more to every job), once for all the wake-ups of one synchronous run.
+   */
   #wake(): void {
     if (this.#manual || !this.#started || this.#s.state !== "open") return;
-    if (this.#wakeTimer !== undefined) return;
-    this.#wakeTimer = setTimeout(() =>
+    if (this.#waking) return;
+    this.#waking = true;
+    queueMicrotask(() =>
       this.#outside(() => {
-        this.#wakeTimer = undefined;
+        this.#waking = false;
         this.#pumpLogged();
-      }), 0);
+      })
+    );
   }
 
   async #pumpLogged(): Promise<void> {
@@ -357,15 +362,11 @@ export class SchedulerTool implements Tool {
   }
 
   #stopTimers(): void {
-    for (const t of [this.#timer, this.#pollTimer, this.#wakeTimer]) {
+    for (const t of [this.#timer, this.#pollTimer]) {
       if (t !== undefined) clearTimeout(t);
     }
     if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer);
-    this.#timer =
-      this.#pollTimer =
-      this.#wakeTimer =
-      this.#renewTimer =
-        undefined;
+    this.#timer = this.#pollTimer = this.#renewTimer = undefined;
   }
 }
 
