@@ -14,10 +14,11 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 
 /**
  * The Content-Security-Policy of `/docs`: Swagger UI's page, script, styles and the OpenAPI
- * document from this origin only (its icons are `data:` images in its CSS), never framed.
+ * document from this origin only (its icons are `data:` images in its CSS, an image a "Try it out"
+ * call returns is a `blob:` URL it made), never framed.
  */
 export const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
-  "img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; " +
+  "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; " +
   "form-action 'self'; frame-ancestors 'none'";
 
 /**

@@ -213,6 +213,10 @@ Deno.test("/docs: a CSP allowing this origin only, and a page that needs nothing
     assert.equal(res.status, 200, ref);
     assert.equal(res.headers.get("content-security-policy"), DOCS_CSP, ref);
     const body = await res.text();
+    if (ref.endsWith("bundle.js")) {
+      // Nothing the CSP would refuse: no eval, no <style> or rules injected at run time.
+      assert.doesNotMatch(body, /[^.\w]eval\(|createElement\(["']style["']\)|insertRule/);
+    }
     if (ref.endsWith(".css")) {
       // The stylesheet's images are data: URLs (allowed by img-src), nothing from elsewhere.
       const urls = [...body.matchAll(/url\(\s*["']?([^"')]+)/g)].map((m) => m[1]);
