@@ -59,7 +59,7 @@ Deno.test("AI_CONTEXT.md lists every tool method, plugin, route and event of the
     // Tool methods come from the tools' own source (deno doc), with signatures.
     for (
       const sig of [
-        "addEndpoint<Path, B, Q, P>(path: Path, method: MethodName",
+        "addEndpoint<Path, B, Q, P, A>(path: Path, method: MethodName",
         "publish<T>(name: string, payload?: T",
         "subscribe<T>(pattern: string",
         "respond<T, R>(name: string",

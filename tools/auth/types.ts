@@ -68,7 +68,7 @@ export interface SessionTarget {
  *   }
  *   override onBoot() {
  *     this.http.addEndpoint("/me", "GET", (_data, ctx) => {
- *       return { success: true, data: { id: ctx.auth!.sub } };
+ *       return { success: true, data: { id: ctx.auth.sub } };
  *     }, { auth: true });
  *   }
  * }

@@ -324,3 +324,27 @@ Deno.test("a handler that lets the auth tool's refusal escape (kind unauthorized
     body: { success: false, error: "invalid or expired token", details: { kind: "unauthorized" } },
   });
 });
+
+Deno.test("types: with auth: the handler's ctx.auth is always there; without, it may be undefined", async () => {
+  const { tool, api, activate } = setUp();
+  api.addEndpoint("/a", "GET", (_d, ctx) => ({ success: true, data: ctx.auth.sub }), {
+    auth: true,
+  });
+  api.addEndpoint("/b", "GET", (_d, ctx) => ({ success: true, data: ctx.auth.roles }), {
+    auth: { roles: ["user"] },
+  });
+  api.addSse("/c", async function* (_d, ctx) {
+    yield { data: ctx.auth.sub };
+  }, { auth: true, heartbeatMs: 0 });
+  // @ts-expect-error: a public route's ctx.auth may be undefined
+  api.addEndpoint("/d", "GET", (_d, ctx) => ({ success: true, data: ctx.auth.sub }));
+  // @ts-expect-error: auth: false protects nothing
+  api.addEndpoint("/e", "GET", (_d, ctx) => ({ data: ctx.auth.sub }), { auth: false });
+  activate();
+  const h = { authorization: "Bearer user" };
+  assert.deepEqual(await reply(await call(tool, "GET", "/a", undefined, h)), {
+    status: 200,
+    body: { success: true, data: "1" },
+  });
+  assert.deepEqual((await reply(await call(tool, "GET", "/b", undefined, h))).body.data, ["user"]);
+});

@@ -37,8 +37,10 @@ export { STATIC_EXTENSIONS } from "./static.ts";
 export type { FieldIssue } from "./validation.ts";
 export type {
   AuthClaims,
+  AuthedContext,
   AuthGate,
   AuthRule,
+  ContextFor,
   CookieOptions,
   EndpointOptions,
   Envelope,

@@ -95,7 +95,7 @@ export class OwnerApi implements Http {
     path: string,
     method: MethodName,
     // deno-lint-ignore no-explicit-any
-    handler: Handler<any>,
+    handler: Handler<any, any>,
     options: EndpointOptions<Schema | undefined, Schema | undefined, Schema | undefined> = {},
   ): void {
     if (typeof handler !== "function") {
@@ -183,7 +183,7 @@ export class OwnerApi implements Http {
   addSse(
     path: string,
     // deno-lint-ignore no-explicit-any
-    handler: SseHandler<any>,
+    handler: SseHandler<any, any>,
     options: SseOptions<Schema | undefined> = {},
   ): void {
     const host = this.#host;

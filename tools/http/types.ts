@@ -127,10 +127,26 @@ export type HandlerResult =
   | void;
 
 /** A route handler. */
-export type Handler<D> = (data: D, ctx: HttpContext) => HandlerResult | Promise<HandlerResult>;
+export type Handler<D, C extends HttpContext = HttpContext> = (
+  data: D,
+  ctx: C,
+) => HandlerResult | Promise<HandlerResult>;
+
+/** The context of a route registered with `auth:`: `ctx.auth` is always there. */
+export type AuthedContext = HttpContext & { readonly auth: AuthClaims };
+
+/** The handler's context for an `auth` option `A`: {@link AuthedContext} when it protects. */
+export type ContextFor<A> = [A] extends [true | { roles?: unknown; allow?: unknown }]
+  ? AuthedContext
+  : HttpContext;
 
 /** Options of {@link Http.addEndpoint}. */
-export interface EndpointOptions<B = undefined, Q = undefined, P = undefined> {
+export interface EndpointOptions<
+  B = undefined,
+  Q = undefined,
+  P = undefined,
+  A extends AuthRule | undefined = AuthRule | undefined,
+> {
   /** Schema of the JSON/form body. A failing body gives 400 and the handler is not called. */
   body?: B;
   /** Schema of the query parameters (strings: use `z.coerce` for numbers). */
@@ -149,7 +165,7 @@ export interface EndpointOptions<B = undefined, Q = undefined, P = undefined> {
    * Require a valid token (`true`), one with any of `roles`, or one `allow` accepts; see
    * {@link AuthRule}. The handler reads the claims as `ctx.auth`. Needs the `auth` tool.
    */
-  auth?: AuthRule;
+  auth?: A;
   /**
    * Response headers of this route, over the security headers every response carries
    * (`X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`):
@@ -175,13 +191,13 @@ export interface SseEvent {
 }
 
 /** An SSE handler: returns (or is) an async iterable of events; its `finally` runs on close. */
-export type SseHandler<D> = (
+export type SseHandler<D, C extends HttpContext = HttpContext> = (
   data: D,
-  ctx: HttpContext,
+  ctx: C,
 ) => AsyncIterable<SseEvent | string> | Promise<AsyncIterable<SseEvent | string>>;
 
 /** Options of {@link Http.addSse}. */
-export interface SseOptions<Q = undefined> {
+export interface SseOptions<Q = undefined, A extends AuthRule | undefined = AuthRule | undefined> {
   query?: Q;
   tags?: string[];
   summary?: string;
@@ -189,7 +205,7 @@ export interface SseOptions<Q = undefined> {
   /** Milliseconds between keep-alive comments (default 15000, 0 = none). */
   heartbeatMs?: number;
   /** Require a token, as {@link EndpointOptions.auth}: refused streams get the 401/403 JSON. */
-  auth?: AuthRule;
+  auth?: A;
   /** Response headers over the security defaults, as in {@link EndpointOptions.headers}. */
   headers?: HeaderOverrides;
 }
@@ -299,7 +315,7 @@ export interface Http {
    * @example
    * ```ts
    * http.addEndpoint("/orders", "POST", (data, ctx) => {
-   *   return { success: true, data: { owner: ctx.auth!.sub, item: data.item } };
+   *   return { success: true, data: { owner: ctx.auth.sub, item: data.item } };
    * }, { body: z.object({ item: z.string() }), auth: { roles: ["customer"] } });
    * ```
    *
@@ -311,11 +327,12 @@ export interface Http {
     B extends Schema | undefined = undefined,
     Q extends Schema | undefined = undefined,
     P extends Schema | undefined = undefined,
+    A extends AuthRule | undefined = AuthRule | undefined,
   >(
     path: Path,
     method: MethodName,
-    handler: Handler<HandlerData<Path, B, Q, P>>,
-    options?: EndpointOptions<B, Q, P>,
+    handler: Handler<HandlerData<Path, B, Q, P>, ContextFor<A>>,
+    options?: EndpointOptions<B, Q, P, A>,
   ): void;
 
   /**
@@ -332,10 +349,14 @@ export interface Http {
    * });
    * ```
    */
-  addSse<const Path extends string, Q extends Schema | undefined = undefined>(
+  addSse<
+    const Path extends string,
+    Q extends Schema | undefined = undefined,
+    A extends AuthRule | undefined = AuthRule | undefined,
+  >(
     path: Path,
-    handler: SseHandler<HandlerData<Path, undefined, Q, undefined>>,
-    options?: SseOptions<Q>,
+    handler: SseHandler<HandlerData<Path, undefined, Q, undefined>, ContextFor<A>>,
+    options?: SseOptions<Q, A>,
   ): void;
 
   /**
