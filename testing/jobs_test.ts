@@ -409,3 +409,38 @@ Deno.test("an unload drops a schedule's pending retry", async () => {
   assert.equal(attempts, 1);
   await t.assertReleased();
 });
+
+Deno.test("shutdown: a job still running when the wait is over goes back to the queue, due at once", async () => {
+  const g = gate();
+  const t = await bootPlugin(
+    pluginWith((s) => s.job("slow", { schema: z.number(), handler: () => g.p })),
+    { id: "shop/slow_job", now: T0, domains: [] },
+  );
+  try {
+    const id = await t.tool<Scheduler>("scheduler").enqueue("slow", 1);
+    const tool = t.kernel.tools.get("scheduler") as SchedulerTool;
+    const running = tool.runDue();
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(
+      await t.rows("SELECT id, state, holder IS NULL AS free FROM _microcore_jobs"),
+      [
+        { id, state: "running", free: 0 },
+      ],
+    );
+    await tool.quiesce(20);
+    assert.deepEqual(
+      await t.rows("SELECT id, state, run_at, attempts, holder FROM _microcore_jobs"),
+      [{ id, state: "queued", run_at: Date.parse(T0), attempts: 1, holder: null }],
+    );
+    assert.match(
+      t.logs.all.filter((r) => r.level === "warn").map((r) => r.message).join("\n"),
+      /1 background job\(s\) still running at shutdown, given back to the queue/,
+    );
+    g.open();
+    await running;
+    assert.equal((await t.jobs.queued("slow")).length, 1); // its late end removed nothing
+  } finally {
+    g.open();
+    await t.close();
+  }
+});

@@ -269,6 +269,20 @@ export class JobQueue {
     }
   }
 
+  /**
+   * Give the jobs still running back to the queue, due now (at shutdown, once the wait for them
+   * is over): another instance runs them without waiting for their lease. A handler that still
+   * ends here then changes nothing (its claim is gone), so the job may run twice.
+   */
+  async giveBack(): Promise<number> {
+    const now = this.#s.clock.now();
+    let n = 0;
+    for (const [id, token] of [...this.#runningIds]) {
+      await this.#s.store?.giveBack(id, token, now).then(() => n++).catch(() => {});
+    }
+    return n;
+  }
+
   /** Read the queue depth per name again (the status shows the last reading). */
   async refreshDepth(): Promise<void> {
     if (this.#s.store) this.#depth = await this.#s.store.depth();

@@ -201,6 +201,15 @@ export class JobStore {
     }
   }
 
+  /** Give running job `id` back (this instance stops): due again at `now` for any instance. */
+  async giveBack(id: string, holder: string, now: number): Promise<void> {
+    await this.#db.execute(
+      `UPDATE ${J} SET state = 'queued', run_at = $3, holder = NULL ` +
+        `WHERE id = $1 AND holder = $2 AND state = 'running'`,
+      [id, holder, now],
+    );
+  }
+
   /** Keep the lease of running job `id` until `until`. */
   async renew(id: string, holder: string, until: number): Promise<void> {
     await this.#db.execute(

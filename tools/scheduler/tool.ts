@@ -216,11 +216,22 @@ export class SchedulerTool implements Tool {
     };
   }
 
-  /** Stop starting runs, then wait (at most `timeoutMs`) for those running. */
+  /**
+   * Stop starting runs, then wait (at most `timeoutMs`) for those running; background jobs still
+   * running then go back to the queue, due at once for another instance. (A schedule still
+   * running keeps its row until its lease passes: the next slot never overlaps it.)
+   */
   async quiesce(timeoutMs: number): Promise<void> {
     this.#s.state = "closed";
     this.#stopTimers();
     await settleWithin(Promise.all([this.#schedules.idle(), this.#queue.idle()]), timeoutMs);
+    const n = await this.#queue.giveBack();
+    if (n > 0) {
+      this.#s.log.warn(
+        `scheduler: ${n} background job(s) still running at shutdown, given back to the queue ` +
+          "(they run again, on this or another instance)",
+      );
+    }
   }
 
   /** Stop the timers. */
