@@ -10,6 +10,9 @@
  * - throughput: N jobs enqueued at once, until the last handler ran (bare: N inserts at once,
  *   then claims of up to `concurrency` rows and a DELETE each until none is left); jobs/s.
  *
+ * - once across instances: what a scheduled run pays for its slot row (the winner's conditional
+ *   UPDATE + the UPDATE freeing it; a loser's UPDATE that changes nothing), µs.
+ *
  * Alternating rounds; medians; ratios are medians of the per-round ratios.
  * @module
  */
@@ -179,7 +182,41 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
         thr.tool.push(await toolThroughput());
         thr.bare.push(await bareThroughput());
       }
-      details[name] = { nLat, nThr, rounds, concurrency: CONCURRENCY, throughputMs: thr };
+      // What "once across instances" costs a scheduled run: the winner's claim + free, and a
+      // losing instance's claim (same slot, changes nothing).
+      const nSlots = o.quick ? 200 : 1000;
+      let slot = 1;
+      const claimUs = { won: [] as number[], lost: [] as number[] };
+      for (let r = 0; r < rounds; r++) {
+        let t0 = performance.now();
+        for (let k = 0; k < nSlots; k++, slot++) {
+          await store.claimSlot("bench:tick", slot, Date.now(), Date.now() + LEASE_MS, "w");
+          await store.freeSlot("bench:tick", "w");
+        }
+        claimUs.won.push(((performance.now() - t0) * 1000) / nSlots);
+        t0 = performance.now();
+        for (let k = 0; k < nSlots; k++) {
+          await store.claimSlot("bench:tick", slot - 1, Date.now(), Date.now() + LEASE_MS, "l");
+        }
+        claimUs.lost.push(((performance.now() - t0) * 1000) / nSlots);
+      }
+      for (const k of ["won", "lost"] as const) {
+        rows.push({
+          scenario: "jobs",
+          case: `${name}: once across instances, a scheduled run's ${
+            k === "won" ? "claim + free (the instance that runs it)" : "claim on a losing instance"
+          }`,
+          value: round(median(claimUs[k]), 1),
+          unit: "µs",
+          samples: `median of ${rounds} × ${nSlots} slots`,
+        });
+      }
+      o.log(
+        `${name} slot claim: won ${round(median(claimUs.won), 1)} µs, lost ${
+          round(median(claimUs.lost), 1)
+        } µs`,
+      );
+      details[name] = { nLat, nThr, rounds, concurrency: CONCURRENCY, throughputMs: thr, claimUs };
       const p = (xs: number[], q: number) => round(percentile(xs, q), 2);
       o.log(
         `${name} enqueue → start: median ${p(lat.tool, 50)} ms (bare ${p(lat.bare, 50)}), ` +
