@@ -444,3 +444,28 @@ Deno.test("shutdown: a job still running when the wait is over goes back to the 
     await t.close();
   }
 });
+
+Deno.test("a slot whose claim fails (the database does not answer) is not run, and says why", async () => {
+  let runs = 0;
+  await using t = await bootPlugin(
+    pluginWith((s) => s.every("tick", MIN, () => void runs++)),
+    { id: "shop/claims", now: T0, domains: [] },
+  );
+  await t.db.execute("DROP TABLE _microcore_schedules");
+  await t.clock.advance(MIN);
+  assert.equal(runs, 0);
+  const [view] = (t.kernel.tools.get("scheduler")!.describeOwner!("shop/claims") as {
+    schedules: Record<string, unknown>[];
+  }).schedules;
+  assert.equal(view.failures, 1);
+  assert.equal(view.ranElsewhere, 0);
+  assert.match(
+    String(view.lastError),
+    /^slot 2026-01-01T00:01:00\.000Z not run, the database did not answer: .*_microcore_schedules/,
+  );
+  const warns = t.logs.all.filter((r) => r.level === "warn").map((r) => r.message);
+  assert.match(
+    warns.join("\n"),
+    /scheduled job tick of shop\/claims: slot 2026-01-01T00:01:00\.000Z not run, the database did not answer/,
+  );
+});

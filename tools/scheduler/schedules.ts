@@ -185,18 +185,23 @@ export class Schedules {
     if (store && !st.entry.perInstance) {
       const holder = this.#s.token();
       const now = this.#s.clock.now();
-      let got = false;
+      let got: boolean | undefined;
       try {
         got = await store.claimSlot(st.key, slot, now, now + this.#s.leaseMs, holder);
       } catch (e) {
+        st.failures++;
+        st.lastError = {
+          message: `slot ${new Date(slot).toISOString()} not run, the database did not answer: ${
+            (e as Error)?.message ?? e
+          }`,
+          at: this.#s.clock.now(),
+        };
         this.#s.log.warn(
-          `scheduled job ${st.entry.name} of ${st.entry.owner.id}: slot ${
-            new Date(slot).toISOString()
-          } not run, the database did not answer: ${(e as Error)?.message ?? e}`,
+          `scheduled job ${st.entry.name} of ${st.entry.owner.id}: ${st.lastError.message}`,
         );
       }
       if (!got) {
-        st.elsewhere++;
+        if (got === false) st.elsewhere++;
         return this.#after(st);
       }
       st.holder = holder;
