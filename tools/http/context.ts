@@ -9,6 +9,9 @@ import type { AuthClaims, CookieOptions, HttpContext } from "./types.ts";
 // deno-lint-ignore no-control-regex
 const COOKIE_UNSAFE = /[;\x00-\x1f\x7f]/;
 const SAME_SITE = new Set(["Strict", "Lax", "None"]);
+/** A header name (an HTTP token) and what a header value may not hold. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE_BAD = /[\r\n\0]/;
 
 function cookieAttr(what: string, value: string): string {
   if (typeof value !== "string" || COOKIE_UNSAFE.test(value)) {
@@ -96,6 +99,12 @@ export class RequestContext implements HttpContext {
   }
 
   setHeader(name: string, value: string): void {
+    if (!HEADER_NAME.test(name) || typeof value !== "string" || HEADER_VALUE_BAD.test(value)) {
+      throw new TypeError(
+        `setHeader: invalid header ${JSON.stringify(name)}: ${JSON.stringify(value)} ` +
+          "(a token name and a string value without CR, LF or NUL)",
+      );
+    }
     const lower = name.toLowerCase();
     const list = this.extra ??= [];
     const i = list.findIndex(([n]) => n === lower);

@@ -244,3 +244,15 @@ Deno.test("a JSON body nested deeper than 64 levels is a 400, not a stack overfl
   assert.equal(ok.status, 200);
   await ok.body?.cancel();
 });
+
+Deno.test("setHeader refuses a header that would split the response, naming it", () => {
+  const ctx = new RequestContext(new Request("http://t/"), {}, {}, new RequestId(null));
+  assert.throws(
+    () => ctx.setHeader("x-a", "1\r\nx-b: 2"),
+    /setHeader: invalid header "x-a": "1\\r\\nx-b: 2"/,
+  );
+  assert.throws(() => ctx.setHeader("bad name", "1"), /setHeader: invalid header "bad name"/);
+  assert.equal(ctx.extra, undefined, "nothing was written");
+  ctx.setHeader("X-Ok", "fine");
+  assert.deepEqual(ctx.extra, [["x-ok", "fine"]]);
+});
