@@ -10,6 +10,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { z } from "zod";
 import { type Clock, ManualClock, systemClock } from "./clock.ts";
 import { SchedulerError } from "./errors.ts";
+import { advance, runDue } from "./manual.ts";
 import { JobQueue } from "./queue.ts";
 import { Schedules, scheduleSettings } from "./schedules.ts";
 import { checkCount, SchedulerShared } from "./shared.ts";
@@ -30,8 +31,6 @@ const DEFAULT_LEASE_MS = 60_000;
 const DEFAULT_POLL_MS = 1000;
 /** The longest a timer waits before looking at the clock again (it may have jumped). */
 const MAX_SLEEP_MS = 30_000;
-/** Rounds of `runDue` before it decides jobs keep enqueueing each other forever. */
-const MAX_ROUNDS = 1000;
 
 /**
  * Jobs on a clock and background jobs, owned by plugins; each slot runs once across instances
@@ -251,53 +250,16 @@ export class SchedulerTool implements Tool {
    * Run what is due now: scheduled runs and retries whose time came, then background jobs, again
    * until nothing due is left (a job may enqueue another); resolves once they all ended.
    */
-  async runDue(): Promise<{ scheduled: number; jobs: number }> {
-    let scheduled = 0, jobs = 0;
-    for (let round = 0;; round++) {
-      if (round >= MAX_ROUNDS) {
-        throw new Error(
-          `runDue: still finding due work after ${MAX_ROUNDS} rounds: do jobs enqueue each ` +
-            "other without a delay, forever?",
-        );
-      }
-      const s = this.#schedules.tick();
-      await this.#schedules.idle();
-      const j = await this.#queue.pump();
-      await this.#queue.idle();
-      scheduled += s;
-      jobs += j;
-      if (s === 0 && j === 0) break;
-    }
-    await this.#queue.refreshDepth();
-    return { scheduled, jobs };
+  runDue(): Promise<{ scheduled: number; jobs: number }> {
+    return runDue(this.#schedules, this.#queue);
   }
 
   /**
    * Move the manual clock `ms` forward, stopping at each moment something is due on the way
    * and running it ({@link runDue}): advancing 5 minutes runs a one-minute job 5 times.
    */
-  async advance(ms: number): Promise<void> {
-    const clock = this.#s.clock;
-    if (!(clock instanceof ManualClock)) {
-      throw new Error("advance() needs the manual clock (mode test, or options.clock)");
-    }
-    if (!(ms >= 0)) throw new RangeError(`advance(${ms}): give a number of ms ≥ 0`);
-    const target = clock.now() + ms;
-    await this.runDue();
-    for (;;) {
-      const now = clock.now();
-      const jobAt = await this.#s.store?.nextAfter(now);
-      const next = [this.#schedules.nextDue(), jobAt].filter((t): t is number =>
-        t !== undefined && t > now && t <= target
-      ).sort((a, b) =>
-        a - b
-      )[0];
-      if (next === undefined) break;
-      clock.set(next);
-      await this.runDue();
-    }
-    if (target > clock.now()) clock.set(target);
-    await this.runDue();
+  advance(ms: number): Promise<void> {
+    return advance(this.#s, this.#schedules, this.#queue, ms);
   }
 
   /** Jobs of `name` waiting (queued or between retries), oldest first: for tests and tools. */
