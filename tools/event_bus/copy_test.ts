@@ -122,3 +122,15 @@ Deno.test("copy: 200 levels deep are still frozen; deeper is cloned (maybe a cyc
   assert.ok(Object.isFrozen(frozenCopy(arrays(201))));
   assert.ok(!Object.isFrozen(frozenCopy(arrays(202))));
 });
+
+Deno.test("copy: an own __proto__ key (from JSON.parse) stays a key, never a prototype", () => {
+  const src = JSON.parse('{"a": 1, "__proto__": {"polluted": true}}');
+  const out = frozenCopy(src);
+  assert.ok(Object.hasOwn(out, "__proto__"), "kept as an own key");
+  assert.deepEqual(Object.getOwnPropertyDescriptor(out, "__proto__")?.value, {
+    polluted: true,
+  });
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+  assert.equal(out.polluted, undefined, "nothing inherited from it");
+  assert.equal(out.a, 1);
+});

@@ -62,3 +62,17 @@ Deno.test("deadlines: nothing fires before its time", async () => {
   await sleep(40);
   assert.ok(at >= 24, `fired after ${at} ms`);
 });
+
+Deno.test("deadlines: one added while others fire keeps its own time (not the next one's)", async () => {
+  const dl = new Deadlines();
+  let added: number | undefined;
+  const t0 = performance.now();
+  dl.add(5, () => dl.add(10, () => added = performance.now() - t0));
+  dl.add(60_000, () => {});
+  try {
+    for (let i = 0; i < 100 && added === undefined; i++) await sleep(10);
+    assert.ok(added !== undefined && added < 1_000, `fired after ${added} ms`);
+  } finally {
+    dl.clear();
+  }
+});

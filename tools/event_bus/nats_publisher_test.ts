@@ -144,3 +144,19 @@ Deno.test("publisher: closing fails what is held with closed; later publishes to
   await assert.rejects(async () => await late, (e) => e instanceof BusError && e.kind === "closed");
   assert.equal(p.pending, 0);
 });
+
+Deno.test("publisher: a publish in flight when the bus closes, then failing, is closed (not retried)", async () => {
+  const { js, calls } = fakeJs();
+  const { p } = publisher();
+  p.connected(js);
+  const r = p.publish(envelope("a.b", 1, "e1"), "s.a.b", data);
+  p.close();
+  calls[0].settle.fail(new Error("timeout"));
+  await assert.rejects(
+    async () => await r,
+    (e) =>
+      e instanceof BusError && e.kind === "closed" && e.message === 'event "a.b": the bus closed',
+  );
+  await tick(60);
+  assert.deepEqual([calls.length, p.pending], [1, 0]);
+});

@@ -293,3 +293,10 @@ driverTest(
     assert.deepEqual(await names(), [`i_${d.instance}`]);
   },
 );
+
+driverTest("the instance's consumer is removed after instanceKeepMs without it", async (_d, t) => {
+  const consumers = await withNats((_nc, jsm) => jsm.consumers.list(t.stream).next());
+  const solo = consumers.filter((c) => c.name.startsWith("i_"));
+  assert.equal(solo.length, 1);
+  assert.equal(solo[0].config.inactive_threshold, nanos(30_000));
+}, { instanceKeepMs: 30_000 });

@@ -17,6 +17,7 @@ Deno.test("nats subjects: safe names are kept, other characters percent-encoded 
   assert.equal(subjectOf("shop", "a b"), "shop.a%20b");
   assert.equal(subjectOf("shop", "a.b "), "shop.a.b%20", "the whole name must be safe");
   assert.equal(subjectOf("shop", " a.b"), "shop.%20a.b");
+  assert.equal(subjectOf("shop", "é.x"), "shop.%C3%A9.x", "a segment with no safe character");
 });
 
 Deno.test("nats subjects: filters keep * and take the whole prefix for **", () => {

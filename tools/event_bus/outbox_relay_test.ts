@@ -178,9 +178,13 @@ function target() {
       else r.resolve();
       return r;
     },
-    warn: (m) => void warnings.push(m),
+    warn: (m, props) => {
+      warnings.push(m);
+      props_.push(props);
+    },
   };
-  return { bus, sent, warnings, failing: (f: boolean) => void (fail = f) };
+  const props_: (Record<string, unknown> | undefined)[] = [];
+  return { bus, sent, warnings, props: props_, failing: (f: boolean) => void (fail = f) };
 }
 
 Deno.test("outbox relay: a failed send stays for the next sweep, then is removed", async () => {
@@ -265,6 +269,7 @@ Deno.test("outbox relay: a sweep that cannot read the outbox says so", async () 
   const relay = new OutboxRelay(outbox, t.bus);
   assert.equal(await relay.sweep(), 0);
   assert.deepEqual(t.warnings, ["outbox: could not read pending events: db away"]);
+  assert.deepEqual(t.props, [{ error: "db away" }], "the log line carries the error as a field");
   relay.close();
 });
 
@@ -288,4 +293,19 @@ Deno.test("outbox: with a broker driver, removed once the driver confirmed", asy
   await bus.idle();
   assert.equal(outbox.rows.size, 0);
   await bus.shutdown();
+});
+
+Deno.test("outbox: a transaction that commits after shutdown is left in the outbox for the next start", async () => {
+  const outbox = new FakeOutbox();
+  const { bus, live } = busWith(outbox);
+  const got: unknown[] = [];
+  live("stock/keep").subscribe("product.created", (e) => void got.push(e.payload));
+  await bus.onBootComplete();
+  await outbox.tx(async () => {
+    live("shop/create").publish("product.created", { id: 1 });
+    await bus.shutdown(); // no quiesce first: shutdown alone stops the relay
+  });
+  await tick(10);
+  assert.deepEqual(got, [], "not delivered by a shut-down bus");
+  assert.equal(outbox.rows.size, 1, "kept for the next start");
 });

@@ -101,3 +101,11 @@ Deno.test("pattern: the exact messages of invalid names and patterns", () => {
   assert.doesNotThrow(() => assertName("a.b-c_d.e f"));
   assert.doesNotThrow(() => assertName("a.**b.c*"), "wildcards only as whole segments");
 });
+
+Deno.test("pattern: ** matches zero segments anywhere, also several in a row", () => {
+  for (const pattern of ["a.**.**", "a.**", "**.a", "**.**.a"]) {
+    assert.equal(compilePattern(pattern)("a"), true, pattern);
+  }
+  assert.equal(compilePattern("a.**.**")("a.b.c"), true);
+  assert.equal(compilePattern("a.**.**")("b"), false);
+});

@@ -296,3 +296,63 @@ Deno.test("tool: a publish after shutdown returns a receipt rejected with closed
   await tick();
   assert.equal(bus.describe().dropped, 2);
 });
+
+Deno.test("tool: with an at-least-once driver, an event id handed over twice is handled once", async () => {
+  const driver = new FakeDriver();
+  (driver as { atLeastOnce?: boolean }).atLeastOnce = true;
+  const { bus, live } = makeFakeBus(driver);
+  const got: string[] = [];
+  live("mail/notify").subscribe("a.b", (e) => void got.push(e.id));
+  const env = envelope("a.b", 1, "e1");
+  driver.deliver(env, "solo");
+  driver.deliver(env, "solo");
+  await tick();
+  assert.deepEqual(got, ["e1"]);
+  assert.equal((bus.describe().events as Counts)["a.b"].duplicates, 1);
+  await bus.shutdown();
+});
+
+Deno.test("tool: without at-least-once (twin), the driver's every hand-over is delivered", async () => {
+  const driver = new FakeDriver();
+  const { bus, live } = makeFakeBus(driver);
+  const got: string[] = [];
+  live("mail/notify").subscribe("a.b", (e) => void got.push(e.id));
+  const env = envelope("a.b", 1, "e1");
+  driver.deliver(env, "solo");
+  driver.deliver(env, "solo");
+  await tick();
+  assert.deepEqual(got, ["e1", "e1"]);
+  await bus.shutdown();
+});
+
+Deno.test("tool: a publish without a valid name throws the name error, the first time and the next", async () => {
+  const { bus, live } = makeBus();
+  const pub = live("shop/create");
+  for (let i = 0; i < 2; i++) {
+    assert.throws(
+      () => pub.publish(undefined as unknown as string, 1),
+      (e) => e instanceof BusError && e.code === "invalid_name",
+    );
+  }
+  await bus.shutdown();
+});
+
+Deno.test("tool: before setup, warnings go to the console with the bus's prefix", async () => {
+  const bus = new EventBusTool();
+  const warned: unknown[][] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warned.push(args);
+  try {
+    const old = owner("a/b", 1);
+    const api = bus.forOwner(old);
+    bus.activate(owner("a/b", 2));
+    api.subscribe("x.y", () => {});
+  } finally {
+    console.warn = warn;
+    await bus.shutdown();
+  }
+  assert.deepEqual(warned, [[
+    '[event_bus] ignored subscribe("x.y") from a replaced generation of a/b',
+    { plugin: "a/b", generation: 1, live: 2 },
+  ]]);
+});
