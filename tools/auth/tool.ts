@@ -60,12 +60,41 @@ function randomSecret(): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
+/** Where dev keeps its generated secret, so tokens survive the restarts a tool edit causes. */
+const DEV_SECRET_FILE = ".microcore/auth-dev-secret";
+
+/**
+ * Dev without AUTH_JWT_SECRET: a random secret kept in `.microcore/` (git-ignored, dev only), so a
+ * login survives the process restarts of `deno task dev`; one warning says so.
+ */
+async function devSecret(ctx: ToolContext): Promise<string> {
+  const path = join(ctx.root, DEV_SECRET_FILE);
+  let secret: string | undefined;
+  try {
+    secret = (await Deno.readTextFile(path)).trim();
+  } catch { /* none yet */ }
+  if (!secret || new TextEncoder().encode(secret).byteLength < MIN_SECRET_BYTES) {
+    secret = randomSecret();
+    try {
+      await Deno.mkdir(join(ctx.root, ".microcore"), { recursive: true });
+      await Deno.writeTextFile(path, secret + "\n", { mode: 0o600 });
+    } catch (err) {
+      ctx.log.warn(`cannot keep the dev secret in ${DEV_SECRET_FILE}: ${(err as Error).message}`);
+    }
+  }
+  ctx.log.warn(
+    `AUTH_JWT_SECRET is not set: dev signs with a generated secret kept in ${DEV_SECRET_FILE} ` +
+      "(start mode refuses to boot without one; make it with `openssl rand -base64 32`)",
+  );
+  return secret;
+}
+
 /**
  * JWT sign/verify, password hashing and cookie sessions for plugins; protects the http tool's
  * `auth:` routes. See docs/auth.md.
  *
- * In `start` mode HS256 needs `AUTH_JWT_SECRET` (the boot fails otherwise); in dev and tests a
- * random per-process secret is used (tokens die with the process).
+ * In `start` mode HS256 needs `AUTH_JWT_SECRET` (the boot fails otherwise); dev generates one and
+ * keeps it in `.microcore/auth-dev-secret` (logins survive restarts); tests use a random one.
  */
 export class AuthTool implements Tool {
   readonly name = "auth";
@@ -76,8 +105,8 @@ export class AuthTool implements Tool {
   /** The settings the tool reads through `ctx.env` in `setup`. */
   readonly env = {
     AUTH_JWT_SECRET: `the HS256 signing secret, at least ${MIN_SECRET_BYTES} bytes ` +
-      "(make one: openssl rand -base64 32); required in start mode (dev/test: a random " +
-      "per-process secret)",
+      "(make one: openssl rand -base64 32); required in start mode (dev: a generated one kept " +
+      "in .microcore/; tests: a random one per process)",
     AUTH_JWT_ALG: `the token algorithm, one of ${ALGORITHMS.join(", ")} (default HS256); the ` +
       "only one accepted",
     AUTH_JWT_PRIVATE_KEY: "RS256/ES256/EdDSA: the PKCS#8 PEM private key that signs, as the " +
@@ -151,13 +180,7 @@ export class AuthTool implements Tool {
             "(or use AUTH_JWT_ALG=RS256/ES256/EdDSA with AUTH_JWT_PRIVATE_KEY, or AUTH_JWKS_URL)",
         );
       }
-      if (mode === "dev") {
-        ctx.log.warn(
-          "AUTH_JWT_SECRET is not set: using a random secret for this process (tokens stop " +
-            "working on restart); set one made with `openssl rand -base64 32`",
-        );
-      }
-      s.secret = randomSecret();
+      s.secret = mode === "dev" ? await devSecret(ctx) : randomSecret();
     }
     return s;
   }

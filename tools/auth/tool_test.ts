@@ -64,19 +64,49 @@ Deno.test("start mode with a secret: tokens verify across two tools with the sam
   assert.equal((await b.auth.verify(token)).sub, "7");
 });
 
-Deno.test("dev without a secret: a random per-process secret and one warning; test mode: silent", async () => {
-  const log = recordingLog();
-  const a = new AuthTool();
-  await a.setup(ctxWith({ mode: "dev", log }));
-  assert.equal(log.lines.length, 1);
-  assert.equal(log.lines[0].level, "warn");
-  assert.match(log.lines[0].message, /AUTH_JWT_SECRET is not set: using a random secret/);
-  const b = new AuthTool();
-  const quiet = recordingLog();
-  await b.setup(ctxWith({ mode: "test", log: quiet }));
-  assert.deepEqual(quiet.lines, []);
-  // Two tools, two secrets: a's tokens do not verify on b.
-  await assert.rejects(b.auth.verify(await a.auth.sign({ sub: "1" })), AuthError);
+Deno.test("dev without a secret: a generated secret kept in .microcore/ (tokens survive a restart) and one warning; test mode: random and silent", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const log = recordingLog();
+    const a = new AuthTool();
+    await a.setup(ctxWith({ mode: "dev", log, root }));
+    assert.equal(log.lines.length, 1);
+    assert.equal(log.lines[0].level, "warn");
+    assert.match(
+      log.lines[0].message,
+      /^AUTH_JWT_SECRET is not set: dev signs with a generated secret kept in \.microcore\/auth-dev-secret/,
+    );
+    const kept = await Deno.readTextFile(`${root}/.microcore/auth-dev-secret`);
+    assert.match(kept, /^[A-Za-z0-9+/]{43}=\n$/);
+    assert.equal((await Deno.stat(`${root}/.microcore/auth-dev-secret`)).mode! & 0o777, 0o600);
+    // The next dev process (a restart) accepts the first one's tokens.
+    const token = await a.auth.sign({ sub: "1" });
+    const b = new AuthTool();
+    await b.setup(ctxWith({ mode: "dev", root }));
+    assert.equal((await b.auth.verify(token)).sub, "1");
+    // A test-mode tool has its own random secret and says nothing.
+    const c = new AuthTool();
+    const quiet = recordingLog();
+    await c.setup(ctxWith({ mode: "test", log: quiet, root }));
+    assert.deepEqual(quiet.lines, []);
+    await assert.rejects(c.auth.verify(token), AuthError);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("dev: a kept secret that is too short is replaced", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/.microcore`);
+    await Deno.writeTextFile(`${root}/.microcore/auth-dev-secret`, "short\n");
+    const a = new AuthTool();
+    await a.setup(ctxWith({ mode: "dev", root }));
+    const kept = await Deno.readTextFile(`${root}/.microcore/auth-dev-secret`);
+    assert.match(kept, /^[A-Za-z0-9+/]{43}=\n$/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 Deno.test("setup hands http a gate that verifies with the tool, and names the cookie", async () => {
