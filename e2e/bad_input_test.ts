@@ -50,7 +50,7 @@ interface Row {
   status: number;
   /** The envelope's `error` (exact string or pattern); unset for a success. */
   error?: string | RegExp;
-  /** Answered by the HTTP parser before the app (no envelope, no app headers). */
+  /** Answered (or closed, status 0) by the HTTP parser before the app: no envelope, no headers. */
   parser?: boolean;
   /** Not JSON (a static file). */
   notJson?: boolean;
@@ -248,6 +248,26 @@ function rows(id: number): Row[] {
       parser: true,
     },
     {
+      name: "200 request headers",
+      raw: "GET /health HTTP/1.1\r\nhost: x\r\n" +
+        Array.from({ length: 200 }, (_, i) => `x-h${i}: 1\r\n`).join("") +
+        "connection: close\r\n\r\n",
+      status: 400,
+      parser: true,
+    },
+    {
+      name: "a method that is not a token",
+      raw: "G@T /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+      status: 400,
+      parser: true,
+    },
+    {
+      name: "a 100 kB URL (the parser closes the connection without an answer)",
+      raw: `GET /products?${"a".repeat(100_000)} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`,
+      status: 0,
+      parser: true,
+    },
+    {
       name: "content-length larger than the body, then the client half-closes",
       raw: "POST /products HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n" +
         `content-length: 5000\r\n\r\n${json16({ name: "short", price: 1 })}`,
@@ -358,9 +378,19 @@ function rows(id: number): Row[] {
 /** Send raw bytes, optionally half-close, read the answer to EOF. */
 async function rawRequest(url: string, text: string, halfClose: boolean): Promise<Got> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(url).port) });
-  await conn.write(new TextEncoder().encode(text));
-  if (halfClose) await conn.closeWrite();
-  const all = await new Response(conn.readable).text();
+  let all = "";
+  try {
+    await conn.write(new TextEncoder().encode(text));
+    if (halfClose) await conn.closeWrite();
+    all = await new Response(conn.readable).text();
+  } catch (e) {
+    // Reset by the server's parser: no answer at all (status 0).
+    if (!(e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe)) throw e;
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+  }
+  if (!all) return { status: 0, headers: new Headers(), text: "" };
   const end = all.indexOf("\r\n\r\n");
   const head = all.slice(0, end).split("\r\n");
   const headers = new Headers();
