@@ -336,6 +336,9 @@ Deno.test("types: with auth: the handler's ctx.auth is always there; without, it
   api.addSse("/c", async function* (_d, ctx) {
     yield { data: ctx.auth.sub };
   }, { auth: true, heartbeatMs: 0 });
+  api.addWebSocket("/ws", { onOpen: (ws, _d, ctx) => ws.send(ctx.auth.sub) }, { auth: true });
+  // @ts-expect-error: a public socket's ctx.auth may be undefined
+  api.addWebSocket("/ws2", { onOpen: (ws, _d, ctx) => ws.send(ctx.auth.sub) });
   // @ts-expect-error: a public route's ctx.auth may be undefined
   api.addEndpoint("/d", "GET", (_d, ctx) => ({ success: true, data: ctx.auth.sub }));
   // @ts-expect-error: auth: false protects nothing

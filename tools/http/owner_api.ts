@@ -241,7 +241,7 @@ export class OwnerApi implements Http {
   addWebSocket(
     path: string,
     // deno-lint-ignore no-explicit-any
-    handlers: WebSocketHandlers<any>,
+    handlers: WebSocketHandlers<any, any>,
     options: WebSocketOptions = {},
   ): void {
     const host = this.#host;

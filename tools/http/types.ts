@@ -211,7 +211,7 @@ export interface SseOptions<Q = undefined, A extends AuthRule | undefined = Auth
 }
 
 /** Options of {@link Http.addWebSocket}. */
-export interface WebSocketOptions {
+export interface WebSocketOptions<A extends AuthRule | undefined = AuthRule | undefined> {
   summary?: string;
   description?: string;
   tags?: string[];
@@ -219,13 +219,19 @@ export interface WebSocketOptions {
    * Require a token, as {@link EndpointOptions.auth}, from `Authorization: Bearer`, `?token=` or
    * the session cookie (same origin only); a refused socket is closed with 1008 before `onOpen`.
    */
-  auth?: AuthRule;
+  auth?: A;
 }
 
 /** Callbacks of a WebSocket endpoint. A throw in one is logged; the socket is closed (1011). */
-export interface WebSocketHandlers<D = Record<string, unknown>> {
-  /** The socket is open. `data` holds the query and path params of the upgrade request. */
-  onOpen?(socket: WebSocket, data: D, ctx: HttpContext): void | Promise<void>;
+export interface WebSocketHandlers<
+  D = Record<string, unknown>,
+  C extends HttpContext = HttpContext,
+> {
+  /**
+   * The socket is open. `data` holds the query and path params of the upgrade request; on a
+   * protected endpoint `ctx.auth` holds the verified claims.
+   */
+  onOpen?(socket: WebSocket, data: D, ctx: C): void | Promise<void>;
   onMessage?(
     socket: WebSocket,
     message: string | ArrayBuffer | Blob,
@@ -370,10 +376,13 @@ export interface Http {
    * http.addWebSocket("/echo", { onMessage: (ws, msg) => ws.send(msg) });
    * ```
    */
-  addWebSocket<const Path extends string>(
+  addWebSocket<
+    const Path extends string,
+    A extends AuthRule | undefined = AuthRule | undefined,
+  >(
     path: Path,
-    handlers: WebSocketHandlers<HandlerData<Path, undefined, undefined, undefined>>,
-    options?: WebSocketOptions,
+    handlers: WebSocketHandlers<HandlerData<Path, undefined, undefined, undefined>, ContextFor<A>>,
+    options?: WebSocketOptions<A>,
   ): void;
 
   /**
