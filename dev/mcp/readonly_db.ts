@@ -8,7 +8,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import postgres from "postgres";
-import { toSqlitePlaceholders } from "@tools/db/placeholders.ts";
+import { toSqlitePlaceholders } from "@tools/db/mod.ts";
 
 /** Where the app's database is, as the db tool describes it. */
 export interface DbTarget {
