@@ -14,6 +14,7 @@ import {
 } from "./tool_api.ts";
 import { PROCESS_ENV } from "../../main.ts";
 import { DEV_ENV } from "../hot_reload.ts";
+import { MCP_ENV } from "../mcp/settings.ts";
 import { compactSchema, type JsonSchema } from "./schema.ts";
 
 /** A route a plugin registered. */
@@ -182,7 +183,7 @@ export async function collect(kernel: Kernel, opts: CollectOptions = {}): Promis
     testExample: await pickTest(root, domainNames),
     tasks,
     permissions,
-    processEnv: Object.entries({ ...PROCESS_ENV, ...DEV_ENV }),
+    processEnv: Object.entries({ ...PROCESS_ENV, ...DEV_ENV, ...MCP_ENV }),
   };
 }
 

@@ -21,6 +21,7 @@ export function render(m: ContextModel): string {
     ...events(m),
     ...testing(m),
     ...tasks(m),
+    ...assistant(),
   ];
   return out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
 }
@@ -197,6 +198,18 @@ function tasks(m: ContextModel): string[] {
     out.push("");
   }
   return out;
+}
+
+/** How an assistant connects to the running app (docs/mcp.md says more). */
+function assistant(): string[] {
+  return [
+    "## The running app over MCP",
+    "",
+    "`deno task dev` serves an MCP server at `http://127.0.0.1:$PORT/mcp` (Streamable HTTP, loopback only unless `MCP_TOKEN` is set); `deno task mcp` is the same over stdio (it starts `deno task dev` when none runs). Never served by `deno task start`. Tools: `list_plugins` (state, error at file:line), `list_routes`, `list_events`, `call_endpoint` (`as_user` signs a dev token), `publish_event`, `request_event`, `query_db` (read-only, `$1` params), `describe_schema`, `get_logs`, `get_traces`, `scaffold`, `run_tests`, `get_context` (this file; also resource `microcore://context`).",
+    "",
+    'Claude Code: `claude mcp add --transport http microcore http://127.0.0.1:8000/mcp`. Claude Desktop / Cursor (`mcpServers`): `{ "microcore": { "command": "deno", "args": ["task", "--cwd", "<project>", "mcp"] } }`.',
+    "",
+  ];
 }
 
 const MULTI = new Set(["**", "#"]);

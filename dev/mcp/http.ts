@@ -12,19 +12,13 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Kernel } from "@core";
 import { Recorder } from "./recorder.ts";
+export { MCP_ENV } from "./settings.ts";
 import { createMcpServer, type McpDeps } from "./server.ts";
 
 /** The path the MCP server answers on. */
 export const MCP_PATH = "/mcp";
 /** Most sessions kept; the oldest is closed beyond. */
 const MAX_SESSIONS = 64;
-
-/** Settings read by {@link mountMcp}, listed in AI_CONTEXT.md with dev mode's. */
-export const MCP_ENV: Readonly<Record<string, string>> = {
-  MCP: "`off` to not serve /mcp in dev (default on in dev; never served by start)",
-  MCP_TOKEN:
-    "when set, /mcp needs `Authorization: Bearer <MCP_TOKEN>` and accepts non-loopback hosts",
-};
 
 /** A mounted MCP endpoint. */
 export interface McpMount {

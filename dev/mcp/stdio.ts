@@ -12,12 +12,6 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { projectRoot } from "@core";
 
-/** Settings of `deno task mcp`. */
-export const STDIO_ENV: Readonly<Record<string, string>> = {
-  MCP_URL: "the dev server's MCP endpoint (default http://127.0.0.1:$PORT/mcp)",
-  MCP_TOKEN: "sent as a bearer token when set (the dev server's MCP_TOKEN)",
-};
-
 /** The dev server's MCP endpoint from the settings. */
 export function mcpUrl(env: (k: string) => string | undefined): string {
   return env("MCP_URL") ?? `http://127.0.0.1:${env("PORT") || "8000"}/mcp`;
