@@ -137,7 +137,9 @@ function reportBoot(entries: StatusEntry[], bootMs: number, log: LogSink): numbe
     }${tools}`;
     if (e.state === "failed" || e.state === "stale") {
       failed++;
-      log.error(`${line}  ${e.error ? formatError(e.error) : ""}`);
+      // A plugin that failed with its tool: the tool's line above says why, once.
+      const dep = /^needs tool "[^"]+", which failed/.exec(e.error?.message ?? "")?.[0];
+      log.error(`${line}  ${dep ? `${dep} (see above)` : e.error ? formatError(e.error) : ""}`);
     } else if (e.state === "degraded") log.warn(`${line}  ${e.error?.message ?? ""}`);
     else log.info(line);
   }

@@ -9,14 +9,15 @@ async function started() {
   tool.setup(standaloneContext({ log }));
   await tool.listen({ hostname: "127.0.0.1", port: 0 });
   const line = log.lines.find((l) => l.message.startsWith("listening on "))!;
-  const url = line.message.slice("listening on ".length);
-  return { tool, log, url };
+  const url = line.message.slice("listening on ".length).split(" ")[0];
+  return { tool, log, url, line: line.message };
 }
 
 Deno.test("listens on a random port, logs the URL, serves over a real socket", async () => {
-  const { tool, url } = await started();
+  const { tool, url, line } = await started();
   try {
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(line, `listening on ${url} (open ${url}, API docs at ${url}/docs)`);
     assert.notEqual(url, "http://127.0.0.1:0");
     const o = owner("shop/hello");
     tool.forOwner(o).addEndpoint("/hello/:name", "GET", (d) => ({ success: true, hi: d.name }));
@@ -145,4 +146,35 @@ Deno.test("quiesce stops the listener and waits for in-flight requests", async (
   const res = await p;
   assert.deepEqual(await res.json(), { success: true });
   await assert.rejects(fetch(`${url}/slow`));
+});
+
+Deno.test("a taken port: an error naming the port and PORT=; on 0.0.0.0 the log links localhost", async () => {
+  const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (holder.addr as Deno.NetAddr).port;
+  const tool = new HttpTool();
+  tool.setup(standaloneContext({ log: recordingLog() }));
+  try {
+    await assert.rejects(
+      () => tool.listen({ hostname: "127.0.0.1", port }),
+      {
+        message: `port ${port} on 127.0.0.1 is already in use by another process: stop it, or ` +
+          "set PORT to another port (PORT=0 picks a free one)",
+      },
+    );
+  } finally {
+    holder.close();
+  }
+  const log = recordingLog();
+  const wild = new HttpTool();
+  wild.setup(standaloneContext({ log }));
+  await wild.listen({ hostname: "0.0.0.0", port: 0 });
+  try {
+    const line = log.lines.find((l) => l.message.startsWith("listening on "))!.message;
+    assert.match(
+      line,
+      /^listening on http:\/\/0\.0\.0\.0:(\d+) \(open http:\/\/localhost:\1, API docs at http:\/\/localhost:\1\/docs\)$/,
+    );
+  } finally {
+    await wild.shutdown();
+  }
 });

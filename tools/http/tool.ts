@@ -249,13 +249,30 @@ export class HttpTool implements Tool {
     const at = { hostname, port: options.port ?? 8000 };
     const handle = (req: Request) => dispatch.handle(req);
     const limits = effectiveLimits(options.limits);
-    const server = limits
-      ? serveGuarded(at, limits, handle, dispatch.log)
-      : serveSupervised(at, handle, dispatch.log);
+    let server: Served;
+    try {
+      server = limits
+        ? serveGuarded(at, limits, handle, dispatch.log)
+        : serveSupervised(at, handle, dispatch.log);
+    } catch (err) {
+      // A promise, as callers await it: a refusal rejects, never throws.
+      if (err instanceof Deno.errors.AddrInUse) {
+        return Promise.reject(
+          new Error(
+            `port ${at.port} on ${hostname} is already in use by another process: stop it, or ` +
+              "set PORT to another port (PORT=0 picks a free one)",
+          ),
+        );
+      }
+      return Promise.reject(err);
+    }
     this.#server = server;
     const host = hostname.includes(":") ? `[${hostname}]` : hostname;
     this.#url = `http://${host}:${server.addr.port}`;
-    dispatch.log.info(`listening on ${this.#url}`, {
+    // A wildcard address is no link a browser opens: name localhost, and the docs.
+    const local = hostname === "0.0.0.0" || hostname === "::" || hostname === "[::]";
+    const open = `http://${local ? "localhost" : host}:${server.addr.port}`;
+    dispatch.log.info(`listening on ${this.#url} (open ${open}, API docs at ${open}/docs)`, {
       url: this.#url,
       ...(limits ? { limits } : {}),
     });
