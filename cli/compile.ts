@@ -1,7 +1,8 @@
 /**
  * `deno task compile`: builds `dist/<name>`, one executable holding every tool and plugin of the
  * tree (through the generated manifest), each domain's files (migrations, static files) and the
- * `/docs` page's assets, with the `start` permission set of `deno.json`.
+ * `/docs` page's assets, with the `start` permission set of `deno.json`, which must match the
+ * settings of the build's environment and `.env` (`deno task permissions`; docs/permissions.md).
  *
  * - `deno task compile` regenerates `microcore.gen.ts`, then runs `deno compile`.
  * - `deno task compile --check` only checks that the manifest matches the tree (no build).
@@ -18,6 +19,8 @@ import { MANIFEST_FILE, projectRoot } from "@core";
 import { COMPILED_FLAG } from "../main.ts";
 import { currentManifest, diffManifest, wantedManifest, writeManifest } from "../dev/manifest.ts";
 import { cliArgs } from "./args.ts";
+import { diffSets } from "../dev/permissions/mod.ts";
+import { wantedSets } from "./permissions.ts";
 
 /**
  * Folders embedded as files (read at run time with `Deno.readDir`/`readTextFile`): each domain's
@@ -91,7 +94,9 @@ export function compileArgs(o: CompileOptions): string[] {
 /** The project's `deno.json`, parsed. */
 export async function readConfig(
   root: string,
-): Promise<{ name?: string; permissions?: Record<string, PermissionSet> }> {
+): Promise<
+  { name?: string; permissions?: Record<string, PermissionSet> } & Record<string, unknown>
+> {
   return JSON.parse(await Deno.readTextFile(`${root}/deno.json`));
 }
 
@@ -156,6 +161,18 @@ async function main(args: string[]): Promise<number> {
       console.error(why);
       return 1;
     }
+  }
+  // The binary carries the start set for good: it must be the one these settings need.
+  const stale = diffSets(config, (await wantedSets(root)).sets).filter((l) =>
+    l.startsWith("start.")
+  );
+  if (stale.length) {
+    console.error(
+      "deno.json's start permission set does not match these settings: run `deno task " +
+        "permissions` with the deployment's settings (environment or .env), then compile:",
+    );
+    for (const l of stale) console.error(`  ${l}`);
+    return 1;
   }
   if (await writeManifest(root)) console.log(`${MANIFEST_FILE} regenerated`);
   console.log(`$ deno ${cmd.join(" ")}`);

@@ -10,12 +10,20 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { projectRoot as root, walkProject } from "@core";
 import { compileArgs, readConfig } from "./compile.ts";
+import { wantedSets } from "./permissions.ts";
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
-async function compile(output: string, env: Record<string, string> = {}): Promise<void> {
-  const { permissions } = await readConfig(root);
-  const args = compileArgs({ permissions: permissions!.start, output });
+async function compile(
+  output: string,
+  env: Record<string, string> = {},
+  settings?: Record<string, string>,
+): Promise<void> {
+  // With settings: the start set `deno task permissions` makes for them (a deployment's build).
+  const start = settings
+    ? (await wantedSets(root, (k) => settings[k])).sets.start
+    : (await readConfig(root)).permissions!.start;
+  const args = compileArgs({ permissions: start, output });
   const out = await new Deno.Command("deno", {
     args,
     cwd: root,
@@ -111,18 +119,19 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "microcore-binary-" });
     try {
-      await compile(`${dir}/app`);
       const port = (() => {
         const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
         const p = (l.addr as Deno.NetAddr).port;
         l.close();
         return p;
       })();
+      const settings = { PORT: String(port), HOST: "127.0.0.1" };
+      await compile(`${dir}/app`, {}, settings);
       const work = `${dir}/work`;
       await Deno.mkdir(work);
       const child = new Deno.Command(`${dir}/app`, {
         cwd: work,
-        env: { PORT: String(port), LOG_LEVEL: "info" },
+        env: { ...settings, LOG_LEVEL: "info" },
         stdout: "piped",
         stderr: "piped",
       }).spawn();

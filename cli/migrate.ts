@@ -13,6 +13,12 @@ import { Kernel, type LogSink, projectRoot, walkProject } from "@core";
 import { DbTool, type PendingMigration } from "@tools/db/mod.ts";
 import { cliArgs } from "./args.ts";
 
+/**
+ * The tools a migration run boots: the logger from the tree, and the db tool (the `migrate`
+ * permission set is made from theirs: docs/permissions.md).
+ */
+export const MIGRATE_TOOLS: readonly string[] = ["logger", "db"];
+
 /** Longest wait for another instance's migration run. */
 const LOCK_TIMEOUT_MS = 10 * 60_000;
 

@@ -4,12 +4,17 @@ import postgres from "postgres";
 import { copyProject, type ProjectCopy } from "../dev/testdata/project_copy.ts";
 
 import { withUser } from "../e2e/engine.ts";
+import { generatePermissions } from "../e2e/harness.ts";
 
 /** With a user name: `deno task migrate` may not read the OS user name (as `start`). */
 const PG_URL = withUser(Deno.env.get("PG_TEST_URL") ?? "postgres://127.0.0.1:5432/test");
 
-/** `deno task migrate` in the copy with `env`: exit code and output. */
+/**
+ * `deno task migrate` in the copy with `env`, after `deno task permissions` with the same `env`
+ * (as a deployment does): exit code and output.
+ */
 async function migrate(p: ProjectCopy, env: Record<string, string>) {
+  await generatePermissions(p.root, env);
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", "migrate"],
     cwd: p.root,

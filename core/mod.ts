@@ -39,6 +39,8 @@ export type {
   Outbox,
   OutboxRecord,
   Owner,
+  PermissionNeeds,
+  PermissionSettings,
   StatusEntry,
   StatusRegistry,
   Tool,

@@ -149,6 +149,12 @@ export interface Tool {
    */
   readonly files?: readonly string[];
   /**
+   * What this tool needs from Deno's permissions with these settings, beyond reading its `env`
+   * keys (always granted): hosts it connects to, addresses it listens on, paths it reads or
+   * writes. `deno task permissions` merges every tool's answer into the `start` permission set.
+   */
+  permissions?(settings: PermissionSettings): PermissionNeeds;
+  /**
    * A log sink for `name` (a tool, `kernel`): a tool that offers one is the app's logger. It is
    * set up before every other tool, and the kernel and the tools set up after it log through it.
    */
@@ -193,6 +199,26 @@ export interface Tool {
   quiesce?(timeoutMs: number): Promise<void>;
   /** Close connections; called after every plugin has shut down. */
   shutdown?(): void | Promise<void>;
+}
+
+/** The settings a {@link Tool.permissions} answer is computed from. */
+export interface PermissionSettings {
+  /** A declared setting's value at generation time (`.env` and the environment), or undefined. */
+  env(key: string): string | undefined;
+  /** The data folder, as the permission set names it (`.`: where the app runs). */
+  dataDir: string;
+}
+
+/**
+ * Deno permissions a tool needs (each list is merged into the set's `--allow-*` of that name):
+ * `net` entries are `host` or `host:port`, paths are as the set should name them.
+ */
+export interface PermissionNeeds {
+  net?: string[];
+  read?: string[];
+  write?: string[];
+  env?: string[];
+  sys?: string[];
 }
 
 /** What the status registry records about an error. */

@@ -10,6 +10,22 @@ import { existsSync } from "@core";
 /** Exit code by which the app asks its supervisor for a fresh process. */
 export const RESTART_CODE = 75;
 
+/**
+ * This process's own `deno` when the `run` permission covers it, else `deno` from PATH: the dev
+ * set grants `run: ["deno"]`, which Deno resolves through PATH (a symlink to the binary, say,
+ * is not the binary's own path).
+ */
+export function denoBinary(): string {
+  try {
+    const exe = Deno.execPath();
+    return Deno.permissions.querySync({ name: "run", command: exe }).state === "granted"
+      ? exe
+      : "deno";
+  } catch {
+    return "deno";
+  }
+}
+
 /** Runs `deno run -P=dev --no-code-cache <entry> --child` until it exits for good. */
 export async function supervise(root: string, entry: string): Promise<never> {
   let child: Deno.ChildProcess | undefined;
@@ -26,7 +42,7 @@ export async function supervise(root: string, entry: string): Promise<never> {
     });
   }
   while (true) {
-    child = new Deno.Command(Deno.execPath(), {
+    child = new Deno.Command(denoBinary(), {
       args: [
         "run",
         "-P=dev",

@@ -36,9 +36,39 @@ export interface App extends Proc {
 
 const LISTENING = /listening on http:\/\/[^\s:]+:(\d+)/;
 
+/** Per project copy: the settings its permission sets were last made with, and that run. */
+const generated = new Map<string, { env: string; done: Promise<void> }>();
+
+/**
+ * Runs `deno task permissions` in `cwd` with `env`, as a deployment does before `deno task
+ * start`, so the app runs under the set made for exactly these settings. Runs in one folder are
+ * queued; instances started at once with the same settings share one run.
+ */
+export function generatePermissions(cwd: string, env: Record<string, string>): Promise<void> {
+  const key = JSON.stringify(Object.entries(env).sort());
+  const last = generated.get(cwd);
+  if (last?.env === key) return last.done;
+  const done = (last?.done.catch(() => {}) ?? Promise.resolve()).then(async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "-q", "permissions"],
+      cwd,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      const err = new TextDecoder().decode(out.stderr);
+      throw new Error(`deno task permissions failed in ${cwd}:\n${err}`);
+    }
+  });
+  generated.set(cwd, { env: key, done });
+  return done;
+}
+
 /**
  * Starts `deno task <task>` in `cwd` with a random port, and waits until it listens. Its database
  * is SQLite in `cwd`, or a PostgreSQL schema of its own (see engine.ts), dropped by `stop`.
+ * `start` runs under the permission set `deno task permissions` makes for these settings.
  */
 export async function startApp(
   task: "dev" | "start",
@@ -46,10 +76,9 @@ export async function startApp(
   env: Record<string, string> = {},
 ): Promise<App> {
   const db = appDatabase(cwd);
-  const started = spawnProc(Deno.execPath(), ["task", task], {
-    cwd,
-    env: { PORT: "0", HOST: "127.0.0.1", ...db.env, ...env },
-  });
+  const settings = { PORT: "0", HOST: "127.0.0.1", ...db.env, ...env };
+  if (task === "start") await generatePermissions(cwd, settings);
+  const started = spawnProc(Deno.execPath(), ["task", task], { cwd, env: settings });
   const proc: Proc = {
     ...started,
     async stop(graceMs) {

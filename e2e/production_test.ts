@@ -6,7 +6,7 @@
  * @module
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { type App, copyProject, json, startApp, until } from "./harness.ts";
+import { type App, copyProject, generatePermissions, json, startApp, until } from "./harness.ts";
 import { spawnProc } from "./proc.ts";
 import { services, servicesUp } from "./services.ts";
 
@@ -257,6 +257,7 @@ Deno.test({
     const task = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`)).tasks.start as string;
     const args = task.replace(/^deno /, "").split(" ");
     const env = { ...s.env, PORT: "0", HOST: "127.0.0.1" };
+    await generatePermissions(dir, env);
     const first = spawnProc(Deno.execPath(), args, { cwd: dir, env });
     const port = /listening on http:\/\/[^\s:]+:(\d+)/.exec(
       await first.waitForLine(/listening on http:\/\/[^\s:]+:(\d+)/, 20_000),

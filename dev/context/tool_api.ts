@@ -4,6 +4,7 @@
  * first sentence of its doc comment.
  * @module
  */
+import { denoBinary } from "../supervisor.ts";
 import { type DocNode, params, renderType, typeParams } from "./ts_type.ts";
 
 /** One public member of a tool's API (overloads share one entry). */
@@ -58,18 +59,6 @@ export const denoDoc: DocRunner = async (root, files) => {
   }
   return JSON.parse(new TextDecoder().decode(out.stdout));
 };
-
-/** This process's own `deno` when it may run it, else `deno` from PATH (`run: ["deno"]`). */
-function denoBinary(): string {
-  try {
-    const exe = Deno.execPath();
-    return Deno.permissions.querySync({ name: "run", command: exe }).state === "granted"
-      ? exe
-      : "deno";
-  } catch {
-    return "deno";
-  }
-}
 
 /** Reads the plugin-facing API of each source. Sources whose type cannot be found are omitted. */
 export async function readToolApis(

@@ -3,7 +3,8 @@
  * hands plugins an {@link Auth}, and gives the http tool the verifier its `auth:` routes use.
  * @module
  */
-import type { Mode, Tool, ToolContext } from "@core";
+import type { Mode, PermissionNeeds, PermissionSettings, Tool, ToolContext } from "@core";
+import { authPermissions } from "./permissions.ts";
 import { isAbsolute, join } from "node:path";
 import { AuthError } from "./errors.ts";
 import { type Algorithm, ALGORITHMS, Jwt, type JwtSettings, MIN_SECRET_BYTES } from "./jwt.ts";
@@ -120,6 +121,11 @@ export class AuthTool implements Tool {
     AUTH_TOKEN_TTL: `seconds a signed token lives (default ${DEFAULT_TTL})`,
     AUTH_COOKIE: `the session cookie's name (default ${DEFAULT_COOKIE})`,
   } as const;
+
+  /** Deno permissions for these settings, for `deno task permissions` (see permissions.ts). */
+  permissions(settings: PermissionSettings): PermissionNeeds {
+    return authPermissions(settings);
+  }
 
   readonly #options: AuthToolOptions;
   #jwt: Jwt | undefined;

@@ -24,8 +24,9 @@ const denoEnv: ConfigSource = {
     } catch (e) {
       throw new ConfigError(
         key,
-        `Cannot read environment variable ${key}: ${(e as Error).message}. ` +
-          `Run with env permission (deno.json permission sets grant it).`,
+        `Cannot read environment variable ${key}: ${(e as Error).message}. The \`start\` ` +
+          `permission set grants the keys plugins read as literals (config.get("${key}")): ` +
+          `run \`deno task permissions\` after adding a setting (docs/permissions.md).`,
       );
     }
   },

@@ -3,7 +3,17 @@
  * plugins a {@link Db}.
  * @module
  */
-import type { DomainInfo, LogSink, Outbox, Owner, Tool, ToolContext } from "@core";
+import type {
+  DomainInfo,
+  LogSink,
+  Outbox,
+  Owner,
+  PermissionNeeds,
+  PermissionSettings,
+  Tool,
+  ToolContext,
+} from "@core";
+import { dbPermissions } from "./permissions.ts";
 import { Database } from "./database.ts";
 import type { Driver } from "./driver.ts";
 import { Migrator } from "./migrations.ts";
@@ -61,6 +71,11 @@ export class DbTool implements Tool {
       "false to leave pending migrations to `deno task migrate` (logged and listed " +
       "as pending in status) instead of applying them at boot (default true)",
   } as const;
+
+  /** Deno permissions for these settings, for `deno task permissions` (see permissions.ts). */
+  permissions(settings: PermissionSettings): PermissionNeeds {
+    return dbPermissions(settings);
+  }
   /** Each domain's migrations: in dev, a new or changed one prepares its domain again. */
   readonly files = ["domains/*/migrations/*.sql"];
   readonly #outbox = new DbOutbox();

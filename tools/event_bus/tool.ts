@@ -5,7 +5,15 @@
  * the driver (`driver.ts`, chosen in `settings.ts`), around the state they share (`shared.ts`).
  * @module
  */
-import { type Owner, settleWithin, type Tool, type ToolContext } from "@core";
+import {
+  type Owner,
+  type PermissionNeeds,
+  type PermissionSettings,
+  settleWithin,
+  type Tool,
+  type ToolContext,
+} from "@core";
+import { busPermissions } from "./permissions.ts";
 import { Delivery } from "./delivery.ts";
 import { type BusDriver, type DriverHost, InProcessDriver } from "./driver.ts";
 import { BrokerInterest } from "./interest.ts";
@@ -51,6 +59,11 @@ export class EventBusTool implements Tool {
       "is kept and retried while NATS is unreachable before its receipt rejects with kind " +
       "unavailable (default 10000)",
   } as const satisfies Record<Setting, string>;
+
+  /** Deno permissions for these settings, for `deno task permissions` (see permissions.ts). */
+  permissions(settings: PermissionSettings): PermissionNeeds {
+    return busPermissions(settings);
+  }
 
   readonly #s: BusShared;
   readonly #delivery: Delivery;

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_HEADERS, type ResponseHeaders } from "./secure_headers.ts";
 import type { AuthClaims, CookieOptions, HttpContext } from "./types.ts";
+import { remoteAddrOf } from "./peer.ts";
 
 /** What a cookie attribute value may not hold: `;` (a new attribute), controls (CR, LF, NUL). */
 // deno-lint-ignore no-control-regex
@@ -89,6 +90,11 @@ export class RequestContext implements HttpContext {
 
   get headers(): Headers {
     return this.request.headers;
+  }
+
+  /** Looked up only when read: most handlers never need it. */
+  get remoteAddr(): Deno.NetAddr | undefined {
+    return remoteAddrOf(this.request);
   }
 
   setStatus(status: number): void {

@@ -216,7 +216,7 @@ export function serveGuarded(at: ServeAt, limits: Limits, handle: Handle, log: L
         info.completed.then(c.delivered, c.delivered);
         const up = req.headers.get("upgrade");
         if (up !== null && up.toLowerCase() === "websocket") return noWebSocket();
-        return handle(req);
+        return handle(req, info);
       },
       (e) => {
         log.error(`http request failed: ${reason(e)}`, { error: reason(e) });

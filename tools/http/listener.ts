@@ -29,7 +29,10 @@ export interface ServeAt {
 }
 
 /** The request handler the listener calls. */
-export type Handle = (req: Request) => Response | Promise<Response>;
+export type Handle = (
+  req: Request,
+  info?: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
 
 /** The error's own message (Deno wraps the accept error in `Deno.errors.Http`). */
 export function reason(e: unknown): string {
@@ -40,7 +43,7 @@ export function reason(e: unknown): string {
 export function serveSupervised(at: ServeAt, handle: Handle, log: LogSink): Served {
   const retry = at.retryMs ?? { first: 50, max: 1000 };
   const serve = (port: number) =>
-    Deno.serve({ hostname: at.hostname, port, onListen() {} }, (req) => handle(req));
+    Deno.serve({ hostname: at.hostname, port, onListen() {} }, (req, info) => handle(req, info));
   let server = serve(at.port);
   const addr = server.addr;
   let stopped = false;

@@ -34,6 +34,7 @@ export { HttpError } from "./errors.ts";
 export { type CorsOptions, DEFAULT_ALLOW_HEADERS } from "./cors.ts";
 export { SECURITY_HEADERS } from "./secure_headers.ts";
 export { STATIC_EXTENSIONS } from "./static.ts";
+export { remoteAddrOf, setRemoteAddr } from "./peer.ts";
 export type { FieldIssue } from "./validation.ts";
 export type {
   AuthClaims,

@@ -10,15 +10,19 @@ import {
   type Mode,
   OwnedRegistry,
   type Owner,
+  type PermissionNeeds,
+  type PermissionSettings,
   settleWithin,
   type Tool,
   type ToolContext,
 } from "@core";
+import { httpPermissions } from "./permissions.ts";
+import { setRemoteAddr } from "./peer.ts";
 import { ApiDocs, SELF } from "./builtins.ts";
 import { Cors, corsFromEnv, type CorsOptions } from "./cors.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { type Limits, serveGuarded } from "./guarded_listener.ts";
-import { type Served, serveSupervised } from "./listener.ts";
+import { type Handle, type Served, serveSupervised } from "./listener.ts";
 import { OwnerApi } from "./owner_api.ts";
 import type { RouteHost } from "./route_host.ts";
 import { docPath, type NewRoute, type RouteDef, routeKey } from "./route_table.ts";
@@ -122,6 +126,11 @@ export class HttpTool implements Tool {
     HTTP_MAX_CONNECTIONS:
       "guarded listener: open connections at most, more get 503 and are closed; set it below `ulimit -n` (default unset: no cap)",
   } as const;
+
+  /** Deno permissions for these settings, for `deno task permissions` (see permissions.ts). */
+  permissions(settings: PermissionSettings): PermissionNeeds {
+    return httpPermissions(settings);
+  }
 
   readonly #routes = new OwnedRegistry<RouteDef>();
   readonly #gens = new Generations();
@@ -247,7 +256,8 @@ export class HttpTool implements Tool {
     const dispatch = this.#dispatch;
     dispatch.accepting = true;
     const at = { hostname, port: options.port ?? 8000 };
-    const handle = (req: Request) => dispatch.handle(req);
+    const handle: Handle = (req, info) =>
+      dispatch.handle(info ? setRemoteAddr(req, info.remoteAddr as Deno.NetAddr) : req);
     const limits = effectiveLimits(options.limits);
     let server: Served;
     try {

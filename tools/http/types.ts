@@ -52,6 +52,11 @@ export interface HttpContext {
   readonly request: Request;
   /** Request headers. */
   readonly headers: Headers;
+  /**
+   * The client's address as the listener saw it: behind a reverse proxy, the proxy's (then trust
+   * a token, not the address). `undefined` for a request made in-process (`http.fetch`, tests).
+   */
+  readonly remoteAddr: Deno.NetAddr | undefined;
   /** Path parameters (decoded strings). */
   readonly params: Readonly<Record<string, string>>;
   /** Query parameters; a repeated key gives an array. */

@@ -2,12 +2,13 @@
  * The `state` tool: picks a driver from its settings and hands plugins a {@link State}.
  * @module
  */
-import type { Tool, ToolContext } from "@core";
+import type { PermissionNeeds, PermissionSettings, Tool, ToolContext } from "@core";
 import { isAbsolute, join } from "node:path";
 import type { StateDriver } from "./driver.ts";
 import { MemoryDriver } from "./memory_driver.ts";
 import { DEFAULT_TIMEOUT_MS, maskUrl, parseTimeout } from "./redis_url.ts";
 import { State } from "./store.ts";
+import { statePermissions } from "./permissions.ts";
 
 /** Options of {@link StateTool}. */
 export interface StateToolOptions {
@@ -70,6 +71,11 @@ export class StateTool implements Tool {
     STATE_KEY_PREFIX: "the prefix of every key in Redis; give each app or environment sharing " +
       `one Redis its own (default ${DEFAULT_KEY_PREFIX})`,
   };
+
+  /** Deno permissions for these settings, for `deno task permissions` (see permissions.ts). */
+  permissions(settings: PermissionSettings): PermissionNeeds {
+    return statePermissions(settings);
+  }
   readonly #options: StateToolOptions;
   #driver: StateDriver;
   #store: State;

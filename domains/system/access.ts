@@ -1,0 +1,71 @@
+/**
+ * Who may call `/system/*` (the app's internals: every tool and plugin, errors, memory): by
+ * default only this machine (a loopback client address); when `SYSTEM_ADMIN_TOKEN` is set, only
+ * a request with `Authorization: Bearer <that token>`, from anywhere. `/health` and
+ * `/health/ready` stay public for probes. See docs/permissions.md.
+ * @module
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/** The setting that holds the admin token. */
+export const ADMIN_TOKEN_SETTING = "SYSTEM_ADMIN_TOKEN";
+
+/** The shortest admin token accepted (e.g. `openssl rand -hex 32` gives 64 characters). */
+export const MIN_TOKEN_LENGTH = 32;
+
+/** Why a request was refused: the status and the error of the JSON envelope. */
+export interface Refusal {
+  status: 401 | 403;
+  error: string;
+}
+
+/** Whether `hostname` is this machine: 127.0.0.0/8, ::1, or IPv4-mapped 127.x. */
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  return /^127\.\d+\.\d+\.\d+$/.test(h) || h === "::1" || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** Equality of two secrets in time that depends on neither (both hashed to 32 bytes first). */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Checks the configured token: `undefined` when unset, else the token, or a throw that says
+ * what to do when it is too short to be a secret.
+ */
+export function adminToken(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length < MIN_TOKEN_LENGTH) {
+    throw new Error(
+      `${ADMIN_TOKEN_SETTING} is ${value.length} characters; use at least ${MIN_TOKEN_LENGTH} ` +
+        "random ones (e.g. `openssl rand -hex 32`), or unset it to allow loopback clients only",
+    );
+  }
+  return value;
+}
+
+/**
+ * `undefined` when the request may go on, else why not. `remote` is the client's address
+ * (`undefined` for an in-process request, which is this process); `authorization` the header.
+ */
+export function refusal(
+  remote: Deno.NetAddr | undefined,
+  authorization: string | null,
+  token: string | undefined,
+): Refusal | undefined {
+  if (token === undefined) {
+    if (remote === undefined || isLoopback(remote.hostname)) return undefined;
+    return {
+      status: 403,
+      error: `/system/* answers loopback clients only; set ${ADMIN_TOKEN_SETTING} to call it ` +
+        "from elsewhere with Authorization: Bearer <token>",
+    };
+  }
+  const m = /^Bearer +(\S+) *$/i.exec(authorization ?? "");
+  if (!m) return { status: 401, error: "missing admin token (Authorization: Bearer <token>)" };
+  if (!sameSecret(m[1], token)) return { status: 401, error: "invalid admin token" };
+  return undefined;
+}
