@@ -89,6 +89,8 @@ export function formatError(info: ErrorInfo): string {
 export function permissionHint(message: string, set: string): string | undefined {
   const m = /^Requires (\w+) access to ("[^"]*"|\S+?)(?:,|$)/.exec(message);
   if (!m) return undefined;
-  return `deno.json's "${set}" permission set does not grant ${m[1]} access to ${m[2]}: add it ` +
-    `to "permissions" → "${set}" → "${m[1]}" in deno.json, then restart`;
+  const head = `deno.json's "${set}" permission set does not grant ${m[1]} access to ${m[2]}`;
+  return ["start", "migrate", "dev"].includes(set) // generated: docs/permissions.md
+    ? `${head}: run \`deno task permissions\` with the settings that need it, then restart`
+    : `${head}: add it to "permissions" → "${set}" → "${m[1]}" in deno.json, then restart`;
 }

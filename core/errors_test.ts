@@ -187,15 +187,15 @@ Deno.test("permissionHint names the deno.json permission set to edit, not a flag
       "start",
     ),
     `deno.json's "start" permission set does not grant write access to "/srv/uploads/a.png": ` +
-      `add it to "permissions" → "start" → "write" in deno.json, then restart`,
+      "run `deno task permissions` with the settings that need it, then restart",
   );
   equal(
     permissionHint(
       'Requires net access to "example.com:443", run again with the --allow-net flag',
-      "dev",
+      "bench",
     ),
-    `deno.json's "dev" permission set does not grant net access to "example.com:443": ` +
-      `add it to "permissions" → "dev" → "net" in deno.json, then restart`,
+    `deno.json's "bench" permission set does not grant net access to "example.com:443": ` +
+      `add it to "permissions" → "bench" → "net" in deno.json, then restart`,
   );
   equal(permissionHint("Something else", "dev"), undefined);
 });

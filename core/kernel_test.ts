@@ -1511,7 +1511,7 @@ Deno.test("a permission error names the deno.json set to edit (a plugin writing 
   const err = k.status.get("plugin", "d/writes")!.error!;
   match(
     err.message,
-    /^Requires write access to "\/srv\/x\.txt", run again with the --allow-write flag \(deno\.json's "start" permission set does not grant write access to "\/srv\/x\.txt": add it to "permissions" → "start" → "write" in deno\.json, then restart\)$/,
+    /^Requires write access to "\/srv\/x\.txt", run again with the --allow-write flag \(deno\.json's "start" permission set does not grant write access to "\/srv\/x\.txt": run `deno task permissions` with the settings that need it, then restart\)$/,
   );
   await k.shutdown(1000);
 });

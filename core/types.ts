@@ -148,11 +148,7 @@ export interface Tool {
    * `domains/*\/migrations/*.sql`. In dev, a change to one prepares its domain again.
    */
   readonly files?: readonly string[];
-  /**
-   * What this tool needs from Deno's permissions with these settings, beyond reading its `env`
-   * keys (always granted): hosts it connects to, addresses it listens on, paths it reads or
-   * writes. `deno task permissions` merges every tool's answer into the `start` permission set.
-   */
+  /** Deno permissions it needs with these settings, besides its `env` (docs/permissions.md). */
   permissions?(settings: PermissionSettings): PermissionNeeds;
   /**
    * A log sink for `name` (a tool, `kernel`): a tool that offers one is the app's logger. It is
@@ -201,25 +197,10 @@ export interface Tool {
   shutdown?(): void | Promise<void>;
 }
 
-/** The settings a {@link Tool.permissions} answer is computed from. */
-export interface PermissionSettings {
-  /** A declared setting's value at generation time (`.env` and the environment), or undefined. */
-  env(key: string): string | undefined;
-  /** The data folder, as the permission set names it (`.`: where the app runs). */
-  dataDir: string;
-}
-
-/**
- * Deno permissions a tool needs (each list is merged into the set's `--allow-*` of that name):
- * `net` entries are `host` or `host:port`, paths are as the set should name them.
- */
-export interface PermissionNeeds {
-  net?: string[];
-  read?: string[];
-  write?: string[];
-  env?: string[];
-  sys?: string[];
-}
+/** What {@link Tool.permissions} reads: a declared key's value, and the data folder (`.`). */
+export type PermissionSettings = { env(key: string): string | undefined; dataDir: string };
+/** What {@link Tool.permissions} answers: lists merged into the set's kind of the same name. */
+export type PermissionNeeds = Partial<Record<"net" | "read" | "write" | "env" | "sys", string[]>>;
 
 /** What the status registry records about an error. */
 export interface ErrorInfo {
