@@ -6,7 +6,7 @@
  * @module
  */
 import { projectRoot as REPO } from "@core";
-import { appArgs, genPlugin, projectWith, removeProject } from "./project.ts";
+import { appArgs, benchPermissions, genPlugin, projectWith, removeProject } from "./project.ts";
 import { DENO, freePort, SERVER_CPU, spawn } from "./proc.ts";
 import type { Row } from "./report.ts";
 import type { BenchOptions, ScenarioResult } from "./scenario.ts";
@@ -55,6 +55,7 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     try {
       const path = genPlugin(n - 1).path;
       const appEnv = { DB_PATH: `${dir}/data/app.db`, LOG_LEVEL: "warn" };
+      await benchPermissions(dir, appEnv);
       const appRun = () => timeBoot(appArgs("start"), dir, path, appEnv);
       const honoArgs = [
         "run",

@@ -4,7 +4,7 @@
  * @module
  */
 import { writeManifest } from "../dev/manifest.ts";
-import { copyProject } from "../e2e/harness.ts";
+import { copyProject, generatePermissions } from "../e2e/harness.ts";
 import { DENO, freePort, type Proc, spawn } from "./proc.ts";
 
 /** Plugins per generated domain; every plugin of a domain imports the domain's shared model. */
@@ -87,12 +87,21 @@ export type RunMode =
 export function appArgs(mode: RunMode): string[] {
   switch (mode) {
     case "start":
-      return ["run", "-P=start", "--env-file", "main.ts", "start"];
+      return ["run", "-P=start", "--no-prompt", "--env-file", "main.ts", "start"];
     case "dev":
       return ["run", "-P=dev", "--no-code-cache", "--env-file", "dev/main.ts"];
     case "watch":
       return ["run", "--watch", "-P=start", "--env-file", "main.ts", "start"];
   }
+}
+
+/**
+ * The `start` permission set for a benchmark app in `dir` with `env`: `deno task permissions` as
+ * a deployment runs it, with `PORT=0` so that the app may listen on any port of 127.0.0.1 (each
+ * run picks a free one).
+ */
+export function benchPermissions(dir: string, env: Record<string, string>): Promise<void> {
+  return generatePermissions(dir, { ...env, HOST: "127.0.0.1", PORT: "0" });
 }
 
 /** A running app on a temp project. */
@@ -108,16 +117,12 @@ export async function startApp(
   opts: { env?: Record<string, string>; cpu?: number; timeoutMs?: number } = {},
 ): Promise<RunningApp> {
   const port = freePort();
+  const env = { DB_PATH: `${dir}/data/app.db`, LOG_LEVEL: "info", ...opts.env };
+  if (mode !== "dev") await benchPermissions(dir, env);
   const p = await spawn(DENO, appArgs(mode), {
     cwd: dir,
     cpu: opts.cpu,
-    env: {
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DB_PATH: `${dir}/data/app.db`,
-      LOG_LEVEL: "info",
-      ...opts.env,
-    },
+    env: { PORT: String(port), HOST: "127.0.0.1", ...env },
   });
   try {
     await p.waitForLine(/listening on http:/, opts.timeoutMs ?? 60_000);

@@ -4,17 +4,16 @@
  * "stopped cleanly"), and a second Ctrl-C after a pause must still force it out.
  */
 import assert from "node:assert/strict";
-import { copyProject } from "./harness.ts";
+import { copyProject, generatePermissions } from "./harness.ts";
 import { type Proc, spawnProc } from "./proc.ts";
 
 const LISTENING = /listening on http:\/\/[^\s:]+:(\d+)/;
 
 /** `deno task <task>` as the leader of a process group of its own (as a terminal runs it). */
 async function inGroup(task: "dev" | "start", cwd: string): Promise<Proc> {
-  const p = spawnProc("setsid", [Deno.execPath(), "task", task], {
-    cwd,
-    env: { PORT: "0", HOST: "127.0.0.1" },
-  });
+  const env = { PORT: "0", HOST: "127.0.0.1" };
+  if (task === "start") await generatePermissions(cwd, env);
+  const p = spawnProc("setsid", [Deno.execPath(), "task", task], { cwd, env });
   await p.waitForLine(LISTENING, 30_000);
   if (task === "dev") await p.waitForLine(/hot reload: watching/, 30_000);
   return p;

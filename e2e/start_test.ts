@@ -1,5 +1,5 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { copyProject, json, startApp } from "./harness.ts";
+import { copyProject, generatePermissions, json, startApp } from "./harness.ts";
 import { E2E_JWT_SECRET } from "./proc.ts";
 
 Deno.test({
@@ -93,16 +93,17 @@ Deno.test({
     const dir = await copyProject();
     const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     try {
+      const settings = {
+        PORT: String((taken.addr as Deno.NetAddr).port),
+        HOST: "127.0.0.1",
+        DB_PATH: `${dir}/data/app.db`,
+      };
+      // Allowed to listen there: the boot fails because the port is taken, not for permission.
+      await generatePermissions(dir, settings);
       const out = await new Deno.Command(Deno.execPath(), {
         args: ["task", "start"],
         cwd: dir,
-        env: {
-          PORT: String((taken.addr as Deno.NetAddr).port),
-          HOST: "127.0.0.1",
-          NO_COLOR: "1",
-          DB_PATH: `${dir}/data/app.db`,
-          AUTH_JWT_SECRET: E2E_JWT_SECRET,
-        },
+        env: { ...settings, NO_COLOR: "1", AUTH_JWT_SECRET: E2E_JWT_SECRET },
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
@@ -110,6 +111,7 @@ Deno.test({
       const log = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
       equal(out.code, 1, log);
       match(log, /exiting: tool\(s\) http failed/);
+      match(log, /AddrInUse|address already in use/i);
       match(log, /plugin\s+system\/health\s+failed/);
     } finally {
       taken.close();
