@@ -10,7 +10,7 @@ import { standaloneContext } from "@microcore/testing/standalone.ts";
 import AuthTool, { type Auth } from "@tools/auth/mod.ts";
 import HttpTool, { type Http } from "@tools/http/mod.ts";
 import { z } from "zod";
-import { copyProject } from "./harness.ts";
+import { copyProject, generatePermissions } from "./harness.ts";
 
 const SECRET = "socket-test-secret-0123456789abcdef";
 const OWNER = { id: "shop/orders", generation: 1, domain: "shop", file: "orders.ts" };
@@ -248,10 +248,12 @@ Deno.test({
   async fn() {
     const dir = await copyProject();
     try {
+      const settings = { PORT: "0", HOST: "127.0.0.1", DB_PATH: `${dir}/data/app.db` };
+      await generatePermissions(dir, settings); // the boot fails for the secret alone
       const out = await new Deno.Command(Deno.execPath(), {
         args: ["task", "start"],
         cwd: dir,
-        env: { PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", DB_PATH: `${dir}/data/app.db` },
+        env: { ...settings, NO_COLOR: "1" },
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
@@ -260,7 +262,7 @@ Deno.test({
       assert.equal(out.code, 1, log);
       assert.match(log, /AUTH_JWT_SECRET is not set: in start mode the auth tool needs a secret/);
       assert.match(log, /openssl rand -base64 32/);
-      assert.match(log, /exiting: tool\(s\) auth failed/);
+      assert.match(log, /exiting: tool\(s\) auth failed \(/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
