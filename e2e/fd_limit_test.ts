@@ -6,7 +6,7 @@
  */
 import { equal, match, ok } from "node:assert/strict";
 import { appDatabase } from "./engine.ts";
-import { copyProject, until } from "./harness.ts";
+import { copyProject, generatePermissions, until } from "./harness.ts";
 import { spawnProc } from "./proc.ts";
 
 const NOFILE = 256;
@@ -26,6 +26,8 @@ function hasPrlimit(): boolean {
 /** `deno task start` in `dir` with at most {@link NOFILE} open files. */
 async function startLimited(dir: string, env: Record<string, string> = {}) {
   const db = appDatabase(dir);
+  const settings = { PORT: "0", HOST: "127.0.0.1", ...db.env, ...env };
+  await generatePermissions(dir, settings);
   const proc = spawnProc("prlimit", [
     `--nofile=${NOFILE}:${NOFILE}`,
     Deno.execPath(),
@@ -33,7 +35,7 @@ async function startLimited(dir: string, env: Record<string, string> = {}) {
     "start",
   ], {
     cwd: dir,
-    env: { PORT: "0", HOST: "127.0.0.1", ...db.env, ...env },
+    env: settings,
   });
   try {
     const port = LISTENING.exec(await proc.waitForLine(LISTENING, 20_000))![1];
