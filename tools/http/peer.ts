@@ -6,6 +6,15 @@
 
 const peers = new WeakMap<Request, Deno.NetAddr>();
 
+/** What a handler's context tells of the client (part of `HttpContext`). */
+export interface Peer {
+  /**
+   * The client's address as the listener saw it: behind a reverse proxy, the proxy's (then trust
+   * a token, not the address). `undefined` for a request made in-process (`http.fetch`, tests).
+   */
+  readonly remoteAddr: Deno.NetAddr | undefined;
+}
+
 /**
  * Records that `request` came from `addr` and returns the request. The listener calls it for
  * each request; a test calls it to make an in-process request look like a client's.

@@ -4,10 +4,10 @@
  */
 import type { z } from "zod";
 import type { AuthClaims, AuthRule } from "./auth_types.ts";
-
-export type { AuthClaims, AuthGate, AuthRule } from "./auth_types.ts";
+import type { Peer } from "./peer.ts";
 import type { HeaderOverrides } from "./secure_headers.ts";
 
+export type { AuthClaims, AuthGate, AuthRule } from "./auth_types.ts";
 export type { HeaderOverrides };
 
 /** HTTP methods a route can answer. `ALL` answers every method. */
@@ -47,16 +47,11 @@ export interface CookieOptions {
  * });
  * ```
  */
-export interface HttpContext {
+export interface HttpContext extends Peer {
   /** The raw request. Its body has already been read unless the route set `rawBody`. */
   readonly request: Request;
   /** Request headers. */
   readonly headers: Headers;
-  /**
-   * The client's address as the listener saw it: behind a reverse proxy, the proxy's (then trust
-   * a token, not the address). `undefined` for a request made in-process (`http.fetch`, tests).
-   */
-  readonly remoteAddr: Deno.NetAddr | undefined;
   /** Path parameters (decoded strings). */
   readonly params: Readonly<Record<string, string>>;
   /** Query parameters; a repeated key gives an array. */
