@@ -131,6 +131,27 @@ Deno.test("e2e mcp: write, fail at file:line, fix, call, read the row, the event
     const trace = await tool(c, "get_traces", { request_id: res.requestId });
     equal(trace.call.status, 201);
     deepEqual(trace.events.map((e: { name: string }) => e.name), ["mcp_note.saved"]);
+    // scaffold writes through deno task new; the new plugin goes live, answers, and its test passes.
+    const made = await tool(c, "scaffold", {
+      kind: "plugin",
+      name: "products/mcp_hello",
+      route: "GET /mcp-hello",
+    });
+    deepEqual(made.written, [
+      "domains/products/plugins/mcp_hello.ts",
+      "domains/products/plugins/mcp_hello_test.ts",
+    ]);
+    await until("mcp_hello ready", async () => {
+      const { entries } = await tool(c, "list_plugins");
+      return entries.some((e: { id: string; state: string }) =>
+        e.id === "products/mcp_hello" && e.state === "ready"
+      );
+    }, 15_000);
+    equal((await tool(c, "call_endpoint", { method: "GET", path: "/mcp-hello" })).status, 200);
+    const tests = await tool(c, "run_tests", { target: "products/mcp_hello" });
+    equal(tests.ok, true, tests.output);
+    equal(tests.failed, 0);
+    ok(tests.passed >= 1);
     // Every tool call is in the app's log.
     await app.waitForLine(/mcp: get_traces .* ok in \d+ ms/, 5000);
   } finally {

@@ -223,6 +223,29 @@ Deno.test("scaffold: dry_run plans the files and writes nothing", async () => {
   assertStringIncludes(err, "domain>/<name>");
 });
 
+Deno.test("scaffold: writes through deno task new (its own permissions) and reports the files", async () => {
+  const seen: string[][] = [];
+  await using f = await mcpFixture({
+    runDeno: (args) => {
+      seen.push(args);
+      return Promise.resolve({
+        code: 0,
+        out: "wrote domains/shop/plugins/hello.ts\nwrote domains/shop/plugins/hello_test.ts\n" +
+          "next: deno test -P=test domains/shop\n",
+      });
+    },
+  });
+  const r = await f.call("scaffold", { kind: "plugin", name: "shop/hello", route: "GET /hello" });
+  assertEquals(seen, [["task", "new", "plugin", "shop/hello", "--route", "GET /hello"]]);
+  assertEquals((r as { written: string[] }).written, [
+    "domains/shop/plugins/hello.ts",
+    "domains/shop/plugins/hello_test.ts",
+  ]);
+  // A bad name is refused before anything runs.
+  await f.fail("scaffold", { kind: "domain", name: "Shop" });
+  assertEquals(seen.length, 1);
+});
+
 Deno.test("run_tests: the deno test command for a plugin, failures as text", async () => {
   const seen: string[][] = [];
   await using f = await mcpFixture({

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { plan, scaffold } from "../../cli/new.ts";
+import { plan } from "../../cli/new.ts";
 import { defineTool, type McpDeps, type ToolDef } from "./server.ts";
 
 /** Longest test run (ms) before it is stopped. */
@@ -77,10 +77,16 @@ export function projectTools({ kernel, runDeno: run }: McpDeps): ToolDef[] {
         const args = [a.kind, a.name];
         if (a.route) args.push("--route", a.route);
         if (a.event) args.push("--event", a.event);
-        if (a.dry_run) return { files: plan(args) };
-        const written = await scaffold(root, args);
-        const fmt = await deno(["fmt", "--quiet", ...written.filter((p) => p.endsWith(".ts"))]);
-        return { written, formatted: fmt.code === 0 };
+        // Checked here (a bad name throws with what to fix); written by `deno task new` itself,
+        // under its own permission set (the dev process may not write domains/).
+        const files = plan(args);
+        if (a.dry_run) return { files };
+        const { code, out } = await deno(["task", "new", ...args]);
+        if (code !== 0) {
+          throw new Error(out.replace(/^.*Permissions in the config.*\n/gm, "").trim());
+        }
+        const written = [...out.matchAll(/^wrote (\S+)$/gm)].map((m) => m[1]);
+        return { written, next: "the plugin is live a moment later in dev: list_plugins" };
       },
     }),
     defineTool({
