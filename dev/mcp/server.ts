@@ -56,9 +56,10 @@ export function allTools(deps: McpDeps): ToolDef[] {
   ];
 }
 
-/** Shortened JSON of a tool's arguments, for the log line. */
-function brief(args: unknown): string {
-  const s = JSON.stringify(args) ?? "";
+/** Shortened JSON of a tool's arguments, for the log line; a `token` is never written. */
+export function brief(args: unknown): string {
+  const s = JSON.stringify(args, (k, v) => k === "token" && typeof v === "string" ? "***" : v) ??
+    "";
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 

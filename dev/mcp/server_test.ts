@@ -41,6 +41,7 @@ Deno.test("list_plugins: ids, files, states and routes; state filter; tools on r
   assertEquals(create.state, "ready");
   assertEquals(create.error, null);
   assertEquals(create.routes, ["POST /products"]);
+  assertEquals(create.events, { publishes: ["product.created"], subscribes: [], responds: [] });
   assert(entries.every((e) => e.kind === "plugin"));
   const failed = await f.call("list_plugins", { state: "failed" }) as { entries: unknown[] };
   assertEquals(failed.entries, []);
@@ -276,8 +277,14 @@ Deno.test("every tool call is logged with its name and outcome", async () => {
   await using f = await mcpFixture();
   await f.call("list_events");
   await f.fail("run_tests", { target: "../x" });
+  await f.call("call_endpoint", { method: "GET", path: "/health", token: "secret-jwt" });
   const mcp = f.logged.filter((l) => l.includes("mcp: "));
-  assertEquals(mcp.length, 2);
+  assertEquals(mcp.length, 3);
+  assertMatch(
+    mcp[2],
+    /^info mcp: call_endpoint \{"method":"GET","path":"\/health","token":"\*\*\*"\} ok/,
+  );
+  assert(!f.logged.some((l) => l.includes("secret-jwt")));
   assertMatch(mcp[0], /^info mcp: list_events \{\} ok in \d+ ms$/);
   assertMatch(mcp[1], /^warn mcp: run_tests \{"target":"\.\.\/x"\} failed in \d+ ms: target must/);
 });

@@ -41,7 +41,13 @@ export function listPlugins(kernel: Kernel, opts: { state?: string; tools?: bool
           return `${x.method} ${x.path}`;
         }),
         events: {
-          publishes: [...new Set([...(e.publishes ?? []), ...arr(e.publishes) as string[]])],
+          // Declared (`static publishes`) and published since boot (the event bus's view).
+          publishes: [
+            ...new Set([
+              ...kernel.status.get("plugin", e.id)?.publishes ?? [],
+              ...arr(e.publishes) as string[],
+            ]),
+          ],
           subscribes: arr(e.subscribes),
           responds: arr(e.responds),
         },
