@@ -469,3 +469,19 @@ Deno.test("a slot whose claim fails (the database does not answer) is not run, a
     /scheduled job tick of shop\/claims: slot 2026-01-01T00:01:00\.000Z not run, the database did not answer/,
   );
 });
+
+Deno.test("perInstance: runs without claiming the slot row; the default claims it", async () => {
+  const ran: string[] = [];
+  await using t = await bootPlugin(
+    pluginWith((s) => {
+      s.every("local", MIN, () => void ran.push("local"), { perInstance: true });
+      s.every("shared", MIN, () => void ran.push("shared"));
+    }),
+    { id: "shop/both", now: T0, domains: [] },
+  );
+  await t.clock.advance(MIN);
+  assert.deepEqual(ran.sort(), ["local", "shared"]);
+  assert.deepEqual(await t.rows("SELECT key, slot, busy_until FROM _microcore_schedules"), [
+    { key: "shop/both:shared", slot: Date.parse("2026-01-01T00:01:00Z"), busy_until: 0 },
+  ]);
+});
