@@ -78,6 +78,7 @@ export class Dispatcher {
     const url = req.url;
     const start = url.indexOf("/", url.indexOf("://") + 3);
     const q = url.indexOf("?", start);
+    // Stryker disable next-line EqualityOperator: a URL starts with its scheme, so `start` is never 0
     const path = start < 0 ? "/" : q < 0 ? url.slice(start) : url.slice(start, q);
     const search = q < 0 ? "" : url.slice(q + 1);
     const method = req.method;

