@@ -4,9 +4,9 @@
  * per-owner API like a plugin's route, so no tool code changes and `main.ts` (start) never loads
  * it. Each client session gets its own {@link createMcpServer}.
  *
- * Safety: dev only; requests whose `Host` or `Origin` is not loopback are refused (a web page
- * cannot reach it through DNS rebinding) unless `MCP_TOKEN` is set, and then every request needs
- * `Authorization: Bearer <MCP_TOKEN>`.
+ * Safety: dev only; requests from a non-loopback address, or whose `Host` or `Origin` is not
+ * loopback (a web page cannot reach it through DNS rebinding), are refused unless `MCP_TOKEN` is
+ * set, and then every request needs `Authorization: Bearer <MCP_TOKEN>`.
  * @module
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
@@ -26,8 +26,8 @@ export interface McpMount {
   recorder: Recorder;
   /** Open sessions. */
   readonly sessions: number;
-  /** Handles one request (what the route runs). */
-  handle(req: Request): Promise<Response>;
+  /** Handles one request (what the route runs); `remote` is the client's IP address. */
+  handle(req: Request, remote?: string): Promise<Response>;
   /** Closes every session (their streams end). */
   close(): Promise<void>;
 }
@@ -41,8 +41,17 @@ function rpcError(status: number, code: number, message: string): Response {
   });
 }
 
-/** Why `req` may not use the MCP server, or undefined. */
-export function refusal(req: Request, token: string | undefined): Response | undefined {
+const LOOPBACK_IP = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/i;
+
+/**
+ * Why `req` may not use the MCP server, or undefined. `remote` is the client's address as the
+ * listener saw it (undefined in-process).
+ */
+export function refusal(
+  req: Request,
+  token: string | undefined,
+  remote?: string,
+): Response | undefined {
   if (token) {
     if (req.headers.get("authorization") !== `Bearer ${token}`) {
       return rpcError(401, -32001, "MCP_TOKEN is set: send Authorization: Bearer <MCP_TOKEN>");
@@ -52,7 +61,8 @@ export function refusal(req: Request, token: string | undefined): Response | und
   const host = req.headers.get("host") ?? new URL(req.url).host;
   const origin = req.headers.get("origin");
   const originHost = origin ? (URL.parse(origin)?.host ?? "-") : undefined;
-  if (!LOOPBACK.test(host) || (originHost !== undefined && !LOOPBACK.test(originHost))) {
+  const far = remote !== undefined && !LOOPBACK_IP.test(remote);
+  if (far || !LOOPBACK.test(host) || (originHost !== undefined && !LOOPBACK.test(originHost))) {
     return rpcError(
       403,
       -32001,
@@ -87,8 +97,8 @@ export function mcpHandler(deps: McpDeps, token?: string): McpMount {
     get sessions() {
       return sessions.size;
     },
-    async handle(req) {
-      const refused = refusal(req, token);
+    async handle(req, remote) {
+      const refused = refusal(req, token, remote);
       if (refused) return refused;
       const sid = req.headers.get("mcp-session-id");
       if (sid) {
@@ -121,7 +131,7 @@ interface HttpLike {
     addEndpoint(
       path: string,
       method: string,
-      h: (d: unknown, ctx: { request: Request }) => Promise<Response>,
+      h: (d: unknown, ctx: { request: Request; remoteAddr?: Deno.NetAddr }) => Promise<Response>,
       o: Record<string, unknown>,
     ): void;
   };
@@ -148,11 +158,16 @@ export async function mountMcp(
   const mount = mcpHandler({ kernel, recorder, env }, env("MCP_TOKEN") || undefined);
   const api = http.forOwner(MCP_ROUTE_OWNER);
   for (const method of ["POST", "GET", "DELETE"]) {
-    api.addEndpoint(MCP_PATH, method, (_d, ctx) => mount.handle(ctx.request), {
-      rawBody: true,
-      tags: ["dev"],
-      summary: "MCP server (Streamable HTTP), dev only: see docs/mcp.md",
-    });
+    api.addEndpoint(
+      MCP_PATH,
+      method,
+      (_d, ctx) => mount.handle(ctx.request, ctx.remoteAddr?.hostname),
+      {
+        rawBody: true,
+        tags: ["dev"],
+        summary: "MCP server (Streamable HTTP), dev only: see docs/mcp.md",
+      },
+    );
   }
   http.activate(MCP_ROUTE_OWNER);
   return mount;

@@ -2,6 +2,7 @@ import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { Kernel, projectRoot } from "@core";
+import { setRemoteAddr } from "@tools/http/mod.ts";
 import { mcpHandler, type McpMount, mountMcp, refusal } from "./http.ts";
 import { Recorder } from "./recorder.ts";
 
@@ -49,6 +50,11 @@ Deno.test("refusal: loopback hosts and origins pass, others are 403 without MCP_
     const r = refusal(post({}, {}, host), undefined)!;
     equal(r.status, 403, host);
     match((await r.json()).error.message, /loopback clients only/);
+  }
+  // A client on the network is refused whatever Host it sends; loopback addresses pass.
+  equal(refusal(post({}), undefined, "192.168.1.7")?.status, 403);
+  for (const ip of ["127.0.0.1", "::1", "::ffff:127.0.0.1"]) {
+    equal(refusal(post({}), undefined, ip), undefined, ip);
   }
   // A web page on another origin (DNS rebinding) is refused even on a loopback host.
   equal(refusal(post({}, { origin: "http://evil.example" }), undefined)?.status, 403);
@@ -134,6 +140,10 @@ Deno.test("mountMcp: never in start mode; MCP=off serves nothing; mounted, /mcp 
     const http = kernel.tools.get("http") as unknown as { fetch(r: Request): Promise<Response> };
     equal((await http.fetch(post(INIT))).status, 404);
     const m = (await mountMcp(kernel, () => undefined))!;
+    // Through the route: the listener's client address counts (a network client is refused).
+    const far = setRemoteAddr(post(INIT), { transport: "tcp", hostname: "192.168.1.7", port: 1 });
+    equal((await http.fetch(far)).status, 403);
+    equal(m.sessions, 0);
     const res = await http.fetch(post(INIT));
     equal(res.status, 200);
     ok(res.headers.get("mcp-session-id"));

@@ -11,6 +11,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { projectRoot } from "@core";
+import { denoBinary } from "../supervisor.ts";
 
 /** The dev server's MCP endpoint from the settings. */
 export function mcpUrl(env: (k: string) => string | undefined): string {
@@ -49,7 +50,7 @@ function log(msg: string): void {
 async function startDev(url: string): Promise<Deno.ChildProcess> {
   const port = new URL(url).port || "80";
   log(`no dev server at ${url}: starting deno task dev on port ${port}`);
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(denoBinary(), {
     args: ["task", "dev"],
     cwd: projectRoot,
     env: { PORT: port, HOST: "127.0.0.1" },

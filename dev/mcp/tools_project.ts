@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { plan } from "../../cli/new.ts";
+import { denoBinary } from "../supervisor.ts";
 import { defineTool, type McpDeps, type ToolDef } from "./server.ts";
 
 /** Longest test run (ms) before it is stopped. */
@@ -21,7 +22,8 @@ export async function runDeno(
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
+    // By name when only `run: ["deno"]` is granted (the generated dev set), as the supervisor does.
+    const out = await new Deno.Command(denoBinary(), {
       args,
       cwd: root,
       env: { NO_COLOR: "1" },
