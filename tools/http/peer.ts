@@ -36,3 +36,10 @@ export function setRemoteAddr(request: Request, addr: Deno.NetAddr): Request {
 export function remoteAddrOf(request: Request): Deno.NetAddr | undefined {
   return peers.get(request);
 }
+
+/** `handle` as a listener's handler: it records each request's client address first. */
+export function withPeer<R>(
+  handle: (req: Request) => R,
+): (req: Request, info?: Deno.ServeHandlerInfo) => R {
+  return (req, info) => handle(info ? setRemoteAddr(req, info.remoteAddr as Deno.NetAddr) : req);
+}

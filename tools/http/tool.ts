@@ -10,19 +10,18 @@ import {
   type Mode,
   OwnedRegistry,
   type Owner,
-  type PermissionNeeds,
-  type PermissionSettings,
   settleWithin,
   type Tool,
   type ToolContext,
 } from "@core";
 import { httpPermissions } from "./permissions.ts";
-import { setRemoteAddr } from "./peer.ts";
+import { HTTP_SETTINGS } from "./settings.ts";
+import { withPeer } from "./peer.ts";
 import { ApiDocs, SELF } from "./builtins.ts";
 import { Cors, corsFromEnv, type CorsOptions } from "./cors.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { type Limits, serveGuarded } from "./guarded_listener.ts";
-import { type Handle, type Served, serveSupervised } from "./listener.ts";
+import { type Served, serveSupervised } from "./listener.ts";
 import { OwnerApi } from "./owner_api.ts";
 import type { RouteHost } from "./route_host.ts";
 import { docPath, type NewRoute, type RouteDef, routeKey } from "./route_table.ts";
@@ -105,32 +104,11 @@ export class HttpTool implements Tool {
   /** One line for the status page and AI_CONTEXT.md. */
   readonly description =
     "HTTP server: owned routes with Zod validation, OpenAPI at /openapi.json, docs at /docs, SSE, WebSocket, static files";
-  /** The settings the tool reads in `setup`. */
-  readonly env = {
-    HOST: "interface to listen on (default 0.0.0.0)",
-    PORT: "port to listen on; 0 = any free port (default 8000)",
-    HTTP_BODY_LIMIT: "largest request body in bytes, larger gets 413 (default 1048576, 1 MiB)",
-    HTTP_REQUEST_ID:
-      "`auto`: x-request-id on errors, logged requests, SSE and ids the handler read; `always`: on every response (default auto)",
-    HTTP_REQUEST_ID_HEADER:
-      "incoming header to adopt request ids from and echo, e.g. x-request-id behind a proxy that sets it (default unset: always a new id)",
-    CORS_ORIGINS: "`*` or a comma list of origins allowed from a browser (default unset: no CORS)",
-    CORS_CREDENTIALS: "`true` to allow credentials; not with `*` (default false)",
-    CORS_ALLOW_HEADERS:
-      "comma list of request headers a CORS preflight allows (default content-type, authorization, x-requested-with)",
-    APP_NAME: "the OpenAPI and /docs title (default MicroCoreOS API)",
-    HTTP_HEADER_TIMEOUT_MS:
-      "guarded listener: close a new connection whose request headers are not complete within this (default unset: plain Deno.serve, no deadline; 10000 once any limit is set; 0 = off)",
-    HTTP_IDLE_TIMEOUT_MS:
-      "guarded listener: close a keep-alive connection idle this long after its last response (default 75000 once any limit is set; 0 = off)",
-    HTTP_MAX_CONNECTIONS:
-      "guarded listener: open connections at most, more get 503 and are closed; set it below `ulimit -n` (default unset: no cap)",
-  } as const;
+  /** The settings the tool reads in `setup` (settings.ts). */
+  readonly env = HTTP_SETTINGS;
 
   /** Deno permissions for these settings, for `deno task permissions` (see permissions.ts). */
-  permissions(settings: PermissionSettings): PermissionNeeds {
-    return httpPermissions(settings);
-  }
+  readonly permissions = httpPermissions;
 
   readonly #routes = new OwnedRegistry<RouteDef>();
   readonly #gens = new Generations();
@@ -257,8 +235,7 @@ export class HttpTool implements Tool {
     const dispatch = this.#dispatch;
     dispatch.accepting = true;
     const at = { hostname, port: options.port ?? 8000 };
-    const handle: Handle = (req, info) =>
-      dispatch.handle(info ? setRemoteAddr(req, info.remoteAddr as Deno.NetAddr) : req);
+    const handle = withPeer((req) => dispatch.handle(req));
     const limits = effectiveLimits(options.limits);
     let server: Served;
     try {
