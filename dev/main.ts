@@ -9,7 +9,6 @@ import { manifestOrWalk, projectRoot as root } from "@core";
 import { App, notAProject } from "../main.ts";
 import { contextUpdater } from "./context/mod.ts";
 import { HotReloader } from "./hot_reload.ts";
-import { MCP_PATH, mountMcp } from "./mcp/http.ts";
 import { writeManifest } from "./manifest.ts";
 import { originalPath } from "./module_graph.ts";
 import { RESTART_CODE, supervise } from "./supervisor.ts";
@@ -52,15 +51,15 @@ const reloader = new HotReloader(kernel, {
 });
 app.onStop(() => reloader.stop());
 await app.boot();
-// The MCP server for assistants (docs/mcp.md), at /mcp on the same listener; MCP=off skips it.
-const mcp = await mountMcp(kernel).catch((e) => {
-  kernel.log.warn(`mcp: not served: ${e instanceof Error ? e.message : e}`);
-  return undefined;
-});
-if (mcp) {
-  app.onStop(() => mcp.close());
-  const url = (kernel.tools.get("http") as { url?: string } | undefined)?.url;
-  kernel.log.info(`mcp: ${url ? url.replace("0.0.0.0", "127.0.0.1") : ""}${MCP_PATH}`);
-}
 updateGenerated();
+// The MCP server for assistants (docs/mcp.md) at /mcp on the same listener, MCP=off skips it.
+// Loaded after boot, beside the watcher: its SDK takes ~300 ms to load, the listener need not wait.
+const mcp = import("./mcp/http.ts").then(async ({ MCP_PATH, mountMcp }) => {
+  const mounted = await mountMcp(kernel);
+  if (!mounted) return;
+  app.onStop(() => mounted.close());
+  const url = (kernel.tools.get("http") as { url?: string } | undefined)?.url ?? "";
+  kernel.log.info(`mcp: ${url.replace("0.0.0.0", "127.0.0.1")}${MCP_PATH}`);
+}).catch((e) => kernel.log.warn(`mcp: not served: ${e instanceof Error ? e.message : e}`));
 await reloader.start();
+await mcp;

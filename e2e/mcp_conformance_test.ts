@@ -8,12 +8,16 @@ import { ok } from "node:assert/strict";
 import { projectRoot } from "@core";
 import { copyProject, startApp } from "./harness.ts";
 
+/** The dev log line once /mcp is mounted (after boot, beside the watcher). */
+const MCP_READY = /mcp: http:\/\/\S+\/mcp/;
+
 Deno.test({
   name: "e2e mcp: the conformance suite passes but for its baseline (MCP_CONFORMANCE=1)",
   ignore: Deno.env.get("MCP_CONFORMANCE") !== "1",
   async fn() {
     const dir = await copyProject();
     const app = await startApp("dev", dir);
+    await app.waitForLine(MCP_READY, 20_000);
     const out = await Deno.makeTempDir({ prefix: "mcp-conformance-" });
     try {
       const res = await new Deno.Command(Deno.execPath(), {

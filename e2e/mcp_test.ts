@@ -8,6 +8,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type App, copyProject, startApp, until } from "./harness.ts";
 
+/** The dev log line once /mcp is mounted (after boot, beside the watcher). */
+const MCP_READY = /mcp: http:\/\/\S+\/mcp/;
+
 const PLUGIN = "domains/products/plugins/mcp_note.ts";
 
 /** Line 13 throws while the plugin boots. */
@@ -74,6 +77,7 @@ async function tool(c: Client, name: string, args: Record<string, unknown> = {})
 Deno.test("e2e mcp: write, fail at file:line, fix, call, read the row, the event and the logs", async () => {
   const dir = await copyProject();
   const app = await startApp("dev", dir);
+  await app.waitForLine(MCP_READY, 20_000);
   const c = await connect(app).catch(async (e) => {
     await app.stop();
     throw e;
@@ -177,6 +181,7 @@ Deno.test({
   async fn() {
     const dir = await copyProject();
     const app = await startApp("dev", dir);
+    await app.waitForLine(MCP_READY, 20_000);
     // inspector-cli 1.0.3 reads its package.json through a path relative to the working
     // directory (../package.json): run it from a folder whose parent has one.
     const tmp = await Deno.makeTempDir({ prefix: "mcp-inspector-" });
