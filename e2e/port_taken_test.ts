@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyProject } from "./harness.ts";
+import { copyProject, generatePermissions } from "./harness.ts";
 import { spawnProc } from "./proc.ts";
 
 Deno.test({
@@ -11,10 +11,9 @@ Deno.test({
     const port = (holder.addr as Deno.NetAddr).port;
     const dir = await copyProject();
     try {
-      const app = spawnProc(Deno.execPath(), ["task", "start"], {
-        cwd: dir,
-        env: { PORT: String(port), HOST: "127.0.0.1", DB_PATH: `${dir}/data/app.db` },
-      });
+      const env = { PORT: String(port), HOST: "127.0.0.1", DB_PATH: `${dir}/data/app.db` };
+      await generatePermissions(dir, env); // allowed to listen there: the port is just taken
+      const app = spawnProc(Deno.execPath(), ["task", "start"], { cwd: dir, env });
       const { code } = await app.exited;
       await app.stop(0);
       const out = app.lines.join("\n");
