@@ -84,6 +84,17 @@ natsTest("a group's consumer takes all its patterns, and stops with the group", 
     await tick(100);
     assert.equal(got.length, 2, "no consumer any more");
     assert.deepEqual(a.log.lines, []);
+    // …and this instance no longer takes them: they wait for the next member of the group.
+    const b = await instance(stream);
+    try {
+      const later: string[] = [];
+      b.live("w/three").subscribe("*.*", (e) => void later.push(e.name), { group: "g" });
+      await b.bus.settled();
+      await until(() => later.length === 2);
+      assert.deepEqual(later.sort(), ["a.x", "b.y"]);
+    } finally {
+      await b.bus.shutdown();
+    }
   } finally {
     await a.bus.shutdown();
   }
@@ -92,12 +103,12 @@ natsTest("a group's consumer takes all its patterns, and stops with the group", 
 natsTest(
   "a group event handled longer than ack_wait is kept alive, not redelivered",
   async (stream) => {
-    const a = await instance(stream, 150);
+    const a = await instance(stream, 300); // kept alive every 100 ms
     try {
       let calls = 0;
       a.live("w/slow").subscribe("job", async () => {
         calls++;
-        await tick(400);
+        await tick(800);
       }, { group: "g" });
       await a.bus.settled();
       a.live("x/pub").publish("job");
@@ -105,8 +116,10 @@ natsTest(
       assert.equal(a.bus.describe().queued, 1, "the unacknowledged event counts as queued");
       await a.bus.idle();
       assert.equal(a.bus.describe().queued, 0);
-      await tick(250);
+      await tick(400);
       assert.equal(calls, 1);
+      const events = a.bus.describe().events as Record<string, { duplicates: number }>;
+      assert.equal(events.job.duplicates, 0, "not redelivered (a redelivery would be skipped)");
     } finally {
       await a.bus.shutdown();
     }
