@@ -78,6 +78,7 @@ Deno.test("e2e mcp: write, fail at file:line, fix, call, read the row, the event
   const dir = await copyProject();
   const app = await startApp("dev", dir);
   await app.waitForLine(MCP_READY, 20_000);
+  let stopped = false;
   const c = await connect(app).catch(async (e) => {
     await app.stop();
     throw e;
@@ -158,9 +159,16 @@ Deno.test("e2e mcp: write, fail at file:line, fix, call, read the row, the event
     ok(tests.passed >= 1);
     // Every tool call is in the app's log.
     await app.waitForLine(/mcp: get_traces .* ok in \d+ ms/, 5000);
+    // Ctrl-C with the assistant still connected (its session and stream open) stops cleanly.
+    const t0 = performance.now();
+    equal(await app.stop(), 0);
+    stopped = true;
+    const ms = performance.now() - t0;
+    ok(ms < 5000, `stopping took ${Math.round(ms)} ms`);
+    await app.waitForLine(/stopped cleanly/, 1000);
   } finally {
-    await c.close();
-    await app.stop();
+    await c.close().catch(() => {});
+    if (!stopped) await app.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });
