@@ -182,8 +182,9 @@ export class AuthTool implements Tool {
         throw new Error(
           "AUTH_JWT_SECRET is not set: in start mode the auth tool needs a secret of at least " +
             `${MIN_SECRET_BYTES} bytes to sign and verify tokens. Make one with ` +
-            "`openssl rand -base64 32` and set AUTH_JWT_SECRET=<it> in the environment or .env " +
-            "(or use AUTH_JWT_ALG=RS256/ES256/EdDSA with AUTH_JWT_PRIVATE_KEY, or AUTH_JWKS_URL)",
+            "`openssl rand -base64 32` and set AUTH_JWT_SECRET=<it> in the deployment's " +
+            "environment (a secret store, not the committed .env), the same on every instance. " +
+            "Or use AUTH_JWT_ALG=RS256/ES256/EdDSA with AUTH_JWT_PRIVATE_KEY, or AUTH_JWKS_URL",
         );
       }
       s.secret = mode === "dev" ? await devSecret(ctx) : randomSecret();
