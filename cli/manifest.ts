@@ -4,7 +4,13 @@
  * @module
  */
 import { MANIFEST_FILE, projectRoot as root } from "@core";
-import { currentManifest, diffManifest, wantedManifest, writeManifest } from "../dev/manifest.ts";
+import {
+  currentManifest,
+  diffEventTypes,
+  diffManifest,
+  wantedManifest,
+  writeManifest,
+} from "../dev/manifest.ts";
 import { cliArgs } from "./args.ts";
 
 const { flags } = cliArgs({
@@ -15,7 +21,10 @@ const { flags } = cliArgs({
 });
 
 if (flags["--check"]) {
-  const diff = diffManifest(await currentManifest(root), await wantedManifest(root));
+  const diff = [
+    ...diffManifest(await currentManifest(root), await wantedManifest(root)),
+    ...await diffEventTypes(root),
+  ];
   if (diff.length) {
     console.error(`${MANIFEST_FILE} does not match the tree; run \`deno task manifest\`:`);
     for (const l of diff) console.error(`  ${l}`);

@@ -16,6 +16,7 @@ import { exists, projectRoot } from "@core";
 import { writeManifest } from "../dev/manifest.ts";
 import { cliArgs } from "./args.ts";
 import {
+  contractFile,
   migrationFiles,
   pluginFile,
   type PluginSpec,
@@ -156,6 +157,15 @@ export function plan(args: string[]): Planned[] {
 export async function scaffold(root: string, args: string[]): Promise<string[]> {
   const files = plan(args);
   const [kind, target] = args;
+  const event = kind === "plugin" && option(args, "--route") ? option(args, "--event") : undefined;
+  const contract = `domains/${target?.split("/")[0]}/events.ts`;
+  if (event) {
+    const text = await Deno.readTextFile(`${root}/${contract}`).catch(() => undefined);
+    if (text === undefined) files.push({ path: contract, text: contractFile(event) });
+    else if (!text.includes(`"${event}"`)) {
+      console.warn(`declare "${event}" in ${contract} (publishes), or publishing it fails`);
+    }
+  }
   if (kind === "domain" && await exists(`${root}/domains/${target}`)) {
     throw new UsageError(`domains/${target} already exists; nothing written`);
   }

@@ -80,7 +80,12 @@ Deno.test("new: every scaffold passes fmt, lint, check and its own test as gener
   assert.equal((await p.deno("task", "context")).code, 0);
   const ctx = await p.read("AI_CONTEXT.md");
   assert.ok(ctx.includes("`POST /orders`"));
-  assert.ok(ctx.includes("| `order.created` | zz_orders/create_order | zz_orders/on_order |"));
+  assert.ok(
+    ctx.includes(
+      "| `order.created` | `Record<string, unknown>` | zz_orders/create_order | zz_orders/on_order |",
+    ),
+    ctx,
+  );
   assert.ok(ctx.includes("`register(key: string, value: unknown): void`"));
   assert.ok(ctx.includes('`import type { ZzMailer } from "@tools/zz_mailer/mod.ts";`'), ctx);
   assert.ok(ctx.includes("`ZZ_MAILER_GREETING`"), "its declared setting is listed");

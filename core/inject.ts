@@ -44,6 +44,13 @@ function fromParam(param: Node): Wanted {
   );
 }
 
+const MIXED = "the constructor mixes a destructured parameter with others: use one form, " +
+  "one parameter per tool, constructor(private http: Http, private db: Db), or a single " +
+  "destructured one, constructor({ http, db }: { http: Http; db: Db })";
+
+const isObjectParam = (p: Node) =>
+  p.type === "ObjectPattern" || (p.type === "AssignmentPattern" && p.left.type === "ObjectPattern");
+
 function fromObjectPattern(pattern: Node): Wanted[] {
   return pattern.properties.map((p: Node) => {
     if (p.type === "RestElement") {
@@ -87,6 +94,7 @@ export function readInjection(cls: abstract new (...args: never[]) => unknown): 
           wants: fromObjectPattern(params[0].left).map((w) => ({ ...w, optional: true })),
         };
       } else {
+        if (params.some(isObjectParam)) throw new InjectionError(MIXED);
         result = { style: "positional", wants: params.map(fromParam) };
       }
       break;

@@ -8,6 +8,7 @@
 import { manifestOrWalk, projectRoot as root } from "@core";
 import { App, notAProject } from "../main.ts";
 import { contextUpdater } from "./context/mod.ts";
+import { checksReporter } from "./checks.ts";
 import { HotReloader } from "./hot_reload.ts";
 import { writeManifest } from "./manifest.ts";
 import { originalPath } from "./module_graph.ts";
@@ -39,8 +40,10 @@ const app = new App({
 const kernel = app.kernel;
 // The generated files follow the code: rewritten at boot and after each reload, when changed.
 const updateContext = contextUpdater(kernel);
+const reportChecks = checksReporter(kernel); // architecture findings, live (dev/checks.ts)
 const updateGenerated = async () => {
   await updateContext();
+  await reportChecks();
   if (await writeManifest(root).catch(() => false)) kernel.log.info("microcore.gen.ts updated");
 };
 const reloader = new HotReloader(kernel, {

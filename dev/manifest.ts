@@ -7,6 +7,7 @@
  * @module
  */
 import { type AppSource, MANIFEST_FILE, walkProject } from "@core";
+import { EVENTS_GEN_FILE, wantedEventTypes, writeEventTypes } from "./events_gen.ts";
 
 /** What the manifest lists: project-relative paths, and domain names. */
 export interface ManifestEntries {
@@ -86,6 +87,17 @@ export function diffManifest(current: string | undefined, wanted: string): strin
   return out.length ? out : ["line order differs"];
 }
 
+/**
+ * What differs between `events.gen.ts` on disk and the domains' `events.ts` files (checked with
+ * the manifest by `deno task manifest --check`).
+ */
+export async function diffEventTypes(root: string): Promise<string[]> {
+  const current = await Deno.readTextFile(`${root}/${EVENTS_GEN_FILE}`).catch(() => undefined);
+  const wanted = await wantedEventTypes(root);
+  if (current === wanted) return [];
+  return [`${EVENTS_GEN_FILE} ${current === undefined ? "is missing" : "is out of date"}`];
+}
+
 /** The manifest text the tree under `root` calls for. */
 export async function wantedManifest(root: string): Promise<string> {
   return renderManifest(manifestEntries(await walkProject(root)));
@@ -101,10 +113,14 @@ export async function currentManifest(root: string): Promise<string | undefined>
   }
 }
 
-/** Writes the manifest if it changed; returns whether it did. */
+/**
+ * Writes the manifest, and `events.gen.ts` (the contracts' types), where they changed; returns
+ * whether either did.
+ */
 export async function writeManifest(root: string): Promise<boolean> {
+  const events = await writeEventTypes(root);
   const wanted = await wantedManifest(root);
-  if ((await currentManifest(root)) === wanted) return false;
+  if ((await currentManifest(root)) === wanted) return events;
   await Deno.writeTextFile(`${root}/${MANIFEST_FILE}`, wanted);
   return true;
 }

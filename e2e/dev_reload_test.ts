@@ -42,7 +42,6 @@ import type { Http } from "@tools/http/mod.ts";
 import type { State } from "@tools/state/mod.ts";
 
 export default class extends BasePlugin {
-  static override publishes = ["e2e.ping"];
   constructor(private http: Http, private event_bus: EventBus, private state: State) {
     super();
   }
@@ -117,6 +116,12 @@ Deno.test({
     await Deno.mkdir(`${d}/models`, { recursive: true });
     await Deno.mkdir(`${d}/plugins`, { recursive: true });
     await Deno.writeTextFile(`${d}/models/tag.ts`, `export const tag = "t1";\n`);
+    // The domain declares what it publishes (dev refuses an undeclared event).
+    await Deno.writeTextFile(
+      `${d}/events.ts`,
+      `import { z } from "zod";\nimport { defineContract } from "@tools/event_bus/mod.ts";\n` +
+        `export default defineContract({ publishes: { "e2e.ping": z.object({}) } });\n`,
+    );
     await Deno.writeTextFile(`${d}/plugins/pinger.ts`, pinger);
     await Deno.writeTextFile(`${d}/plugins/counter.ts`, counter(0));
     const app = await startApp("dev", dir);

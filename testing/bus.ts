@@ -5,13 +5,20 @@
  */
 import { type Owner, withTimeout } from "@core";
 import { frozenCopy } from "@tools/event_bus/mod.ts";
+import type {
+  DeclaredEvent,
+  DeclaredRequest,
+  PayloadOf,
+  RequestOf,
+  ResponseOf,
+} from "@tools/event_bus/mod.ts";
 import {
   type DeadLetter,
   type Envelope,
-  type EventBus,
   EventBusTool,
   type RequestHandler,
   type RequestOptions,
+  type UntypedEventBus,
 } from "@tools/event_bus/mod.ts";
 
 /** One event a plugin published, as recorded at the moment it called `publish`. */
@@ -45,7 +52,7 @@ export class RecordingEventBus extends EventBusTool {
   readonly published: PublishedEvent[] = [];
 
   /** The real per-owner API, with `publish` recorded after the real bus accepted it. */
-  override forOwner(owner: Owner): EventBus {
+  override forOwner(owner: Owner): UntypedEventBus {
     const api = super.forOwner(owner);
     if (owner.id === TEST_OWNER.id) return api;
     const published = this.published;
@@ -95,7 +102,7 @@ export class DeliveryError extends Error {
  */
 export class TestBus {
   readonly #tool: RecordingEventBus;
-  readonly #api: EventBus;
+  readonly #api: UntypedEventBus;
   readonly #deadLetters: DeadLetter[] = [];
 
   /** A driver for `tool`; registers the test's own owner (`test-kit`) on it. */
@@ -131,9 +138,20 @@ export class TestBus {
    * assert.equal((await t.db.query("SELECT * FROM stock")).length, 0);
    * ```
    */
-  async deliver<T = unknown>(
+  deliver<N extends DeclaredEvent>(
+    name: N,
+    payload: PayloadOf<N>,
+    options?: { correlationId?: string; timeoutMs?: number },
+  ): Promise<void>;
+  /** Deliver an event no contract declares. */
+  deliver<T = unknown>(
     name: string,
     payload?: T,
+    options?: { correlationId?: string; timeoutMs?: number },
+  ): Promise<void>;
+  async deliver(
+    name: string,
+    payload?: unknown,
     options?: { correlationId?: string; timeoutMs?: number },
   ): Promise<void> {
     const before = this.#deadLetters.length;
@@ -152,7 +170,13 @@ export class TestBus {
    * t.bus.respondTo("inventory.stock", ({ payload }) => ({ quantity: 3 }));
    * ```
    */
-  respondTo<T = unknown, R = unknown>(name: string, handler: RequestHandler<T, R>): () => void {
+  respondTo<N extends DeclaredRequest>(
+    name: N,
+    handler: RequestHandler<RequestOf<N>, ResponseOf<N>>,
+  ): () => void;
+  /** Answer requests no contract declares. */
+  respondTo<T = unknown, R = unknown>(name: string, handler: RequestHandler<T, R>): () => void;
+  respondTo(name: string, handler: RequestHandler): () => void {
     return this.#api.respond(name, handler);
   }
 
@@ -164,12 +188,19 @@ export class TestBus {
    * assert.deepEqual(await t.bus.request("inventory.stock", { productId: 7 }), { quantity: 3 });
    * ```
    */
+  request<N extends DeclaredRequest>(
+    name: N,
+    payload: RequestOf<N>,
+    options?: RequestOptions,
+  ): Promise<ResponseOf<N>>;
+  /** Ask about a request no contract declares. */
   request<R = unknown, T = unknown>(
     name: string,
     payload?: T,
     options?: RequestOptions,
-  ): Promise<R> {
-    return this.#api.request<R, T>(name, payload, options);
+  ): Promise<R>;
+  request(name: string, payload?: unknown, options?: RequestOptions): Promise<unknown> {
+    return this.#api.request(name, payload, options);
   }
 
   /**

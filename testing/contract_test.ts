@@ -11,9 +11,9 @@ import { standaloneContext } from "./standalone.ts";
 import {
   BusError,
   type Envelope,
-  type EventBus,
   type EventBusOptions,
   EventBusTool,
+  type UntypedEventBus,
 } from "@tools/event_bus/mod.ts";
 import { type Level, type LogEntry, type Logger, LoggerTool } from "@tools/logger/mod.ts";
 import { CaptureLoggerTool, RecordingEventBus } from "./mod.ts";
@@ -114,9 +114,9 @@ const buses: Record<string, (o?: EventBusOptions) => EventBusTool> = {
   "real EventBusTool": (o) => new EventBusTool(o),
 };
 
-function live(bus: Tool, id: string): EventBus {
+function live(bus: Tool, id: string): UntypedEventBus {
   const o = owner(id);
-  const api = bus.forOwner!(o) as EventBus;
+  const api = bus.forOwner!(o) as UntypedEventBus;
   bus.activate!(o);
   return api;
 }

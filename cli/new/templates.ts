@@ -62,7 +62,6 @@ export function pluginFile(s: PluginSpec): string {
     "",
     `/** ${what} */`,
     `export default class ${cls} extends BasePlugin {`,
-    ...(publishes ? [`  static override publishes = ["${publishes}"];`, ""] : []),
     `  constructor(${tools.map(([p, t]) => `private ${p}: ${t}`).join(", ")}) {`,
     "    super();",
     "  }",
@@ -71,6 +70,26 @@ export function pluginFile(s: PluginSpec): string {
     ...body,
     "  }",
     "}",
+    "",
+  ].join("\n");
+}
+
+/**
+ * A domain's contract (`domains/<domain>/events.ts`) declaring the event a new plugin publishes,
+ * written when the domain has none yet: the bus refuses undeclared events in dev and test.
+ */
+export function contractFile(event: string): string {
+  return [
+    `import { z } from "zod";`,
+    `import { defineContract } from "@tools/event_bus/mod.ts";`,
+    "",
+    "/** What this domain publishes (and answers); payloads are checked in dev and test. */",
+    "export default defineContract({",
+    "  publishes: {",
+    "    // TODO: the payload's fields, e.g. z.object({ id: z.number().int() })",
+    `    "${event}": z.record(z.string(), z.unknown()),`,
+    "  },",
+    "});",
     "",
   ].join("\n");
 }

@@ -16,6 +16,14 @@ import { PROCESS_ENV } from "../../main.ts";
 import { DEV_ENV } from "../hot_reload.ts";
 import { MCP_ENV } from "../mcp/settings.ts";
 import { compactSchema, type JsonSchema } from "./schema.ts";
+import {
+  callsIn,
+  contractsOf,
+  type EventContract,
+  type RequestContract,
+  type TableModel,
+  tablesOf,
+} from "./contracts.ts";
 
 /** A route a plugin registered. */
 export interface RouteModel {
@@ -27,6 +35,8 @@ export interface RouteModel {
   query?: string;
   /** The route needs a token (`auth:`; OpenAPI `security`). */
   auth?: boolean;
+  /** Declared responses (status → compact shape), when the route declares any. */
+  responses?: { status: string; shape: string }[];
 }
 
 /** One plugin. */
@@ -43,6 +53,8 @@ export interface PluginModel {
   schedules: string[];
   /** Background jobs it declared (`scheduler.job`). */
   jobs: string[];
+  /** Requests the plugin makes (`.request("name"` in its file). */
+  requests: string[];
 }
 
 /** One domain folder. */
@@ -52,6 +64,8 @@ export interface DomainModel {
   /** Files under `models/` and `migrations/` (project-relative). */
   models: string[];
   migrations: string[];
+  /** Tables its migrations create, with their live columns. */
+  tables: TableModel[];
 }
 
 /** One tool. */
@@ -76,6 +90,10 @@ export interface SourceFile {
 export interface ContextModel {
   tools: ToolModel[];
   domains: DomainModel[];
+  /** Declared events (`domains/<d>/events.ts`), with payload shapes. */
+  events: EventContract[];
+  /** Declared requests, with both shapes. */
+  requests: RequestContract[];
   /** A short real plugin, as the pattern's example. */
   example?: SourceFile;
   /** A short real plugin test, as the testing example. */
@@ -127,7 +145,13 @@ export async function collect(kernel: Kernel, opts: CollectOptions = {}): Promis
     };
   }).sort((a, b) => cmp(a.name, b.name));
 
-  const plugins: PluginModel[] = raw.filter((e) => e.kind === "plugin").map((e) => {
+  const pluginEntries = raw.filter((e) => e.kind === "plugin");
+  const calls = await Promise.all(
+    pluginEntries.map(async (e) =>
+      callsIn(e.file ? (await readText(`${root}/${e.file}`)) ?? "" : "")
+    ),
+  );
+  const plugins: PluginModel[] = pluginEntries.map((e, i) => {
     const view: Record<string, unknown> = views.get(`plugin:${e.id}`) ?? {};
     const routes = (arr(view.routes) as Record<string, string>[]).map((r) => routeModel(r, openapi))
       .sort((a, b) => cmp(a.path, b.path) || cmp(a.method, b.method));
@@ -137,9 +161,9 @@ export async function collect(kernel: Kernel, opts: CollectOptions = {}): Promis
       state: e.state,
       tools: [...(e.tools ?? [])],
       routes,
-      // Declared (`static publishes`) only: what a plugin published at run time differs between
-      // runs, and the file must not.
-      publishes: uniq(e.publishes ?? []),
+      // From the file (and `static publishes`): what a plugin published at run time differs
+      // between runs, and the generated file must not.
+      publishes: uniq([...(e.publishes ?? []), ...calls[i].publishes]),
       subscribes: uniq(arr(view.subscribes) as string[]),
       responds: uniq(arr(view.responds) as string[]),
       schedules: uniq(
@@ -148,6 +172,7 @@ export async function collect(kernel: Kernel, opts: CollectOptions = {}): Promis
         ),
       ),
       jobs: uniq((arr(view.jobs) as { name?: string }[]).map((j) => String(j.name))),
+      requests: uniq(calls[i].requests),
     };
   });
 
@@ -155,15 +180,22 @@ export async function collect(kernel: Kernel, opts: CollectOptions = {}): Promis
     ...plugins.map((p) => p.id.split("/")[0]),
     ...await dirNames(`${root}/domains`),
   ]);
+  const migrations: Record<string, string[]> = {};
+  for (const name of domainNames) {
+    migrations[name] = await files(root, `domains/${name}/migrations`);
+  }
+  const tables = await tablesOf(kernel, migrations);
   const domains: DomainModel[] = [];
   for (const name of domainNames) {
     domains.push({
       name,
       plugins: plugins.filter((p) => p.id.startsWith(`${name}/`)).sort((a, b) => cmp(a.id, b.id)),
       models: await files(root, `domains/${name}/models`),
-      migrations: await files(root, `domains/${name}/migrations`),
+      migrations: migrations[name],
+      tables: tables.filter((t) => t.domain === name),
     });
   }
+  const { events, requests } = contractsOf(kernel);
 
   const deno = await readJson(`${root}/deno.json`);
   const tasks = Object.entries((deno.tasks ?? {}) as Record<string, unknown>).map((
@@ -179,6 +211,8 @@ export async function collect(kernel: Kernel, opts: CollectOptions = {}): Promis
   return {
     tools,
     domains,
+    events,
+    requests,
     example: await pickExample(root, plugins),
     testExample: await pickTest(root, domainNames),
     tasks,
@@ -196,6 +230,13 @@ function routeModel(r: Record<string, string>, openapi: OpenApi | undefined): Ro
     Object.values(op.requestBody?.content ?? {})[0]?.schema;
   if (body) out.body = compactSchema(body, openapi);
   if (op.security?.length) out.auth = true;
+  const responses = Object.entries(op.responses ?? {}).flatMap(([status, r]) => {
+    const schema = r?.content?.["application/json"]?.schema;
+    const shape = schema && Object.keys(schema).length ? compactSchema(schema, openapi) : "";
+    // The shared error body of every route is said once, in the guide.
+    return shape && shape !== "Error" ? [{ status, shape }] : [];
+  });
+  if (responses.length) out.responses = responses;
   const query = (op.parameters ?? []).filter((p) => p.in === "query");
   if (query.length) {
     out.query = `{ ${
@@ -210,6 +251,7 @@ function routeModel(r: Record<string, string>, openapi: OpenApi | undefined): Ro
 
 interface OpenApiOp {
   requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+  responses?: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>;
   parameters?: { name: string; in: string; required?: boolean; schema?: JsonSchema }[];
   security?: unknown[];
 }

@@ -55,6 +55,7 @@ export { SqliteDriver, type SqliteOptions } from "./sqlite_driver.ts";
 export { DbTool, type DbToolOptions } from "./tool.ts";
 export type { Driver } from "./driver.ts";
 export type { Db, ExecResult, Params, Row, SchemaColumn, SchemaTable, SqlValue } from "./types.ts";
+export { type ColumnType, normalizeType } from "./schema_types.ts";
 
 /** The tool class; the kernel makes one instance per kernel (so tests can boot several). */
 export default DbTool;

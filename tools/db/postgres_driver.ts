@@ -8,6 +8,7 @@
 import postgres from "postgres";
 import { DbError, type DbErrorKind, writeTarget } from "./errors.ts";
 import { advisoryLock, ensureSchema, quoteIdent } from "./postgres_schema.ts";
+import { normalizeType, sortSets } from "./schema_types.ts";
 import type { Driver, TxSession } from "./driver.ts";
 import type { ExecResult, Params, Row, SchemaTable, SqlValue } from "./types.ts";
 
@@ -264,7 +265,7 @@ export class PostgresDriver extends PgSession implements Driver {
 
   async describeSchema(): Promise<SchemaTable[]> {
     const cols = await this.query(
-      `SELECT c.table_name, c.column_name, c.data_type, c.is_nullable, c.column_default,
+      `SELECT c.table_name, c.column_name, c.data_type, c.udt_name, c.is_nullable, c.column_default,
               c.ordinal_position
          FROM information_schema.columns c
          JOIN information_schema.tables t
@@ -284,6 +285,19 @@ export class PostgresDriver extends PgSession implements Driver {
         WHERE tc.table_schema = current_schema()
           AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')`,
     );
+    // Unique constraints and unique indexes alike (a constraint is backed by an index).
+    const uniques = await this.query(
+      `SELECT t.relname AS table_name, i.relname AS index_name,
+              array_agg(a.attname::text ORDER BY k.ord) AS cols
+         FROM pg_index x
+         JOIN pg_class t ON t.oid = x.indrelid
+         JOIN pg_class i ON i.oid = x.indexrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
+         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+        WHERE n.nspname = current_schema() AND x.indisunique AND NOT x.indisprimary
+        GROUP BY t.relname, i.relname`,
+    );
     const pk = new Map<string, number>();
     const refs = new Map<string, string>();
     for (const k of keys) {
@@ -295,17 +309,22 @@ export class PostgresDriver extends PgSession implements Driver {
     for (const c of cols) {
       const name = String(c.table_name);
       let t = tables.get(name);
-      if (!t) tables.set(name, t = { name, columns: [] });
+      if (!t) tables.set(name, t = { name, columns: [], unique: [] });
       const id = `${name}.${c.column_name}`;
+      const sqlType = String(c.data_type);
       t.columns.push({
         name: String(c.column_name),
-        type: String(c.data_type),
+        // ARRAY and USER-DEFINED say little; the udt name (`_int4`, `mood`) says more.
+        type: normalizeType(sqlType === "USER-DEFINED" ? String(c.udt_name) : sqlType),
+        sqlType,
         notNull: c.is_nullable === "NO",
         primaryKey: pk.get(id) ?? 0,
         default: c.column_default == null ? null : String(c.column_default),
         ...(refs.has(id) ? { references: refs.get(id) } : {}),
       });
     }
+    for (const u of uniques) tables.get(String(u.table_name))?.unique.push(u.cols as string[]);
+    for (const t of tables.values()) sortSets(t.unique);
     return [...tables.values()];
   }
 

@@ -6,6 +6,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { DbError, type DbErrorKind, writeTarget } from "./errors.ts";
 import { Lru } from "./lru.ts";
 import { toSqlitePlaceholders } from "./placeholders.ts";
+import { normalizeType, sortSets } from "./schema_types.ts";
 import type { Driver, TxSession } from "./driver.ts";
 import type { ExecResult, Params, Row, SchemaColumn, SchemaTable, SqlValue } from "./types.ts";
 
@@ -186,10 +187,13 @@ export class SqliteDriver implements Driver, TxSession {
         refs.set(String(fk.from), `${fk.table}.${fk.to ?? "rowid"}`);
       }
       const columns = this.#db.prepare(`PRAGMA table_info(${q})`).all().map((c) => {
+        const sqlType = String(c.type ?? "");
         const col: SchemaColumn = {
           name: String(c.name),
-          type: String(c.type ?? ""),
-          notNull: c.notnull === 1,
+          type: normalizeType(sqlType),
+          sqlType,
+          // SQLite accepts NULL in a primary key column (but the rowid); it is never meant to.
+          notNull: c.notnull === 1 || Number(c.pk) > 0,
           primaryKey: Number(c.pk),
           default: c.dflt_value == null ? null : String(c.dflt_value),
         };
@@ -197,7 +201,16 @@ export class SqliteDriver implements Driver, TxSession {
         if (ref) col.references = ref;
         return col;
       });
-      return { name, columns };
+      const unique: string[][] = [];
+      for (const ix of this.#db.prepare(`PRAGMA index_list(${q})`).all()) {
+        if (ix.unique !== 1 || ix.origin === "pk") continue;
+        const cols = this.#db.prepare(
+          `PRAGMA index_info("${String(ix.name).replaceAll('"', '""')}")`,
+        )
+          .all().sort((a, b) => Number(a.seqno) - Number(b.seqno)).map((c) => String(c.name));
+        unique.push(cols);
+      }
+      return { name, columns, unique: sortSets(unique) };
     });
   }
 

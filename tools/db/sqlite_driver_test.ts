@@ -157,24 +157,41 @@ Deno.test("sqlite: describeSchema lists every column exactly, hiding SQLite's ow
       {
         name: "items",
         columns: [
-          { name: "id", type: "INTEGER", notNull: false, primaryKey: 1, default: null },
-          { name: "name", type: "TEXT", notNull: true, primaryKey: 0, default: null },
+          {
+            name: "id",
+            type: "int",
+            sqlType: "INTEGER",
+            notNull: true,
+            primaryKey: 1,
+            default: null,
+          },
+          {
+            name: "name",
+            type: "text",
+            sqlType: "TEXT",
+            notNull: true,
+            primaryKey: 0,
+            default: null,
+          },
         ],
+        unique: [],
       },
       {
         name: 'we"ird',
         columns: [
-          { name: "a", type: "", notNull: false, primaryKey: 2, default: null },
-          { name: "b", type: "INT", notNull: false, primaryKey: 1, default: "3" },
+          { name: "a", type: "blob", sqlType: "", notNull: true, primaryKey: 2, default: null },
+          { name: "b", type: "int", sqlType: "INT", notNull: true, primaryKey: 1, default: "3" },
           {
             name: "item",
-            type: "INTEGER",
+            type: "int",
+            sqlType: "INTEGER",
             notNull: false,
             primaryKey: 0,
             default: null,
             references: "items.rowid",
           },
         ],
+        unique: [],
       },
     ]);
   } finally {

@@ -38,11 +38,16 @@ export interface ExecResult {
   lastInsertRowid?: number | bigint;
 }
 
-/** One column of a live table. */
+import type { ColumnType } from "./schema_types.ts";
+
+/** One column of a live table, described the same on every engine. */
 export interface SchemaColumn {
   name: string;
-  /** Declared type as the engine reports it (e.g. `INTEGER`, `text`). */
-  type: string;
+  /** Engine-neutral type: text, int, float, bool, timestamp, json, blob (or other). */
+  type: ColumnType;
+  /** The declared type as the engine reports it (e.g. `INTEGER`, `character varying`). */
+  sqlType: string;
+  /** Whether NULL is refused (always true for a primary-key column, on every engine). */
   notNull: boolean;
   /** Position in the primary key (1-based), 0 when not part of it. */
   primaryKey: number;
@@ -56,6 +61,11 @@ export interface SchemaColumn {
 export interface SchemaTable {
   name: string;
   columns: SchemaColumn[];
+  /**
+   * Column sets with a UNIQUE constraint or a unique index (the primary key aside), each in
+   * index order, the sets sorted.
+   */
+  unique: string[][];
 }
 
 /**

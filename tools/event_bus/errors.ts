@@ -14,7 +14,11 @@ export type BusErrorCode =
   /** The broker could not be reached in time: a publish was not confirmed within its bound. */
   | "unavailable"
   /** The broker refused the event for good (e.g. larger than the stream allows). */
-  | "rejected";
+  | "rejected"
+  /** A plugin published (or responded to) a name its domain's `events.ts` does not declare. */
+  | "undeclared"
+  /** A payload, request or response does not match its declared schema. */
+  | "invalid_payload";
 
 /**
  * An error raised by the event bus; check `code` rather than the message.

@@ -156,7 +156,22 @@ export type {
   RequestHandler,
   RequestOptions,
   SubscribeOptions,
+  UntypedEventBus,
 } from "./types.ts";
+export {
+  type Contract,
+  type DeclaredEvent,
+  type DeclaredEvents,
+  type DeclaredRequest,
+  type DeclaredRequests,
+  defineContract,
+  type EventsOf,
+  type PayloadOf,
+  type RequestContract,
+  type RequestOf,
+  type RequestsOf,
+  type ResponseOf,
+} from "./contracts.ts";
 export { BusError, type BusErrorCode } from "./errors.ts";
 export { type EventBusOptions, EventBusTool } from "./tool.ts";
 export {

@@ -14,7 +14,8 @@ export type Setting =
   | "EVENT_BUS_DRIVER"
   | "NATS_URL"
   | "EVENT_BUS_STREAM"
-  | "EVENT_BUS_PUBLISH_TIMEOUT_MS";
+  | "EVENT_BUS_PUBLISH_TIMEOUT_MS"
+  | "EVENT_BUS_VALIDATE";
 
 /** How the bus reads a setting: the tool context's `env` (empty or missing = unset). */
 export type ReadSetting = (key: Setting) => string | undefined;
@@ -53,4 +54,18 @@ export function chosenDriver(env: ReadSetting, current: BusDriver): Promise<BusD
     throw new Error(`EVENT_BUS_DRIVER=${name} is not available; known drivers: in_process, nats`);
   }
   return undefined;
+}
+
+/**
+ * Whether publishes, requests and responses are checked against the domains' contracts
+ * (`domains/<d>/events.ts`): `EVENT_BUS_VALIDATE` = true/false, default on in dev and test, off
+ * in start.
+ * @throws {Error} for a value that is not true/false (1/0, yes/no, on/off).
+ */
+export function validates(env: ReadSetting, mode: string): boolean {
+  const v = env("EVENT_BUS_VALIDATE")?.trim().toLowerCase();
+  if (!v) return mode !== "start";
+  if (["true", "1", "yes", "on"].includes(v)) return true;
+  if (["false", "0", "no", "off"].includes(v)) return false;
+  throw new Error(`EVENT_BUS_VALIDATE="${v}": use true or false`);
 }

@@ -9,7 +9,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { type LogLine, recordingLog, standaloneContext } from "@microcore/testing/standalone.ts";
 import { EventBusTool } from "./tool.ts";
 import type { BusDriver, Deliver, DriverHost, Interest } from "./driver.ts";
-import type { Envelope, EventBus } from "./types.ts";
+import type { Envelope, UntypedEventBus } from "./types.ts";
 
 /** What {@link makeBus} returns. */
 export interface TestBus {
@@ -18,7 +18,7 @@ export interface TestBus {
   /** Its log, keeping every line. */
   log: LogSink & { lines: LogLine[] };
   /** Activates owner `id` (generation 1 unless given) and returns its API. */
-  live(id: string, generation?: number): EventBus;
+  live(id: string, generation?: number): UntypedEventBus;
 }
 
 /** An owner (plugin id + generation). */

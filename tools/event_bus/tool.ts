@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  type DomainInfo,
   type Owner,
   type PermissionNeeds,
   type PermissionSettings,
@@ -19,10 +20,11 @@ import { type BusDriver, type DriverHost, InProcessDriver } from "./driver.ts";
 import { BrokerInterest } from "./interest.ts";
 import { Publishing } from "./publishing.ts";
 import { Requests } from "./requests.ts";
-import { chosenDriver, type Setting } from "./settings.ts";
+import { chosenDriver, type Setting, validates } from "./settings.ts";
+import { CONTRACT_FILE, ContractCheck } from "./contract_check.ts";
 import { BusShared } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
-import type { EventBus, EventHandler, RequestHandler } from "./types.ts";
+import type { Envelope, EventHandler, RequestHandler, UntypedEventBus } from "./types.ts";
 
 /** Options of {@link EventBusTool}. */
 export interface EventBusOptions {
@@ -58,6 +60,9 @@ export class EventBusTool implements Tool {
     EVENT_BUS_PUBLISH_TIMEOUT_MS: "with EVENT_BUS_DRIVER=nats: how long an unconfirmed publish " +
       "is kept and retried while NATS is unreachable before its receipt rejects with kind " +
       "unavailable (default 10000)",
+    EVENT_BUS_VALIDATE: "check every publish, request and response against the domains' " +
+      "events.ts contracts (undeclared names and payloads that do not match fail) " +
+      "(default true in dev and test, false in start)",
   } as const satisfies Record<Setting, string>;
 
   /** Deno permissions for these settings, for `deno task permissions` (see permissions.ts). */
@@ -72,6 +77,8 @@ export class EventBusTool implements Tool {
   /** A driver was given to the constructor: the settings do not choose one. */
   readonly #driverGiven: boolean;
   readonly #pub: Publishing;
+  /** The domains' contracts, while validation is on (dev/test, or `EVENT_BUS_VALIDATE`). */
+  #contracts: ContractCheck | undefined;
   #opening: Promise<void> | undefined;
   #ctx: ToolContext | undefined;
 
@@ -101,6 +108,7 @@ export class EventBusTool implements Tool {
     this.#ctx = ctx;
     s.log = ctx.log;
     s.errorInfo = ctx.errorInfo;
+    this.#contracts = validates((key) => ctx.env(key), ctx.mode) ? new ContractCheck() : undefined;
     const next = this.#driverGiven ? undefined : chosenDriver((key) => ctx.env(key), s.driver);
     if (next) return this.#use(next);
     if (this.#opening) return this.#opening;
@@ -145,8 +153,54 @@ export class EventBusTool implements Tool {
     return this.#interest.settled();
   }
 
-  /** The {@link EventBus} a plugin receives; everything it registers is owned by `owner`. */
-  forOwner(owner: Owner): EventBus {
+  /** Each domain's contract, read by the bus while validation is on (see `contracts.ts`). */
+  readonly files: readonly string[] = [`domains/*/${CONTRACT_FILE}`];
+
+  /** Load the domain's contract (`events.ts`) when validation is on; a bad file fails the domain. */
+  async prepareDomain(domain: DomainInfo): Promise<void> {
+    await this.#contracts?.load(domain);
+  }
+
+  /** The loaded contracts (empty while validation is off), for checks and tests. */
+  contracts(): ReadonlyMap<string, import("./contracts.ts").Contract> {
+    return this.#contracts?.all() ?? new Map();
+  }
+
+  /**
+   * The {@link EventBus} a plugin receives; everything it registers is owned by `owner`. While
+   * validation is on, its publishes, requests and responses are checked against the contracts.
+   */
+  forOwner(owner: Owner): UntypedEventBus {
+    const api = this.#api(owner);
+    const c = this.#contracts;
+    if (!c) return api;
+    return {
+      publish: (name, payload, options) => {
+        c.publish(owner.id, name, payload);
+        return api.publish(name, payload, options);
+      },
+      subscribe: api.subscribe,
+      request: (name, payload, options) => {
+        try {
+          c.message(name, "request", payload);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+        return api.request(name, payload, options);
+      },
+      respond: (name, handler) => {
+        if (typeof handler !== "function") return api.respond(name, handler);
+        c.respond(owner.id, name);
+        return api.respond(name, async (req: Envelope) => {
+          const answer = await (handler as RequestHandler)(req);
+          c.message(name, "response", answer);
+          return answer;
+        });
+      },
+    };
+  }
+
+  #api(owner: Owner): UntypedEventBus {
     // Per owner: names already validated and recorded → their counters (one Map lookup a publish).
     // The last name published, to skip even that lookup when a plugin publishes one name often.
     const known = new Map<string, EventCounters>();

@@ -3,6 +3,13 @@
  * @module
  */
 import type { PublishReceipt } from "./receipt.ts";
+import type {
+  DeclaredEvent,
+  DeclaredRequest,
+  PayloadOf,
+  RequestOf,
+  ResponseOf,
+} from "./contracts.ts";
 
 export type { PublishReceipt };
 
@@ -92,8 +99,9 @@ export interface DeadLetter<T = unknown> {
 }
 
 /**
- * The event bus as a plugin sees it: declare a constructor parameter named `event_bus` (the
- * tool's name) and the kernel injects this, bound to your plugin.
+ * The bus object itself, with string names and caller-chosen payload types: what
+ * `EventBusTool.forOwner` returns (tools and tests use it). Plugins annotate {@link EventBus},
+ * the same object typed by the contracts.
  *
  * Names are dot-separated segments (`product.created`). Patterns may use `*` for exactly one
  * segment (`product.*`, `*.created`) and `**` (alias `#`) for zero or more segments
@@ -108,7 +116,6 @@ export interface DeadLetter<T = unknown> {
  * import type { EventBus } from "@tools/event_bus/mod.ts";
  *
  * export default class NotifyOnProduct extends BasePlugin {
- *   static override publishes = ["mail.queued"];
  *   constructor(private event_bus: EventBus) {
  *     super();
  *   }
@@ -124,7 +131,7 @@ export interface DeadLetter<T = unknown> {
  * }
  * ```
  */
-export interface EventBus {
+export interface UntypedEventBus {
   /**
    * Publish an event. Returns at once, with a receipt; subscribers run asynchronously (in a
    * later microtask), each isolated from the others and from the publisher.
@@ -165,5 +172,96 @@ export interface EventBus {
    * plugin responding to the same name throws `responder_conflict`. Returns a function that
    * stops responding.
    */
-  respond<T = unknown, R = unknown>(name: string, handler: RequestHandler<T, R>): () => void;
+  respond<T = unknown, R = unknown, N extends string = string>(
+    name: N & Undeclared<N, DeclaredRequest>,
+    handler: RequestHandler<T, R>,
+  ): () => void;
+}
+
+/** `unknown` when nothing is declared, else `never` for a declared name (use the typed form). */
+type Undeclared<N extends string, D extends string> = [D] extends [never] ? unknown
+  : N extends D ? never
+  : unknown;
+
+/**
+ * The event bus as a plugin sees it: declare a constructor parameter named `event_bus` (the
+ * tool's name) and the kernel injects this, bound to your plugin. The same object as
+ * {@link UntypedEventBus}, typed by the domains' contracts (`domains/<d>/events.ts`, merged by
+ * the generated `events.gen.ts`):
+ *
+ * - `publish("product.created", payload)`: the payload must be the declared type.
+ * - `subscribe("product.created", (event) => …)`: the handler gets the **envelope**
+ *   (`event.payload` is the declared type; `event.id`, `event.name`, `event.correlationId`…).
+ *   Patterns (`product.*`) give `Envelope<unknown>`.
+ * - `request("inventory.stock", req)` resolves to the declared response;
+ *   `respond("inventory.stock", ({ payload }) => answer)`: the handler gets the envelope of the
+ *   request and returns (or resolves to) the declared response.
+ *
+ * Names no contract declares keep the untyped forms (`subscribe<T>(…)`, `request<R, T>(…)`); in dev
+ * and test the bus refuses to publish or respond to them (`BusError` `undeclared`).
+ *
+ * @example
+ * ```ts
+ * import { BasePlugin } from "@core";
+ * import type { EventBus } from "@tools/event_bus/mod.ts";
+ *
+ * export default class TrackStock extends BasePlugin {
+ *   constructor(private event_bus: EventBus) {
+ *     super();
+ *   }
+ *   override onBoot() {
+ *     this.event_bus.subscribe("product.created", async (event) => {
+ *       console.log(event.payload.id); // typed by domains/products/events.ts
+ *     }, { retries: 3, group: "inventory" });
+ *   }
+ * }
+ * ```
+ */
+export interface EventBus {
+  /** Publish declared event `name` (see {@link UntypedEventBus.publish}). */
+  publish<N extends DeclaredEvent>(
+    name: N,
+    payload: PayloadOf<N>,
+    options?: PublishOptions,
+  ): PublishReceipt;
+  /** Publish an event no contract declares (refused in dev and test when contracts are on). */
+  publish<N extends string>(
+    name: N & Undeclared<N, DeclaredEvent>,
+    payload?: unknown,
+    options?: PublishOptions,
+  ): PublishReceipt;
+  /** Subscribe to declared event `name`: the handler gets `Envelope<payload>`. */
+  subscribe<N extends DeclaredEvent>(
+    name: N,
+    handler: EventHandler<PayloadOf<N>>,
+    options?: SubscribeOptions,
+  ): () => void;
+  /** Subscribe to a pattern (`product.*`, `**`) or an undeclared name. */
+  subscribe<T = unknown, N extends string = string>(
+    pattern: N & Undeclared<N, DeclaredEvent>,
+    handler: EventHandler<T>,
+    options?: SubscribeOptions,
+  ): () => void;
+  /** Ask the responder of declared request `name`; resolves to its declared response. */
+  request<N extends DeclaredRequest>(
+    name: N,
+    payload: RequestOf<N>,
+    options?: RequestOptions,
+  ): Promise<ResponseOf<N>>;
+  /** Ask the responder of an undeclared name. */
+  request<R = unknown, T = unknown, N extends string = string>(
+    name: N & Undeclared<N, DeclaredRequest>,
+    payload?: T,
+    options?: RequestOptions,
+  ): Promise<R>;
+  /** Answer declared request `name`: the handler gets the request's envelope. */
+  respond<N extends DeclaredRequest>(
+    name: N,
+    handler: RequestHandler<RequestOf<N>, ResponseOf<N>>,
+  ): () => void;
+  /** Answer an undeclared name (refused in dev and test when contracts are on). */
+  respond<T = unknown, R = unknown, N extends string = string>(
+    name: N & Undeclared<N, DeclaredRequest>,
+    handler: RequestHandler<T, R>,
+  ): () => void;
 }

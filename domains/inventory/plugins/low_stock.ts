@@ -11,8 +11,6 @@ export const LOW_STOCK_BELOW = 5;
  * `inventory.low_stock` with them; publishes nothing when none is low.
  */
 export default class LowStockPlugin extends BasePlugin {
-  static override publishes = ["inventory.low_stock"];
-
   constructor(private db: Db, private event_bus: EventBus, private scheduler: Scheduler) {
     super();
   }

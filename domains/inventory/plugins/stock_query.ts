@@ -9,15 +9,13 @@ export default class StockQueryPlugin extends BasePlugin {
   }
 
   override onBoot() {
-    this.event_bus.respond<{ productId: number }, { quantity: number }>(
-      "inventory.stock",
-      async ({ payload }) => {
-        const row = await this.db.queryOne<{ quantity: number }>(
-          "SELECT quantity FROM stock WHERE product_id = $1",
-          [payload.productId],
-        );
-        return { quantity: row?.quantity ?? 0 };
-      },
-    );
+    // Typed by domains/inventory/events.ts: the handler gets the request's envelope.
+    this.event_bus.respond("inventory.stock", async ({ payload }) => {
+      const row = await this.db.queryOne<{ quantity: number }>(
+        "SELECT quantity FROM stock WHERE product_id = $1",
+        [payload.productId],
+      );
+      return { quantity: row?.quantity ?? 0 };
+    });
   }
 }

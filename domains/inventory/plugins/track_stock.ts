@@ -13,13 +13,13 @@ export default class TrackStockPlugin extends BasePlugin {
   }
 
   override onBoot() {
-    this.event_bus.subscribe<{ id: number; stock?: number }>("product.created", async (e) => {
+    this.event_bus.subscribe("product.created", async (e) => {
       await this.db.execute(
         "INSERT INTO stock (product_id, quantity) VALUES ($1, $2) ON CONFLICT (product_id) DO NOTHING",
-        [e.payload.id, e.payload.stock ?? 0],
+        [e.payload.id, e.payload.stock],
       );
     }, { retries: 7, group: "inventory" }); // 0.1 s doubling to 6.4 s: rides out a ~12 s db outage
-    this.event_bus.subscribe<{ id: number }>("product.deleted", async (e) => {
+    this.event_bus.subscribe("product.deleted", async (e) => {
       await this.db.execute("DELETE FROM stock WHERE product_id = $1", [e.payload.id]);
     }, { retries: 7, group: "inventory" });
   }

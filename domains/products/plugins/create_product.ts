@@ -10,8 +10,6 @@ import { ProductInput } from "../models/product.ts";
  * with the row and sent after the commit, so neither exists without the other), return its id.
  */
 export default class CreateProductPlugin extends BasePlugin {
-  static override publishes = ["product.created"];
-
   constructor(
     private http: Http,
     private db: Db,

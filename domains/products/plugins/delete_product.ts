@@ -6,8 +6,6 @@ import { ProductId } from "../models/product.ts";
 
 /** `DELETE /products/:id`: remove a product and announce it, in one transaction. */
 export default class DeleteProductPlugin extends BasePlugin {
-  static override publishes = ["product.deleted"];
-
   constructor(private http: Http, private db: Db, private event_bus: EventBus) {
     super();
   }

@@ -13,8 +13,6 @@ import { Registration } from "../models/user.ts";
  * 400 naming the field.
  */
 export default class RegisterPlugin extends BasePlugin {
-  static override publishes = ["user.registered"];
-
   constructor(
     private http: Http,
     private db: Db,
