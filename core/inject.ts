@@ -40,16 +40,11 @@ function fromParam(param: Node): Wanted {
     return { name: param.left.name, optional: true };
   }
   throw new InjectionError(
-    `unsupported constructor parameter (${param.type}); name each tool, e.g. constructor(http, db) or constructor({ http, db })`,
+    [param.type, param.left?.type].includes("ObjectPattern")
+      ? "the constructor mixes a destructured parameter with others: use one form, one parameter per tool, constructor(private http: Http, private db: Db), or a single destructured one, constructor({ http, db }: { http: Http; db: Db })"
+      : `unsupported constructor parameter (${param.type}); name each tool, e.g. constructor(http, db) or constructor({ http, db })`,
   );
 }
-
-const MIXED = "the constructor mixes a destructured parameter with others: use one form, " +
-  "one parameter per tool, constructor(private http: Http, private db: Db), or a single " +
-  "destructured one, constructor({ http, db }: { http: Http; db: Db })";
-
-const isObjectParam = (p: Node) =>
-  p.type === "ObjectPattern" || (p.type === "AssignmentPattern" && p.left.type === "ObjectPattern");
 
 function fromObjectPattern(pattern: Node): Wanted[] {
   return pattern.properties.map((p: Node) => {
@@ -94,7 +89,6 @@ export function readInjection(cls: abstract new (...args: never[]) => unknown): 
           wants: fromObjectPattern(params[0].left).map((w) => ({ ...w, optional: true })),
         };
       } else {
-        if (params.some(isObjectParam)) throw new InjectionError(MIXED);
         result = { style: "positional", wants: params.map(fromParam) };
       }
       break;

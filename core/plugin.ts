@@ -23,10 +23,7 @@
  * ```
  */
 export abstract class BasePlugin {
-  /**
-   * Events this plugin publishes, declared so that the docs and the status page know them
-   * before the first publish. Read by the kernel without running any plugin code.
-   */
+  /** Superseded by the domain's `events.ts` contract; still shown on the status page. */
   static publishes?: readonly string[];
   /** Register what the plugin offers. May be async. A throw fails this plugin alone. */
   onBoot?(): void | Promise<void>;

@@ -6,11 +6,22 @@
 import { z } from "zod";
 import type { ErrorInfo, Kernel, StatusEntry } from "@core";
 import { defineTool, type McpDeps, readContext, type ToolDef } from "./server.ts";
+import { callsIn } from "../context/contracts.ts";
 
 /** `file:line:column` of an error, or its file, or undefined. */
 export function where(e: ErrorInfo | undefined): string | undefined {
   if (!e?.file) return undefined;
   return e.line ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ""}` : e.file;
+}
+
+/** Event names a plugin's file passes literally to `.publish(` (see dev/context/contracts.ts). */
+function publishCalls(kernel: Kernel, e: StatusEntry): string[] {
+  if (e.kind !== "plugin" || !e.file) return [];
+  try {
+    return callsIn(Deno.readTextFileSync(`${kernel.root}/${e.file}`)).publishes;
+  } catch {
+    return [];
+  }
 }
 
 function errorOf(e: StatusEntry): Record<string, unknown> | undefined {
@@ -41,9 +52,11 @@ export function listPlugins(kernel: Kernel, opts: { state?: string; tools?: bool
           return `${x.method} ${x.path}`;
         }),
         events: {
-          // Declared (`static publishes`) and published since boot (the event bus's view).
+          // In the file (`.publish("x"`), declared (`static publishes`) and published since
+          // boot (the event bus's view).
           publishes: [
             ...new Set([
+              ...publishCalls(kernel, e),
               ...kernel.status.get("plugin", e.id)?.publishes ?? [],
               ...arr(e.publishes) as string[],
             ]),
@@ -100,7 +113,9 @@ export function listEvents(kernel: Kernel) {
   const live = (bus?.describe?.() ?? {}) as Record<string, unknown>;
   const declared: Record<string, string[]> = {};
   for (const e of kernel.status.list()) {
-    for (const name of e.publishes ?? []) (declared[name] ??= []).push(e.id);
+    for (const name of new Set([...e.publishes ?? [], ...publishCalls(kernel, e)])) {
+      (declared[name] ??= []).push(e.id);
+    }
   }
   return {
     events: live.events ?? {},

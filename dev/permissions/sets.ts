@@ -61,6 +61,7 @@ export const DEV_WRITES: readonly string[] = [
   "./.microcore",
   "./AI_CONTEXT.md",
   "./microcore.gen.ts",
+  "./events.gen.ts",
 ];
 
 const DEFAULT_PORT: Record<string, number> = { "http:": 80, "https:": 443 };

@@ -48,7 +48,7 @@ Deno.test("permission sets with the defaults: one listener, the data folder, dec
     migrate: { read: ["."], write: ["./data"], env: ["DATABASE_URL", "DB_PATH", "LOG_LEVEL"] },
     dev: {
       read: ["."],
-      write: ["./.microcore", "./AI_CONTEXT.md", "./data", "./microcore.gen.ts"],
+      write: ["./.microcore", "./AI_CONTEXT.md", "./data", "./events.gen.ts", "./microcore.gen.ts"],
       net: ["0.0.0.0", "127.0.0.1", "[::1]", "[::]", "localhost"],
       env: true,
       run: ["deno"],
