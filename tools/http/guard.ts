@@ -15,7 +15,7 @@ export interface Guard {
 /** Where the request's token came from. */
 export type TokenSource = "header" | "cookie" | "query";
 
-/** A refused request: status, message, and for 401 the `WWW-Authenticate` value. */
+/** A refused request: its status and the envelope's `error`. */
 export interface Refusal {
   status: 401 | 403;
   error: string;
@@ -37,6 +37,13 @@ export function guardOf(rule: AuthRule | undefined, where: string): Guard | unde
   if (rule === true) return { roles: undefined, allow: undefined };
   if (typeof rule !== "object" || rule === null) {
     throw new TypeError(`${where}: auth must be true or { roles?, allow? }`);
+  }
+  // A misspelt key (`role:`) must not quietly leave the route open to any valid token.
+  const unknown = Object.keys(rule).filter((k) => k !== "roles" && k !== "allow");
+  if (unknown.length) {
+    throw new TypeError(
+      `${where}: auth has unknown key(s) ${unknown.join(", ")}: use { roles?, allow? }`,
+    );
   }
   const { roles, allow } = rule;
   if (roles !== undefined) {

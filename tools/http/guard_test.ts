@@ -208,6 +208,16 @@ Deno.test("a malformed auth rule throws at registration", () => {
     () => api.addEndpoint("/b", "GET", () => ({}), { auth: "admin" as any }),
     /auth must be true or \{ roles\?, allow\? \}/,
   );
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => api.addEndpoint("/c", "GET", () => ({}), { auth: { role: "admin" } as any }),
+    /addEndpoint GET \/c: auth has unknown key\(s\) role: use \{ roles\?, allow\? \}/,
+  );
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => api.addEndpoint("/d", "GET", () => ({}), { auth: { roles: "admin" } as any }),
+    /auth.roles must be a non-empty array of role names/,
+  );
 });
 
 Deno.test("the gate removed after registration: protected routes answer 401, never run", async () => {
