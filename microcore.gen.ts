@@ -10,6 +10,7 @@ import * as $tools_http_mod from "./tools/http/mod.ts";
 import * as $tools_logger_mod from "./tools/logger/mod.ts";
 import * as $tools_scheduler_mod from "./tools/scheduler/mod.ts";
 import * as $tools_state_mod from "./tools/state/mod.ts";
+import * as $tools_telemetry_mod from "./tools/telemetry/mod.ts";
 import * as $domains_inventory_plugins_low_stock from "./domains/inventory/plugins/low_stock.ts";
 import * as $domains_inventory_plugins_stock_query from "./domains/inventory/plugins/stock_query.ts";
 import * as $domains_inventory_plugins_stock_report from "./domains/inventory/plugins/stock_report.ts";
@@ -23,6 +24,7 @@ import * as $domains_products_plugins_update_product from "./domains/products/pl
 import * as $domains_system_plugins_health from "./domains/system/plugins/health.ts";
 import * as $domains_system_plugins_ready from "./domains/system/plugins/ready.ts";
 import * as $domains_system_plugins_status from "./domains/system/plugins/status.ts";
+import * as $domains_system_plugins_traces from "./domains/system/plugins/traces.ts";
 import * as $domains_users_plugins_login from "./domains/users/plugins/login.ts";
 import * as $domains_users_plugins_me from "./domains/users/plugins/me.ts";
 import * as $domains_users_plugins_register from "./domains/users/plugins/register.ts";
@@ -37,6 +39,7 @@ const manifest: Manifest = {
     "tools/logger/mod.ts": $tools_logger_mod,
     "tools/scheduler/mod.ts": $tools_scheduler_mod,
     "tools/state/mod.ts": $tools_state_mod,
+    "tools/telemetry/mod.ts": $tools_telemetry_mod,
   },
   plugins: {
     "domains/inventory/plugins/low_stock.ts": $domains_inventory_plugins_low_stock,
@@ -52,6 +55,7 @@ const manifest: Manifest = {
     "domains/system/plugins/health.ts": $domains_system_plugins_health,
     "domains/system/plugins/ready.ts": $domains_system_plugins_ready,
     "domains/system/plugins/status.ts": $domains_system_plugins_status,
+    "domains/system/plugins/traces.ts": $domains_system_plugins_traces,
     "domains/users/plugins/login.ts": $domains_users_plugins_login,
     "domains/users/plugins/me.ts": $domains_users_plugins_me,
     "domains/users/plugins/register.ts": $domains_users_plugins_register,

@@ -308,9 +308,9 @@ export class Kernel {
       domains: [...this.#domains.values()],
       dataDir: this.#opts.dataDir ?? this.root,
       tool: <T>(name: string) => {
-        if (!deps.includes(name)) {
+        if (!deps.includes(name) && !tool.uses?.includes(name)) {
           throw new Error(
-            `tool "${tool.name}" asks for "${name}" without naming it in \`dependsOn\``,
+            `tool "${tool.name}" asks for "${name}" without naming it in \`dependsOn\` or \`uses\``,
           );
         }
         return this.#tools.get(name) as T | undefined;
@@ -611,6 +611,7 @@ function sortByDeps(tools: Tool[]): Tool[] {
     if (!t || seen.has(t.name)) return;
     seen.add(t.name);
     t.dependsOn?.forEach((d) => visit(byName.get(d)));
+    t.uses?.forEach((d) => visit(byName.get(d)));
     out.push(t);
   };
   // A tool that logs for the others goes first, so that they all log through it.

@@ -351,7 +351,30 @@ Deno.test("tools: ctx.tool reaches only a declared dependency, set up first", as
   await k.boot();
   const g = globalThis as { __got?: number; __refused?: string };
   equal(g.__got, 42, "the dependency was set up before its user");
-  equal(g.__refused, 'tool "a_user" asks for "b_other" without naming it in `dependsOn`');
+  equal(
+    g.__refused,
+    'tool "a_user" asks for "b_other" without naming it in `dependsOn` or `uses`',
+  );
+  await k.shutdown();
+});
+
+Deno.test("tools: `uses` sets a present tool up first, and an absent or failed one fails nothing", async () => {
+  await using p = await tempProject({
+    "tools/a_user/mod.ts": toolSource(`{
+      name: "a_user",
+      uses: ["z_conf", "gone", "y_broken"],
+      setup(ctx) {
+        globalThis.__uses = [ctx.tool("z_conf")?.value, ctx.tool("gone"), ctx.tool("y_broken")];
+      },
+    }`),
+    "tools/y_broken/mod.ts": toolSource(`{ name: "y_broken", setup() { throw new Error("x"); } }`),
+    "tools/z_conf/mod.ts": toolSource(`{ name: "z_conf", value: 42 }`),
+  });
+  const k = new Kernel({ root: p.root, mode: "test", log: quiet });
+  await k.boot();
+  deepEqual((globalThis as { __uses?: unknown }).__uses, [42, undefined, undefined]);
+  equal(k.status.get("tool", "a_user")?.state, "ready");
+  equal(k.status.get("tool", "y_broken")?.state, "failed");
   await k.shutdown();
 });
 

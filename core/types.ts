@@ -54,10 +54,7 @@ export interface ToolContext {
   readonly status: StatusRegistry;
   /** The domains found at boot (more may appear later in dev; see {@link Tool.prepareDomain}). */
   readonly domains: readonly DomainInfo[];
-  /**
-   * Another tool by name, or `undefined` if it failed. It must be named in
-   * {@link Tool.dependsOn} (so that it is set up first); asking for any other throws.
-   */
+  /** A tool named in `dependsOn` or `uses` (others throw); `undefined` if absent or failed. */
   tool<T = unknown>(name: string): T | undefined;
   /**
    * A setting (environment variable) this tool declared in {@link Tool.env}; an empty value
@@ -137,6 +134,8 @@ export interface Tool {
   readonly description?: string;
   /** Other tools this one uses through {@link ToolContext.tool}; they are set up first. */
   readonly dependsOn?: readonly string[];
+  /** Tools this one uses when present (set up first): their absence or failure is no failure. */
+  readonly uses?: readonly string[];
   /**
    * The environment variables this tool reads through {@link ToolContext.env}, each with one
    * line on what it does (and its default).

@@ -11,6 +11,7 @@ import HttpTool from "@tools/http/mod.ts";
 import { InProcessDriver } from "@tools/event_bus/mod.ts";
 import StateTool, { MemoryDriver } from "@tools/state/mod.ts";
 import SchedulerTool, { ManualClock } from "@tools/scheduler/mod.ts";
+import TelemetryTool from "@tools/telemetry/mod.ts";
 import { RecordingEventBus } from "./bus.ts";
 import { CaptureLoggerTool } from "./logger.ts";
 
@@ -27,11 +28,12 @@ import { CaptureLoggerTool } from "./logger.ts";
  * | `config` | the real tool reading `config` instead of the environment |
  * | `auth` | the real tool: a random per-test HS256 secret, cheap password hashing parameters |
  * | `scheduler` | the real tool on a manual clock (`t.clock`, `t.jobs`): nothing runs until the test says |
+ * | `telemetry` | the real tool: causal trees of the test's requests and events |
  *
  * @example
  * ```ts
  * const tools = testTools({ GREETING: "hi" });
- * tools.map((t) => t.name); // ["logger", "config", "http", "db", "event_bus", "state", "auth", "scheduler"]
+ * tools.map((t) => t.name); // ["logger", "config", "http", "db", "event_bus", "state", "auth", "scheduler", "telemetry"]
  * ```
  */
 export function testTools(
@@ -48,6 +50,7 @@ export function testTools(
     new StateTool({ driver: new MemoryDriver() }),
     new AuthTool({ fastPasswords: true }),
     new SchedulerTool({ clock: new ManualClock(new Date(now).getTime()) }),
+    new TelemetryTool(),
   ];
 }
 

@@ -24,6 +24,7 @@ Deno.test("testTools: a fresh instance of each built-in tool; config from the ob
     "state",
     "auth",
     "scheduler",
+    "telemetry",
   ]);
   const again = testTools();
   tools.forEach((t, i) => assert.notEqual(t, again[i]));

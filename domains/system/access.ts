@@ -69,3 +69,26 @@ export function refusal(
   if (!sameSecret(m[1], token)) return { status: 401, error: "invalid admin token" };
   return undefined;
 }
+
+/** What a `/system/*` handler needs of its context to apply {@link refusal}. */
+export interface GuardedContext {
+  readonly remoteAddr?: Deno.NetAddr;
+  readonly headers: Headers;
+  setStatus(status: number): void;
+  setHeader(name: string, value: string): void;
+}
+
+/**
+ * {@link refusal} applied to a handler's context: `undefined` when the request may go on, else
+ * the JSON error body to return (the status, and `www-authenticate` on a 401, already set).
+ */
+export function refuse(
+  ctx: GuardedContext,
+  token: string | undefined,
+): { success: false; error: string } | undefined {
+  const no = refusal(ctx.remoteAddr, ctx.headers.get("authorization"), token);
+  if (!no) return undefined;
+  ctx.setStatus(no.status);
+  if (no.status === 401) ctx.setHeader("www-authenticate", 'Bearer realm="system"');
+  return { success: false, error: no.error };
+}

@@ -15,6 +15,7 @@ import { type BusShared, isThenable, retire } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
 import { EMPTY_PLAN, type Plan, Plans } from "./plans.ts";
 import type { Subscription } from "./subscription.ts";
+import type { CauseNode } from "./telemetry.ts";
 import type { DeadLetter, Envelope, EventHandler, SubscribeOptions } from "./types.ts";
 export type { Subscription };
 const DEFAULT_BACKOFF = 100;
@@ -189,15 +190,20 @@ export class Delivery {
   ): void {
     if (!sub.active) return done?.();
     const event = shared ? env : Object.freeze({ ...env, payload: structuredClone(env.payload) });
+    const causes = this.#s.causes;
+    // Traced: the handler runs inside its delivery's node, so what it publishes names the event.
+    const node = causes?.delivery(env.id, env.name, sub.owner.id);
     let result: unknown;
     try {
-      result = sub.handler(event);
+      if (node) node.attempts = attempt;
+      result = node ? causes!.run(node, () => sub.handler(event)) : sub.handler(event);
     } catch (e) {
-      this.#failed(sub, env, shared, attempt, c, e, done);
+      this.#failed(sub, env, shared, attempt, c, e, done, node);
       return;
     }
     if (!isThenable(result)) {
       c.delivered++;
+      node?.finish();
       return done?.();
     }
     const s = this.#s;
@@ -209,7 +215,8 @@ export class Delivery {
       settled = true;
       if (deadline) s.deadlines.delete(deadline);
       s.end(sub.gen);
-      if (!ok) return this.#failed(sub, env, shared, attempt, c, err, done);
+      if (!ok) return this.#failed(sub, env, shared, attempt, c, err, done, node);
+      node?.finish();
       c.delivered++;
       done?.();
     };
@@ -232,9 +239,14 @@ export class Delivery {
     c: EventCounters,
     err: unknown,
     done?: () => void,
+    node?: CauseNode,
   ): void {
     const s = this.#s;
     c.errors++;
+    if (node) {
+      node.error = errInfo(err).message;
+      node.finish();
+    }
     const final = attempt > sub.retries;
     s.log.error(`subscriber ${sub.owner.id} failed on "${env.name}": ${errInfo(err).message}`, {
       plugin: sub.owner.id,

@@ -70,7 +70,10 @@ export class Publishing {
     const copy = frozenCopy(payload);
     c.published++;
     this.#published++;
-    const env = s.envelope(name, copy, owner.id, options?.correlationId);
+    const causes = s.causes;
+    const parent = causes?.current();
+    const env = s.envelope(name, copy, owner.id, options?.correlationId, parent?.id);
+    causes?.event(env.id, name, owner.id);
     const relay = this.#relay === undefined ? this.#outboxRelay() : this.#relay;
     if (relay?.enlist(env)) return DONE; // sent once the transaction commits
     return s.driver.send(env) ?? DONE;

@@ -9,6 +9,7 @@ import { Deadlines } from "./deadlines.ts";
 import type { BusDriver } from "./driver.ts";
 import { EventIds, TickClock } from "./stamps.ts";
 import { EventStats } from "./stats.ts";
+import type { CauseRecorder } from "./telemetry.ts";
 import type { Envelope } from "./types.ts";
 
 /** `open`; `draining` while `quiesce` waits; `closed` once publishes are dropped. */
@@ -41,6 +42,8 @@ export class BusShared {
   dedupe = false;
   /** The kernel's error locator (hot-reload copies mapped back to the user's file). */
   errorInfo: ToolContext["errorInfo"] | undefined;
+  /** The telemetry tool's causal trees, when present and recording. */
+  causes: CauseRecorder | undefined;
   /** Counters per event name. */
   readonly stats: EventStats = new EventStats();
   /** Async handlers, retries and requests in flight, per owner generation and in all. */
@@ -57,16 +60,24 @@ export class BusShared {
   }
 
   /** A new envelope: a fresh id and time; the correlation id defaults to the id. */
-  envelope(name: string, payload: unknown, source: string, correlationId?: string): Envelope {
+  envelope(
+    name: string,
+    payload: unknown,
+    source: string,
+    correlationId?: string,
+    parentId?: string,
+  ): Envelope {
     const id = this.#ids.next();
-    return Object.freeze({
+    const env: Envelope = {
       id,
       name,
       payload,
       time: this.#clock.now(),
       source,
       correlationId: correlationId ?? id,
-    });
+    };
+    if (parentId !== undefined) (env as { parentId?: string }).parentId = parentId;
+    return Object.freeze(env);
   }
 
   /** Stamp an envelope (`payload` already copied) and hand it to the driver. */

@@ -41,6 +41,12 @@ export interface Envelope<T = unknown> {
   readonly source: string;
   /** Ties related events together; the event's own `id` unless the publisher passed one. */
   readonly correlationId: string;
+  /**
+   * What caused it, when it was published while handling something and the `telemetry` tool
+   * records: the request id (of the HTTP request being handled), or the id of the event being
+   * handled. Absent otherwise (published at boot, by a timer, or with telemetry off).
+   */
+  readonly parentId?: string;
 }
 
 /** A subscriber: may be async; a throw or a rejection counts as a failed delivery. */

@@ -53,6 +53,11 @@ export class RequestId {
     }
   }
 
+  /** The id (made now if needed) without marking it used: for a trace, not the response. */
+  peek(): string {
+    return this.#value ??= nextRequestId();
+  }
+
   /** The id (made now if needed); marks it used. */
   get value(): string {
     this.used = true;

@@ -10,6 +10,7 @@ import type { Cors } from "./cors.ts";
 import { errorReply, errorResponse } from "./errors.ts";
 import { type RouteDef, RouteTable } from "./route_table.ts";
 import { DEFAULT_HEADERS } from "./secure_headers.ts";
+import { type CauseNode, type CauseRecorder, traced } from "./telemetry.ts";
 
 const SILENT: LogSink & { isEnabled(level: string): boolean } = {
   debug() {},
@@ -45,6 +46,8 @@ export class Dispatcher {
   home: string | undefined;
   /** The CORS policy; without one no `origin` header is read. */
   cors: Cors | undefined;
+  /** The telemetry tool's causal trees, when present and on (each traced request is a root). */
+  causes: CauseRecorder | undefined;
 
   #log: LogSink = SILENT;
   #logs: LevelCheck | undefined = levelCheck(SILENT);
@@ -129,27 +132,35 @@ export class Dispatcher {
     route.gen.begin();
     this.#all.begin();
     let out: Response | Promise<Response>;
+    const causes = this.causes;
+    // Traced: the handler runs inside the request's node, so what it publishes names it.
+    const node = causes && traced(route)
+      ? causes.request(rid, method, route.path, route.owner.id)
+      : undefined;
     try {
-      out = route.run(req, m.params, search, path, rid);
+      out = node
+        ? causes!.run(node, () => route.run(req, m.params, search, path, rid))
+        : route.run(req, m.params, search, path, rid);
     } catch (err) {
-      out = this.#failed(route, err, rid, method, path);
+      out = this.#failed(route, err, rid, method, path, node);
     }
     if (out instanceof Promise) {
       return out.then(
-        (res) => this.#after(res, method, path, rid, origin, t0, route),
+        (res) => this.#after(res, method, path, rid, origin, t0, route, node),
         (err) =>
           this.#after(
-            this.#failed(route, err, rid, method, path),
+            this.#failed(route, err, rid, method, path, node),
             method,
             path,
             rid,
             origin,
             t0,
             route,
+            node,
           ),
       );
     }
-    return this.#after(out, method, path, rid, origin, t0, route);
+    return this.#after(out, method, path, rid, origin, t0, route, node);
   }
 
   /** Log a failure of `owner`'s code at its file and line, with the request id. */
@@ -166,8 +177,16 @@ export class Dispatcher {
     });
   }
 
-  #failed(route: RouteDef, err: unknown, rid: RequestId, method: string, path: string) {
+  #failed(
+    route: RouteDef,
+    err: unknown,
+    rid: RequestId,
+    method: string,
+    path: string,
+    node?: CauseNode,
+  ) {
     const reply = errorReply(err, rid);
+    if (node) node.error = (err as Error)?.message ?? String(err);
     const h = route.headers ?? DEFAULT_HEADERS;
     if (reply.status === 503) {
       // A service is down: one line per request, no stack (the tool's status says more).
@@ -193,7 +212,12 @@ export class Dispatcher {
     origin: string | null,
     t0: number,
     route?: RouteDef,
+    node?: CauseNode,
   ): Response {
+    if (node) {
+      node.status = res.status;
+      node.finish();
+    }
     if (route) {
       // A released generation is forgotten when its last request ends.
       route.gen.end();

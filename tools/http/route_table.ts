@@ -46,12 +46,14 @@ export interface RouteDef {
   response?: Schema;
   /** Registered with `auth:` (OpenAPI marks it with the bearer scheme). */
   auth?: boolean;
+  /** Whether its requests go into the causal trees (set on first use, see telemetry.ts). */
+  traced?: boolean;
   /** The route's response headers (security defaults and its overrides), for its errors too. */
   headers?: ResponseHeaders;
 }
 
 /** A route as registration describes it; the tool adds owner, generation, key and doc path. */
-export type NewRoute = Omit<RouteDef, "owner" | "gen" | "key" | "docPath">;
+export type NewRoute = Omit<RouteDef, "owner" | "gen" | "key" | "docPath" | "traced">;
 
 /** A route table match. */
 export interface Match {

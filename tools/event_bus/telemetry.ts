@@ -1,0 +1,37 @@
+/**
+ * What the event bus uses of the `telemetry` tool when it is present (named in `uses`). Tools
+ * import no other tool, so this is the shape it relies on, checked structurally.
+ * @module
+ */
+
+/** A node of a causal tree (a request, an event, a delivery). */
+export interface CauseNode {
+  /** The request id, or the event id (for a delivery: of the event being handled). */
+  readonly id: string;
+  error: string | undefined;
+  attempts: number;
+  finish(): void;
+}
+
+/** The telemetry tool's causal trace store, as the bus records into it. */
+export interface CauseRecorder {
+  /** Whether trees are recorded at all. */
+  readonly on: boolean;
+  /** The node the running code belongs to. */
+  current(): CauseNode | undefined;
+  /** An event published now, under the current node. */
+  event(id: string, name: string, owner: string): CauseNode;
+  /** One delivery attempt of event `id` to `subscriber`, under the event's node. */
+  delivery(id: string, name: string, subscriber: string): CauseNode;
+  run<R>(node: CauseNode, fn: () => R): R;
+}
+
+/** The telemetry tool, as far as the bus uses it. */
+export interface TelemetryTool {
+  readonly traceStore: CauseRecorder;
+}
+
+/** The trace store to record into: the telemetry tool's, when present and recording. */
+export function recorder(t: TelemetryTool | undefined): CauseRecorder | undefined {
+  return t?.traceStore.on ? t.traceStore : undefined;
+}

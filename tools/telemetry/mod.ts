@@ -1,0 +1,42 @@
+/**
+ * The `telemetry` tool: what the app did and why. The http tool and the event bus record into
+ * it when it is present (they name it in `uses`):
+ *
+ * - **Causality.** Work for a request or an event delivery runs inside its node; an event
+ *   published there carries its parent's id (`Envelope.parentId`: the request id, or the id of
+ *   the event being handled). The most recent trees — request → events → deliveries, with
+ *   durations and failures — are kept in bounded memory (`TELEMETRY_TRACES`, default 200 trees
+ *   of at most 256 nodes) and served by `GET /system/traces` (domains/system).
+ *
+ * See docs/observability.md.
+ *
+ * @example
+ * ```ts
+ * import type { Telemetry } from "@tools/telemetry/mod.ts";
+ *
+ * export default class SlowRequests extends BasePlugin {
+ *   constructor(private telemetry: Telemetry) {
+ *     super();
+ *   }
+ *   failures() {
+ *     return this.telemetry.traces({ failed: true, limit: 10 });
+ *   }
+ * }
+ * ```
+ * @module
+ */
+import { TelemetryTool } from "./tool.ts";
+
+export { DEFAULT_TRACES, type Telemetry, TelemetryTool } from "./tool.ts";
+export {
+  CauseNode,
+  type LazyId,
+  MAX_NODES_PER_TREE,
+  type NodeKind,
+  type TraceQuery,
+  TraceStore,
+  type TraceView,
+} from "./causality.ts";
+
+/** The tool class; the kernel makes one instance per kernel. */
+export default TelemetryTool;
