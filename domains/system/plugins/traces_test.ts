@@ -54,7 +54,7 @@ function shape(v: TraceView): unknown {
 
 Deno.test("GET /system/traces: request → event → delivery → event → failed delivery, ids chained", async () => {
   seen.length = 0;
-  await using t = await bootPlugin(Shop, { id: "shop/orders" });
+  await using t = await bootPlugin(Shop, { id: "shop/orders", domains: [] });
   const res = await t.http.fetch(
     new Request("http://test.local/orders", { method: "POST", headers: { "x-request-id": "r-1" } }),
   );
@@ -121,6 +121,7 @@ Deno.test("traces off (TELEMETRY_TRACES=0): no trees, and events carry no parent
   seen.length = 0;
   await using t = await bootPlugin(Shop, {
     id: "shop/orders",
+    domains: [],
     tools: { telemetry: new TelemetryTool({ traces: 0 }) },
   });
   const res = await t.http.request("POST", "/orders");
