@@ -193,3 +193,17 @@ Deno.test("tool: a static file the system cannot read (a link loop) is a 500, no
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("tool: serveStatic at / leaves GET / to a plugin that wants it", async () => {
+  const { tool } = makeTool();
+  const site = owner("web/site");
+  tool.forOwner(site).serveStatic("/", new URL("./testdata/public", import.meta.url).pathname);
+  tool.activate(site);
+  const home = owner("web/home");
+  tool.forOwner(home).addEndpoint("/", "GET", () => ({ page: "home" }));
+  tool.activate(home);
+  assert.deepEqual(await (await call(tool, "GET", "/")).json(), { page: "home" });
+  const file = await call(tool, "GET", "/index.html");
+  assert.equal(file.status, 200, "the files are still served");
+  await file.body?.cancel();
+});
