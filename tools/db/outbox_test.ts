@@ -297,3 +297,18 @@ both("concurrent transactions each commit and hear of their own records", async 
   assert.equal((await stored(db)).length, committed.length * 2);
   assert.equal((await items(db)).length, committed.length);
 });
+
+Deno.test("outbox on SQLite: its own table, keyed by id (WITHOUT ROWID), no extra index", async () => {
+  const db = new Database(new SqliteDriver({ path: ":memory:" }));
+  try {
+    await new DbOutbox().attach(db, recordingLog());
+    const rows = await db.query<{ type: string; sql: string }>(
+      "SELECT type, sql FROM sqlite_schema WHERE tbl_name = $1 AND sql IS NOT NULL",
+      [OUTBOX_TABLE],
+    );
+    assert.deepEqual(rows.map((r) => r.type), ["table"]);
+    assert.match(rows[0].sql, /WITHOUT ROWID$/);
+  } finally {
+    await db.close();
+  }
+});

@@ -156,6 +156,14 @@ Deno.test({
         code: "42P01",
         sql: "SELECT * FROM nope",
       });
+      // a syntax error in a write names no table (the statement is not read for one)
+      const broken = "INSERT INTO items (name) VALUES (";
+      assert.deepEqual(details(await caught(db.execute(broken))), {
+        ...none,
+        kind: "syntax_error",
+        code: "42601",
+        sql: broken,
+      });
       assert.deepEqual(details(await caught(db.queryOne("SELECT nope FROM items"))), {
         ...none,
         kind: "undefined_column",

@@ -56,6 +56,8 @@ Deno.test("tool: the SQLite file: default data/app.db under dataDir, DB_PATH, ab
     assert.equal(await pathFor(dir, {}), "<dir>/data/app.db");
     assert.equal(await pathFor(dir, {}, "test"), ":memory:");
     assert.equal(await pathFor(dir, { DB_PATH: "x/y.db" }, "test"), "<dir>/x/y.db");
+    // only a drive letter at the start makes a path absolute
+    assert.equal(await pathFor(dir, { DB_PATH: "x/c:/y.db" }, "test"), "<dir>/x/c:/y.db");
     assert.equal(await pathFor(dir, { DB_PATH: `${dir}/abs/z.db` }), "<dir>/abs/z.db");
     assert.equal(await pathFor(dir, { DB_PATH: "file:mem1?mode=memory" }), "file:mem1?mode=memory");
     // Under a permission set (not -A) Deno's node:sqlite opens a `file:` URI as a file of that
