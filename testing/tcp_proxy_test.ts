@@ -15,7 +15,11 @@ function echoServer() {
     port: (listener.addr as Deno.NetAddr).port,
     close() {
       listener.close();
-      for (const c of conns) c.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* the proxy closed it first */ }
+      }
     },
   };
 }
@@ -102,5 +106,104 @@ Deno.test("tcp proxy: a cut after a stall refuses; a stall after a cut listens a
     a.close();
   } finally {
     echo.close();
+  }
+});
+
+/** What `conn` reads next within `ms`: text, "EOF" (closed), or "nothing". */
+async function next(conn: Deno.Conn, ms = 1000): Promise<string> {
+  const buf = new Uint8Array(64);
+  let id: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"nothing">((r) => id = setTimeout(() => r("nothing"), ms));
+  try {
+    const n = await Promise.race([conn.read(buf).catch(() => null), timeout]);
+    return n === "nothing" ? n : n === null ? "EOF" : new TextDecoder().decode(buf.subarray(0, n));
+  } finally {
+    clearTimeout(id);
+  }
+}
+
+Deno.test("tcp proxy: connects to the target's own hostname, not always 127.0.0.1", async () => {
+  const echo = echoServer();
+  // the echo server is on 127.0.0.1, but the target names a host that does not exist
+  await using proxy = await TcpProxy.start({ hostname: "no-such-host.invalid", port: echo.port });
+  try {
+    const a = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    await a.write(new TextEncoder().encode("hi"));
+    assert.equal(await next(a), "EOF", "closed: the target could not be reached");
+    a.close();
+  } finally {
+    echo.close();
+  }
+});
+
+Deno.test("tcp proxy: a cut closes idle connections at once; cut twice is fine; restore is open", async () => {
+  const echo = echoServer();
+  await using proxy = await TcpProxy.start({ port: echo.port });
+  try {
+    const a = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    assert.equal(await roundTrip(a, "hi"), "hi");
+    proxy.cut();
+    assert.equal(await next(a), "EOF", "closed without the client sending anything");
+    a.close();
+    proxy.cut();
+    assert.equal(proxy.mode, "refused");
+    proxy.restore();
+    assert.equal(proxy.mode, "open");
+    proxy.cut(); // …and disposing after a cut closes cleanly
+  } finally {
+    echo.close();
+  }
+});
+
+Deno.test("tcp proxy: close, and leaving an `await using` scope, stop it and close its connections", async () => {
+  const echo = echoServer();
+  try {
+    const proxy = await TcpProxy.start({ port: echo.port });
+    const a = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    assert.equal(await roundTrip(a, "x"), "x");
+    await proxy.close();
+    assert.equal(await next(a), "EOF");
+    a.close();
+    await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port: proxy.port }));
+    let port = 0;
+    {
+      await using scoped = await TcpProxy.start({ port: echo.port });
+      port = scoped.port;
+    }
+    await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port }));
+  } finally {
+    echo.close();
+  }
+});
+
+Deno.test("tcp proxy: a target that is down closes the client's connection", async () => {
+  const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (dead.addr as Deno.NetAddr).port;
+  dead.close();
+  await using proxy = await TcpProxy.start({ port });
+  const a = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+  assert.equal(await next(a), "EOF");
+  a.close();
+});
+
+Deno.test("tcp proxy: the target closing its side closes the client's", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    for await (const c of listener) {
+      const buf = new Uint8Array(16);
+      await c.read(buf);
+      await c.write(new TextEncoder().encode("bye"));
+      c.close();
+    }
+  })().catch(() => {});
+  await using proxy = await TcpProxy.start({ port: (listener.addr as Deno.NetAddr).port });
+  try {
+    const a = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    assert.equal(await roundTrip(a, "hello"), "bye");
+    assert.equal(await next(a), "EOF");
+    a.close();
+  } finally {
+    listener.close();
+    await served;
   }
 });
