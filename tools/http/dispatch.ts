@@ -35,6 +35,11 @@ function levelCheck(log: LogSink): LevelCheck | undefined {
 export class Dispatcher {
   /** False once the tool quiesces: every request then gets a 503. */
   accepting = true;
+  /**
+   * Handing the port over to a new process (`HTTP_REUSE_PORT`): every response asks its client
+   * to reconnect (`connection: close`), so keep-alive clients move to the new listener.
+   */
+  draining = false;
   /** Stamp `x-request-id` on every response (`HTTP_REQUEST_ID=always`). */
   alwaysId = false;
   /** Incoming header an id is adopted from (lower case), if any. */
@@ -237,6 +242,7 @@ export class Dispatcher {
       }
       // With an origin list, every answer varies by origin (refused ones and those without one).
       if (this.cors) res = this.cors.apply(res, origin);
+      if (this.draining) res = withHeaders(res, [["connection", "close"]]);
     }
     if (logged) {
       const ms = Date.now() - t0;

@@ -117,7 +117,7 @@ export function serveGuarded(at: ServeAt, limits: Limits, handle: Handle, log: L
     );
   }
   const retry = at.retryMs ?? { first: 50, max: 1000 };
-  const listener = Deno.listen({ hostname: at.hostname, port: at.port });
+  const listener = Deno.listen({ hostname: at.hostname, port: at.port, reusePort: at.reusePort });
   const live = new Set<Conn>();
   const stats: GuardStats = {
     open: 0,

@@ -26,6 +26,21 @@ export interface ServeAt {
   port: number;
   /** Reopen backoff: first delay and cap (ms). */
   retryMs?: { first: number; max: number };
+  /**
+   * Bind with SO_REUSEPORT (Linux), so that another process may listen on the same port and
+   * take over (a restart that drops nothing). Needs Deno's `--unstable-net` flag.
+   */
+  reusePort?: boolean;
+}
+
+/** `Deno.serve`/`Deno.listen` refuse `reusePort` without this flag: say which one to add. */
+export function reusePortError(err: unknown): Error | undefined {
+  return err instanceof Error && /--unstable-net/.test(err.message)
+    ? new Error(
+      "HTTP_REUSE_PORT=true needs Deno's --unstable-net flag (deno task dev and start pass it; " +
+        "add it where you run deno yourself)",
+    )
+    : undefined;
 }
 
 /** The request handler the listener calls. */
@@ -43,7 +58,10 @@ export function reason(e: unknown): string {
 export function serveSupervised(at: ServeAt, handle: Handle, log: LogSink): Served {
   const retry = at.retryMs ?? { first: 50, max: 1000 };
   const serve = (port: number) =>
-    Deno.serve({ hostname: at.hostname, port, onListen() {} }, (req, info) => handle(req, info));
+    Deno.serve(
+      { hostname: at.hostname, port, reusePort: at.reusePort, onListen() {} },
+      (req, info) => handle(req, info),
+    );
   let server = serve(at.port);
   const addr = server.addr;
   let stopped = false;

@@ -15,13 +15,22 @@ import {
   type ToolContext,
 } from "@core";
 import { httpPermissions } from "./permissions.ts";
-import { HTTP_SETTINGS } from "./settings.ts";
+import {
+  DEV_HOME,
+  effectiveLimits,
+  HEADER_NAME,
+  HTTP_SETTINGS,
+  LIMIT_DEFAULTS,
+  listenSettings,
+} from "./settings.ts";
 import { withPeer } from "./peer.ts";
 import { ApiDocs, SELF } from "./builtins.ts";
 import { Cors, corsFromEnv, type CorsOptions } from "./cors.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { type Limits, serveGuarded } from "./guarded_listener.ts";
-import { type Served, serveSupervised } from "./listener.ts";
+
+export { LIMIT_DEFAULTS };
+import { reusePortError, type Served, serveSupervised } from "./listener.ts";
 import { OwnerApi } from "./owner_api.ts";
 import type { RouteHost } from "./route_host.ts";
 import { docPath, type NewRoute, type RouteDef, routeKey } from "./route_table.ts";
@@ -56,43 +65,9 @@ export interface ListenOptions {
    * off.
    */
   limits?: Partial<Limits> | false;
+  /** SO_REUSEPORT, so a new process can take the port over (HTTP_REUSE_PORT; Linux). */
+  reusePort?: boolean;
 }
-
-/** Defaults of the guarded listener's limits (docs/limits.md). */
-export const LIMIT_DEFAULTS: Limits = {
-  headerTimeoutMs: 10_000,
-  idleTimeoutMs: 75_000,
-  maxConnections: 0,
-};
-
-const LIMIT_ENV = {
-  headerTimeoutMs: "HTTP_HEADER_TIMEOUT_MS",
-  idleTimeoutMs: "HTTP_IDLE_TIMEOUT_MS",
-  maxConnections: "HTTP_MAX_CONNECTIONS",
-} as const;
-
-/** The limits to listen with, or `undefined` for plain `Deno.serve`. */
-function effectiveLimits(given: Partial<Limits> | false | undefined): Limits | undefined {
-  if (!given) return undefined;
-  const set = Object.values(given).some((v) => v !== undefined && v > 0);
-  return set ? { ...LIMIT_DEFAULTS, ...given } : undefined;
-}
-
-/** `GET /` in dev, when no plugin owns it. */
-const DEV_HOME = JSON.stringify({
-  success: true,
-  data: {
-    message: "MicroCoreOS is running in dev mode. No plugin answers GET / yet.",
-    docs: "/docs",
-    openapi: "/openapi.json",
-    status: "/system/status",
-    ready: "/health/ready",
-    newPlugin: 'deno task new plugin <domain>/<name> --route "GET /"',
-  },
-});
-
-/** A header name we may read: an HTTP token. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function where(o: Owner): string {
   return o.file ?? o.id;
@@ -133,6 +108,8 @@ export class HttpTool implements Tool {
   #hostname = "0.0.0.0";
   #port = 8000;
   #limits: Partial<Limits> | false = false;
+  #reusePort = false;
+  #drainMs = 500;
   #server: Served | undefined;
   #url: string | undefined;
 
@@ -174,17 +151,10 @@ export class HttpTool implements Tool {
     if (cors) this.#dispatch.cors = new Cors(cors);
     const title = ctx.env("APP_NAME");
     if (title) this.#docs.title = title;
-    const limits: Partial<Limits> = {};
-    for (const [key, name] of Object.entries(LIMIT_ENV) as [keyof Limits, string][]) {
-      const v = ctx.env(name);
-      if (v === undefined) continue;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) {
-        throw new Error(`${name} must be a whole number >= 0 (0 = off): ${v}`);
-      }
-      limits[key] = n;
-    }
-    this.#limits = limits;
+    const listen = listenSettings(ctx);
+    this.#limits = listen.limits;
+    this.#reusePort = listen.reusePort;
+    this.#drainMs = listen.drainMs;
     this.#hostname = ctx.env("HOST") ?? "0.0.0.0";
     this.#port = Number(ctx.env("PORT") ?? 8000);
   }
@@ -225,7 +195,12 @@ export class HttpTool implements Tool {
   /** Start listening on HOST:PORT (in `start`/`dev` mode; tests call {@link listen} themselves). */
   async onBootComplete(): Promise<void> {
     if (this.#mode === "test" || this.#server) return;
-    await this.listen({ hostname: this.#hostname, port: this.#port, limits: this.#limits });
+    await this.listen({
+      hostname: this.#hostname,
+      port: this.#port,
+      limits: this.#limits,
+      reusePort: this.#reusePort,
+    });
   }
 
   /**
@@ -238,7 +213,7 @@ export class HttpTool implements Tool {
     const hostname = options.hostname ?? "0.0.0.0";
     const dispatch = this.#dispatch;
     dispatch.accepting = true;
-    const at = { hostname, port: options.port ?? 8000 };
+    const at = { hostname, port: options.port ?? 8000, reusePort: options.reusePort };
     const handle = withPeer((req) => dispatch.handle(req));
     const limits = effectiveLimits(options.limits);
     let server: Served;
@@ -248,6 +223,8 @@ export class HttpTool implements Tool {
         : serveSupervised(at, handle, dispatch.log);
     } catch (err) {
       // A promise, as callers await it: a refusal rejects, never throws.
+      const flag = reusePortError(err);
+      if (flag) return Promise.reject(flag);
       if (err instanceof Deno.errors.AddrInUse) {
         return Promise.reject(
           new Error(
@@ -329,13 +306,18 @@ export class HttpTool implements Tool {
 
   /** Stop accepting, close streams and sockets, wait (bounded) for requests in flight. */
   async quiesce(timeoutMs: number): Promise<void> {
-    this.#dispatch.accepting = false;
-    this.#gens.closeAll();
     const deadline = Date.now() + timeoutMs;
+    this.#gens.closeAll();
     const server = this.#server;
-    if (server) {
-      await settleWithin(server.shutdown(), timeoutMs);
+    if (server && this.#reusePort && this.#drainMs > 0) {
+      // Another process may be listening on this port: keep answering for a moment, every
+      // response asking its client to reconnect, so keep-alive clients move over instead of
+      // finding their connection closed under a request (what a bare shutdown does to them).
+      this.#dispatch.draining = true;
+      await new Promise((r) => setTimeout(r, Math.min(this.#drainMs, timeoutMs)));
     }
+    if (server) await settleWithin(server.shutdown(), Math.max(0, deadline - Date.now()));
+    this.#dispatch.accepting = false;
     await settleWithin(this.#gens.all.idle(), Math.max(0, deadline - Date.now()));
   }
 
