@@ -213,11 +213,69 @@ async function underLoad() {
   }
 }
 
+/**
+ * Planned restarts of `deno task dev` (a change under `tools/`, which needs a new process) while
+ * wrk hammers a route: the old process keeps serving until its successor listens on the same
+ * port, then hands its keep-alive clients over (dev/supervisor.ts). Every wrk error is counted.
+ */
+async function restartsUnderLoad(o: BenchOptions) {
+  await ensureWrk();
+  const dir = await projectWith(10);
+  const restarts = o.quick ? 1 : 3;
+  try {
+    const app = await startApp(dir, "dev", { cpu: SERVER_CPU });
+    try {
+      let finish!: () => void;
+      const finished = new Promise<void>((r) => finish = r);
+      const load = wrk(app.url + genPlugin(0).path, {
+        connections: 16,
+        durationS: 600,
+        stopWhen: finished,
+      });
+      await sleep(500);
+      const times: number[] = [];
+      try {
+        for (let k = 0; k < restarts; k++) {
+          const from = app.lines.length;
+          const t0 = performance.now();
+          const file = `${dir}/tools/config/types.ts`;
+          await Deno.writeTextFile(file, (await Deno.readTextFile(file)) + `\n// bench ${k}\n`);
+          await app.waitForLine(/stopped cleanly/, 60_000, from);
+          await app.waitForLine(/hot reload: watching/, 60_000, from);
+          times.push(performance.now() - t0);
+          await sleep(300);
+        }
+      } finally {
+        await sleep(300);
+        finish();
+      }
+      const w = await load;
+      return {
+        restarts,
+        requests: w.requests,
+        non2xx: w.non2xx,
+        socketErrors: w.socketErrors,
+        errors: w.non2xx + w.socketErrors,
+        times,
+      };
+    } finally {
+      await app.stop();
+    }
+  } finally {
+    await removeProject(dir);
+  }
+}
+
 /** Runs the scenario. */
 export async function run(o: BenchOptions): Promise<ScenarioResult> {
   const version = { k: 1 };
   const cases = [...await runCase(10, o, version), ...await runCase(500, o, version)];
   const load = await underLoad();
+  const restarts = await restartsUnderLoad(o);
+  o.log(
+    `restarts under load: ${restarts.restarts} restarts, ${restarts.requests} requests, ` +
+      `${restarts.errors} errors (non-2xx ${restarts.non2xx}, socket ${restarts.socketErrors})`,
+  );
   o.log(
     `under load: ${load.reloads} reloads, ${load.requests} requests, ${load.errors} errors ` +
       `(non-2xx ${load.non2xx}, socket ${load.socketErrors}, polls ${load.pollErrors}, ` +
@@ -265,10 +323,20 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
   });
   rows.push({
     scenario: "reload",
+    case: `errors during ${restarts.restarts} planned dev restarts (tools/ changed) under wrk load`,
+    value: restarts.errors,
+    unit: "",
+    target: "= 0",
+    pass: restarts.errors === 0,
+    samples: `${restarts.requests.toLocaleString("en-US")} req`,
+    note: `save → new process serving, median ${round(median(restarts.times))} ms`,
+  });
+  rows.push({
+    scenario: "reload",
     case: "10 plugins, plugin edit under load: save → new response, median",
     value: median(load.times),
     unit: "ms",
     samples: `${load.times.length} saves`,
   });
-  return { rows, details: { cases, underLoad: load } };
+  return { rows, details: { cases, underLoad: load, restarts } };
 }

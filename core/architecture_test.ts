@@ -46,7 +46,11 @@ function resolve(rel: string, spec: string): string {
 }
 
 /** Test-kit modules that import nothing of the kit: a tool's own tests may use them. */
-const KIT_LEAVES = ["@microcore/testing/standalone.ts", "@microcore/testing/tcp_proxy.ts"];
+const KIT_LEAVES = [
+  "@microcore/testing/standalone.ts",
+  "@microcore/testing/tcp_proxy.ts",
+  "@microcore/testing/keepalive_load.ts",
+];
 
 /** The rule for one file: undefined when `spec` is allowed, else why not. */
 function violation(rel: string, spec: string): string | undefined {

@@ -12,7 +12,7 @@ import { checksReporter } from "./checks.ts";
 import { HotReloader } from "./hot_reload.ts";
 import { writeManifest } from "./manifest.ts";
 import { originalPath } from "./module_graph.ts";
-import { RESTART_CODE, supervise } from "./supervisor.ts";
+import { HANDOVER, READY, RESTART_CODE, supervise, tellSupervisor } from "./supervisor.ts";
 import { cliArgs } from "../cli/args.ts";
 
 const { flags } = cliArgs({
@@ -21,7 +21,8 @@ const { flags } = cliArgs({
   later; AI_CONTEXT.md and microcore.gen.ts follow the code. Settings come from .env.
   HOT_RELOAD_MAX_RELOADS (1000) and HOT_RELOAD_HEAP_MB (512) bound a process before a restart.
   Ctrl-C stops it cleanly; production: deno task start`,
-  booleans: ["--child"],
+  booleans: ["--child", "--successor"],
+  strings: ["--control"],
 });
 const notProject = notAProject(root);
 if (notProject) {
@@ -38,6 +39,16 @@ const app = new App({
   source: () => manifestOrWalk(root),
 });
 const kernel = app.kernel;
+// Under the supervisor on Linux, a restart hands the port over: this process keeps serving
+// until its successor listens, then the supervisor stops it (see dev/supervisor.ts).
+const control = Number(flags["--control"] ?? 0);
+const handOver = control > 0;
+const askForSuccessor = () => {
+  tellSupervisor(control, HANDOVER).catch(() => app.stop("restart", RESTART_CODE));
+  // Never stranded: without a successor within a minute, restart the plain way.
+  const fallback = setTimeout(() => app.stop("restart", RESTART_CODE), 60_000);
+  Deno.unrefTimer(fallback);
+};
 // The generated files follow the code: rewritten at boot and after each reload, when changed.
 const updateContext = contextUpdater(kernel);
 const reportChecks = checksReporter(kernel); // architecture findings, live (dev/checks.ts)
@@ -49,11 +60,19 @@ const updateGenerated = async () => {
 const reloader = new HotReloader(kernel, {
   maxReloads: Number(env("HOT_RELOAD_MAX_RELOADS") ?? 1000),
   heapBudgetMb: Number(env("HOT_RELOAD_HEAP_MB") ?? 512),
-  onRestart: () => app.stop("restart", RESTART_CODE),
+  onRestart: () => handOver ? askForSuccessor() : app.stop("restart", RESTART_CODE),
   onChanged: updateGenerated,
 });
 app.onStop(() => reloader.stop());
 await app.boot();
+if (handOver) {
+  if ((kernel.tools.get("http") as { url?: string } | undefined)?.url) {
+    await tellSupervisor(control, READY).catch(() => {});
+  } else if (flags["--successor"]) {
+    // It cannot take over (the http tool failed): leave the port to the process serving it.
+    await app.stop("the new process could not listen", 1);
+  }
+}
 updateGenerated();
 // The MCP server for assistants (docs/mcp.md) at /mcp on the same listener, MCP=off skips it.
 // Loaded after boot, beside the watcher: its SDK takes ~300 ms to load, the listener need not wait.

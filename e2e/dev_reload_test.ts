@@ -307,17 +307,38 @@ Deno.test({
 
 Deno.test({
   name:
-    "e2e dev: after the app crashes, the supervisor waits for a fix, and SIGTERM still stops it",
+    "e2e dev: a kernel change that cannot start leaves the old process serving until fixed; SIGTERM still stops it",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
     const dir = await copyProject();
-    const app = await startApp("dev", dir);
+    // A fixed port: the new process takes over the old one's (PORT=0 would pick another).
+    const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (free.addr as Deno.NetAddr).port;
+    free.close();
+    const app = await startApp("dev", dir, { PORT: String(port) });
     try {
-      const from = app.lines.length;
-      // A syntax error in the kernel: the restarted app cannot even start.
-      await Deno.writeTextFile(`${dir}/core/errors.ts`, "export function formatError( {\n");
-      await app.waitForLine(/save any file to restart/, 20_000, from);
+      let from = app.lines.length;
+      // A syntax error in the kernel: the new process cannot even start.
+      const file = `${dir}/core/errors.ts`;
+      const good = await Deno.readTextFile(file);
+      await Deno.writeTextFile(file, "export function formatError( {\n");
+      if (Deno.build.os === "linux") {
+        // Hand-over (dev/supervisor.ts): the old process keeps serving meanwhile.
+        await app.waitForLine(/the old one keeps serving\. Fix the error/, 20_000, from);
+        const res = await app.get("/health");
+        equal(res.status, 200);
+        await res.body?.cancel();
+        from = app.lines.length;
+        await Deno.writeTextFile(file, good);
+        await app.waitForLine(/stopped cleanly/, 30_000, from); // the old one, replaced
+        await app.waitForLine(/hot reload: watching/, 30_000, from);
+        const after = await app.get("/health");
+        equal(after.status, 200);
+        await after.body?.cancel();
+      } else {
+        await app.waitForLine(/save any file to restart/, 20_000, from);
+      }
     } finally {
       const t0 = performance.now();
       equal(await app.stop(), 0);

@@ -6,6 +6,7 @@
 import { projectRoot as REPO } from "@core";
 import { appDatabase } from "./engine.ts";
 import { type Proc, spawnProc } from "./proc.ts";
+import { denoBinary } from "../dev/supervisor.ts";
 
 /** Top-level entries not copied: history, local data and build output. */
 const SKIPPED = new Set([".git", "data", "dist", ".microcore", "node_modules"]);
@@ -49,7 +50,8 @@ export function generatePermissions(cwd: string, env: Record<string, string>): P
   const last = generated.get(cwd);
   if (last?.env === key) return last.done;
   const done = (last?.done.catch(() => {}) ?? Promise.resolve()).then(async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
+    // By name when this process may run only `deno` (the bench permission set).
+    const out = await new Deno.Command(denoBinary(), {
       args: ["task", "-q", "permissions"],
       cwd,
       env,
