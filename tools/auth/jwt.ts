@@ -43,6 +43,8 @@ export interface JwtSettings {
   alg: Algorithm;
   /** HS256: the shared secret (at least 32 bytes). */
   secret?: string;
+  /** HS256: the secret before the last rotation, still accepted (never used to sign). */
+  previousSecret?: string;
   /** RS256/ES256/EdDSA: the PKCS#8 PEM private key (signing; the public key is derived). */
   privateKey?: string;
   /** RS256/ES256/EdDSA: the SPKI PEM public key (verifying only, when no private key). */
@@ -72,6 +74,8 @@ export class Jwt {
     readonly verifyKey: VerifyKey,
     readonly algorithms: string[],
     readonly kid: string | undefined,
+    /** HS256: the previous secret's key, tried when the current one does not match. */
+    readonly previousKey?: Uint8Array,
   ) {}
 
   /** Tokens verified already (local keys only: JWKS keys may rotate away). */
@@ -91,14 +95,11 @@ export class Jwt {
     if (s.jwksUrl) return await Jwt.#remote(s);
     if (s.alg === "HS256") {
       if (!s.secret) throw new Error("HS256 needs AUTH_JWT_SECRET");
-      const key = new TextEncoder().encode(s.secret);
-      if (key.byteLength < MIN_SECRET_BYTES) {
-        throw new Error(
-          `AUTH_JWT_SECRET is ${key.byteLength} bytes; HS256 needs at least ${MIN_SECRET_BYTES}` +
-            " (make one with: openssl rand -base64 32)",
-        );
-      }
-      return new Jwt(s, key, key, ["HS256"], undefined);
+      const key = secretKey("AUTH_JWT_SECRET", s.secret);
+      const previous = s.previousSecret
+        ? secretKey("AUTH_JWT_SECRET_PREVIOUS", s.previousSecret)
+        : undefined;
+      return new Jwt(s, key, key, ["HS256"], undefined, previous);
     }
     if (!s.privateKey && !s.publicKey) {
       throw new Error(
@@ -195,14 +196,21 @@ export class Jwt {
       if (hit) return hit;
     }
     let payload: JWTPayload;
+    const options = {
+      algorithms: this.algorithms,
+      issuer: this.settings.issuer,
+      audience: this.settings.audience,
+      clockTolerance: CLOCK_TOLERANCE_S,
+      requiredClaims: ["exp", "sub"],
+    };
     try {
-      ({ payload } = await jwtVerify(token, this.verifyKey as CryptoKey, {
-        algorithms: this.algorithms,
-        issuer: this.settings.issuer,
-        audience: this.settings.audience,
-        clockTolerance: CLOCK_TOLERANCE_S,
-        requiredClaims: ["exp", "sub"],
-      }));
+      try {
+        ({ payload } = await jwtVerify(token, this.verifyKey as CryptoKey, options));
+      } catch (err) {
+        // Signed before the secret's rotation: the previous secret still verifies it.
+        if (!this.previousKey || !(err instanceof errors.JWSSignatureVerificationFailed)) throw err;
+        ({ payload } = await jwtVerify(token, this.previousKey, options));
+      }
     } catch (err) {
       if (this.settings.jwksUrl && unreachable(err)) {
         throw new AuthError("identity provider unreachable", "unavailable", { cause: err });
@@ -216,6 +224,18 @@ export class Jwt {
     if (local) this.#verified.set(token, claims);
     return claims;
   }
+}
+
+/** The key of an HS256 secret setting, at least {@link MIN_SECRET_BYTES} long. */
+function secretKey(setting: string, secret: string): Uint8Array {
+  const key = new TextEncoder().encode(secret);
+  if (key.byteLength < MIN_SECRET_BYTES) {
+    throw new Error(
+      `${setting} is ${key.byteLength} bytes; HS256 needs at least ${MIN_SECRET_BYTES}` +
+        " (make one with: openssl rand -base64 32)",
+    );
+  }
+  return key;
 }
 
 /** A JWKS that could not be fetched (timeout, refused, not a 200): the provider is down. */

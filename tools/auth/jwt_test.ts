@@ -174,3 +174,27 @@ Deno.test("a token verified once is answered from memory (the same frozen claims
   await refused(jwt.verify(token.slice(0, -2) + (token.endsWith("AA") ? "BB" : "AA")));
   await refused(jwt.verify(token + "x"));
 });
+
+Deno.test("secret rotation: AUTH_JWT_SECRET_PREVIOUS still verifies the old secret's tokens; signing uses the new one", async () => {
+  const NEW = "fedcba9876543210fedcba9876543210";
+  const old = await hs();
+  const oldToken = await old.sign({ sub: "1" });
+  const rotated = await hs({ secret: NEW, previousSecret: SECRET });
+  assert.equal((await rotated.verify(oldToken)).sub, "1");
+  const newToken = await rotated.sign({ sub: "2" });
+  assert.equal((await (await hs({ secret: NEW })).verify(newToken)).sub, "2");
+  await refused(old.verify(newToken), /signature verification failed/);
+  // Without the previous secret the old tokens are refused; a stranger's token is refused either way.
+  await refused((await hs({ secret: NEW })).verify(oldToken), /signature verification failed/);
+  const stranger = await hs({ secret: "x".repeat(32) });
+  await refused(rotated.verify(await stranger.sign({ sub: "3" })), /signature verification failed/);
+  // An expired old token is not given a second chance by the previous secret.
+  const now = Math.floor(Date.now() / 1000);
+  const expired = await new SignJWT({ sub: "1" }).setProtectedHeader({ alg: "HS256" })
+    .setExpirationTime(now - 60).sign(new TextEncoder().encode(SECRET));
+  await refused(rotated.verify(expired), /"exp" claim timestamp check failed/);
+  await assert.rejects(
+    hs({ previousSecret: "short" }),
+    /AUTH_JWT_SECRET_PREVIOUS is 5 bytes; HS256 needs at least 32/,
+  );
+});

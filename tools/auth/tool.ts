@@ -108,6 +108,8 @@ export class AuthTool implements Tool {
     AUTH_JWT_SECRET: `the HS256 signing secret, at least ${MIN_SECRET_BYTES} bytes ` +
       "(make one: openssl rand -base64 32); required in start mode (dev: a generated one kept " +
       "in .microcore/; tests: a random one per process)",
+    AUTH_JWT_SECRET_PREVIOUS: "HS256: the secret before a rotation, still accepted (never used " +
+      "to sign) until the tokens it signed expired; then unset it",
     AUTH_JWT_ALG: `the token algorithm, one of ${ALGORITHMS.join(", ")} (default HS256); the ` +
       "only one accepted",
     AUTH_JWT_PRIVATE_KEY: "RS256/ES256/EdDSA: the PKCS#8 PEM private key that signs, as the " +
@@ -166,6 +168,7 @@ export class AuthTool implements Tool {
       alg,
       ttl,
       secret: ctx.env("AUTH_JWT_SECRET") ?? o.secret,
+      previousSecret: ctx.env("AUTH_JWT_SECRET_PREVIOUS") ?? o.previousSecret,
       privateKey:
         await readPem("AUTH_JWT_PRIVATE_KEY", ctx.env("AUTH_JWT_PRIVATE_KEY"), ctx.dataDir) ??
           o.privateKey,

@@ -31,6 +31,7 @@ Deno.test("the tool is named auth, depends on http, and declares its settings", 
   assert.deepEqual(t.dependsOn, ["http"]);
   assert.deepEqual(Object.keys(t.env), [
     "AUTH_JWT_SECRET",
+    "AUTH_JWT_SECRET_PREVIOUS",
     "AUTH_JWT_ALG",
     "AUTH_JWT_PRIVATE_KEY",
     "AUTH_JWT_PUBLIC_KEY",
