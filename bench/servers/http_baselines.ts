@@ -2,7 +2,7 @@
  * The HTTP baselines: the same two routes as the bench plugins, on a bare Hono app or on a raw
  * `Deno.serve` handler. Prints `PORT <n>` once listening.
  *
- *   deno run --allow-net=127.0.0.1 bench/servers/http_baselines.ts hono|hono-rid|raw
+ *   deno run --allow-net=127.0.0.1 bench/servers/http_baselines.ts hono|hono-rid|hono-secure|raw
  * @module
  */
 import { Hono } from "@hono/hono";
@@ -11,10 +11,27 @@ import { Item } from "../fixtures/item.ts";
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
-/** `withRequestId`: Hono's own request-id middleware (like-for-like with HTTP_REQUEST_ID=always). */
-function hono(withRequestId = false): Deno.ServeHandler {
+/** The security headers the kernel sends on every response (tools/http/secure_headers.ts). */
+const SECURE = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+} as const;
+
+/**
+ * `withRequestId`: Hono's own request-id middleware (like-for-like with HTTP_REQUEST_ID=always).
+ * `secure`: the same three security headers as the kernel, set by a middleware (like-for-like
+ * with the kernel's defaults; Hono's `secureHeaders()` sends a dozen).
+ */
+function hono(withRequestId = false, secure = false): Deno.ServeHandler {
   const app = new Hono();
   if (withRequestId) app.use(requestId());
+  if (secure) {
+    app.use(async (c, next) => {
+      await next();
+      for (const [k, v] of Object.entries(SECURE)) c.header(k, v);
+    });
+  }
   app.get("/hello", (c) => c.json({ success: true, message: "hi" }));
   app.post("/items", async (c) => {
     const r = Item.safeParse(await c.req.json());
@@ -45,6 +62,7 @@ function raw(): Deno.ServeHandler {
   };
 }
 
-const handler = Deno.args[0] === "raw" ? raw() : hono(Deno.args[0] === "hono-rid");
+const kind = Deno.args[0];
+const handler = kind === "raw" ? raw() : hono(kind === "hono-rid", kind === "hono-secure");
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
 console.log(`PORT ${server.addr.port}`);
