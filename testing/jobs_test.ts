@@ -485,3 +485,23 @@ Deno.test("perInstance: runs without claiming the slot row; the default claims i
     { key: "shop/both:shared", slot: Date.parse("2026-01-01T00:01:00Z"), busy_until: 0 },
   ]);
 });
+
+Deno.test("reload with a changed schedule: its slots start from the new expression", async () => {
+  const runs: string[] = [];
+  const version = (ms: number) =>
+    pluginWith((s) => s.every("tick", ms, (r) => void runs.push(`${ms} ${iso(r.slot)}`)));
+  await using t = await bootPlugin(version(MIN), { id: "shop/ticker", now: T0, domains: [] });
+  await t.clock.advance(MIN);
+  const reload = await t.kernel.loadPlugin({
+    id: "shop/ticker",
+    domain: "shop",
+    file: "JobsPlugin",
+    load: () => Promise.resolve({ default: version(5 * MIN) }),
+  });
+  assert.equal(reload.ok, true);
+  await t.clock.advance(5 * MIN);
+  assert.deepEqual(runs, [
+    "60000 2026-01-01T00:01:00.000Z",
+    "300000 2026-01-01T00:05:00.000Z",
+  ]);
+});
