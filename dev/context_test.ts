@@ -13,6 +13,15 @@ Deno.test("AI_CONTEXT.md lists every tool method, plugin, route and event of the
   try {
     const text = await generateContext({ root, kernel });
     assert.ok(text.startsWith(HEADER));
+    // The budget (docs/tasks.md): an assistant reads all of it.
+    assert.ok(text.length / 4 <= 5000, `AI_CONTEXT.md is ~${Math.round(text.length / 4)} tokens`);
+    // A route's declared answers, the usual envelope shown as its data.
+    assert.ok(text.includes(
+      "`POST /products` — Create a product — body `{ name: string, price: number, stock?: integer }` → 201 `{ id: integer }`",
+    ));
+    assert.ok(text.includes(
+      "| `product.created` | `{ id: integer, name: string, stock: integer }` | products/create_product |",
+    ));
     // Sections, in the order the issue asks for.
     const order = [
       "## Writing a plugin",
@@ -31,7 +40,8 @@ Deno.test("AI_CONTEXT.md lists every tool method, plugin, route and event of the
         assert.match(text, new RegExp(`^### ${e.id}\\b`, "m"), `tool ${e.id}`);
         continue;
       }
-      assert.ok(text.includes(`**${e.id}**`), `plugin ${e.id}`);
+      // By name in Domains, or (a plugin with events only) in the Events tables.
+      assert.ok(text.includes(`**${e.id}**`) || text.includes(`| ${e.id}`), `plugin ${e.id}`);
       for (const r of (e.routes ?? []) as { method: string; path: string }[]) {
         assert.ok(text.includes(`\`${r.method} ${r.path}\``), `route ${r.method} ${r.path}`);
       }

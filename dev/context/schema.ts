@@ -8,7 +8,7 @@
 // deno-lint-ignore no-explicit-any
 export type JsonSchema = Record<string, any>;
 
-const MAX_DEPTH = 3;
+const MAX_DEPTH = 4;
 
 /** Renders a schema compactly; `$ref`s to `#/components/schemas/X` render as `X`. */
 export function compactSchema(s: JsonSchema, doc?: JsonSchema, depth = 0): string {

@@ -7,6 +7,15 @@ import type { RouteDef } from "./route_table.ts";
 
 type Json = Record<string, unknown>;
 
+const STATUS_TEXT: Record<string, string> = {
+  "200": "Success",
+  "201": "Created",
+  "202": "Accepted",
+  "400": "Invalid request",
+  "404": "Not found",
+  "409": "Conflict",
+};
+
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Json {
   try {
     const s = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Json;
@@ -84,6 +93,13 @@ function operation(r: RouteDef, method: string): Json {
     };
   } else if (r.kind === "ws") {
     responses["101"] = { description: "Switching to the WebSocket protocol" };
+  } else if (r.responses) {
+    for (const [status, schema] of Object.entries(r.responses)) {
+      responses[status] = status === "204" ? { description: "No content" } : {
+        description: STATUS_TEXT[status] ?? "Answer",
+        content: { "application/json": { schema: jsonSchema(schema, "output") } },
+      };
+    }
   } else {
     responses["200"] = {
       description: "Success",
@@ -92,7 +108,7 @@ function operation(r: RouteDef, method: string): Json {
       },
     };
   }
-  if (r.body || r.query || r.params) responses["400"] = errorRef("Invalid request");
+  if (r.body || r.query || r.params) responses["400"] ??= errorRef("Invalid request");
   if (r.auth) {
     op.security = [{ bearerAuth: [] }];
     responses["401"] = errorRef("Missing, invalid or expired token");

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Owner } from "@core";
+import { checkResponse } from "./responses.ts";
 import { RequestContext, type RequestId, toResponse } from "./context.ts";
 import { admit, type Guard, guardOf, refusalResponse, refused, refuseSocket } from "./guard.ts";
 import type { RouteHost } from "./route_host.ts";
@@ -110,6 +111,7 @@ export class OwnerApi implements Http {
     const validates = !!(body || query || pSchema);
     const hPath = honoPath(path);
     const headers = responseHeaders(options.headers);
+    const answers = options.responses && host.checksResponses() ? options.responses : undefined;
     // Without query schema, params and a query string, the (fresh) body object is the data.
     const bodyOnly = !query && !pSchema && !/[:*]/.test(hPath);
     const finish = (
@@ -138,9 +140,12 @@ export class OwnerApi implements Http {
       const ctx = new RequestContext(req, params, q, rid);
       if (claims) ctx.auth = claims;
       const out = handler(data, ctx);
-      return out instanceof Promise
-        ? out.then((r) => toResponse(r, ctx, headers))
-        : toResponse(out, ctx, headers);
+      const send = answers
+        ? (
+          r: unknown,
+        ) => (checkResponse(`${m} ${path}`, answers, r, ctx), toResponse(r, ctx, headers))
+        : (r: unknown) => toResponse(r, ctx, headers);
+      return out instanceof Promise ? out.then(send) : send(out);
     };
     const open = readsBody
       ? (
@@ -176,6 +181,7 @@ export class OwnerApi implements Http {
       query,
       params: pSchema,
       response: options.response,
+      responses: options.responses,
       auth: !!guard,
       headers,
     });

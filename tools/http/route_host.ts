@@ -23,6 +23,8 @@ export interface RouteHost {
   root(): string;
   /** The auth tool's verifier, when an auth tool is set up (`auth:` routes need it). */
   auth(): AuthGate | undefined;
+  /** Whether handlers' answers are checked against their `responses` (dev and test). */
+  checksResponses(): boolean;
   /** Log a failure of `owner`'s code (`what` names the route), with the request id. */
   logError(owner: Owner, rid: RequestId, err: unknown, what: string): void;
 }

@@ -44,6 +44,8 @@ export interface RouteDef {
   query?: Schema;
   params?: Schema;
   response?: Schema;
+  /** Declared answers by status (`EndpointOptions.responses`). */
+  responses?: Readonly<Record<number, Schema>>;
   /** Registered with `auth:` (OpenAPI marks it with the bearer scheme). */
   auth?: boolean;
   /** Whether its requests go into the causal trees (set on first use, see telemetry.ts). */

@@ -100,6 +100,7 @@ export class HttpTool implements Tool {
     root: () => this.#root,
     logError: (owner, rid, err, what) => this.#dispatch.logError(owner, rid, err, what),
     auth: () => this.#auth,
+    checksResponses: () => this.#mode !== "start",
   };
   #auth: AuthGate | undefined;
   #mode: Mode = "test";

@@ -1,7 +1,4 @@
-/**
- * The plugin-facing types of the `http` tool.
- * @module
- */
+/** The plugin-facing types of the `http` tool. @module */
 import type { z } from "zod";
 import type { AuthClaims, AuthRule } from "./auth_types.ts";
 import type { Peer } from "./peer.ts";
@@ -153,8 +150,10 @@ export interface EndpointOptions<
   query?: Q;
   /** Schema of the path parameters. */
   params?: P;
-  /** Schema of a successful response (documentation only). */
+  /** Schema of a successful response (documentation only; `responses` also checks). */
   response?: Schema;
+  /** Answers by status, `{ 201: ok(Created) }`: in OpenAPI, checked in dev/test (responses.ts). */
+  responses?: Readonly<Record<number, Schema>>;
   /** OpenAPI tags. */
   tags?: string[];
   summary?: string;

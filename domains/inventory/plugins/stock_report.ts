@@ -1,6 +1,6 @@
 import { BasePlugin } from "@core";
 import type { Db } from "@tools/db/mod.ts";
-import type { Http } from "@tools/http/mod.ts";
+import { type Http, ok } from "@tools/http/mod.ts";
 import type { Scheduler } from "@tools/scheduler/mod.ts";
 import { z } from "zod";
 
@@ -38,6 +38,7 @@ export default class StockReportPlugin extends BasePlugin {
       return { success: true, data: { jobId } };
     }, {
       body: Report,
+      responses: { 202: ok(z.object({ jobId: z.string() })) },
       tags: ["inventory"],
       summary: "Start a stock report in the background (202 with the job id)",
     });

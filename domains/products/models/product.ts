@@ -32,3 +32,6 @@ export const Page = z.object({
 });
 
 export type Product = z.infer<typeof Product>;
+
+/** `{ id }` of the product a write touched. */
+export const ProductRef = z.object({ id: z.number().int() });

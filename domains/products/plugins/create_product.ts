@@ -1,9 +1,9 @@
 import { BasePlugin } from "@core";
 import type { Db } from "@tools/db/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import type { Http } from "@tools/http/mod.ts";
+import { type Http, ok } from "@tools/http/mod.ts";
 import type { Logger } from "@tools/logger/mod.ts";
-import { ProductInput } from "../models/product.ts";
+import { ProductInput, ProductRef } from "../models/product.ts";
 
 /**
  * `POST /products`: insert a product and announce it in one transaction (the event is written
@@ -34,6 +34,11 @@ export default class CreateProductPlugin extends BasePlugin {
       this.logger.info("product created", { id });
       ctx.setStatus(201);
       return { success: true, data: { id } };
-    }, { body: ProductInput, tags: ["products"], summary: "Create a product" });
+    }, {
+      body: ProductInput,
+      responses: { 201: ok(ProductRef) },
+      tags: ["products"],
+      summary: "Create a product",
+    });
   }
 }

@@ -1,8 +1,8 @@
 import { BasePlugin } from "@core";
 import type { Db } from "@tools/db/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import { type Http, HttpError } from "@tools/http/mod.ts";
-import { ProductId } from "../models/product.ts";
+import { type Http, HttpError, ok } from "@tools/http/mod.ts";
+import { ProductId, ProductRef } from "../models/product.ts";
 
 /** `DELETE /products/:id`: remove a product and announce it, in one transaction. */
 export default class DeleteProductPlugin extends BasePlugin {
@@ -18,6 +18,11 @@ export default class DeleteProductPlugin extends BasePlugin {
         this.event_bus.publish("product.deleted", { id }); // sent once the delete commits
       });
       return { success: true, data: { id } };
-    }, { params: ProductId, tags: ["products"], summary: "Delete a product" });
+    }, {
+      params: ProductId,
+      responses: { 200: ok(ProductRef) },
+      tags: ["products"],
+      summary: "Delete a product",
+    });
   }
 }

@@ -1,8 +1,9 @@
 import { BasePlugin } from "@core";
 import type { Db } from "@tools/db/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import { type Http, HttpError } from "@tools/http/mod.ts";
-import { type Product, ProductId } from "../models/product.ts";
+import { type Http, HttpError, ok } from "@tools/http/mod.ts";
+import { z } from "zod";
+import { Product, ProductId } from "../models/product.ts";
 
 /** `GET /products/:id`: one product, with its stock asked of the inventory domain. */
 export default class GetProductPlugin extends BasePlugin {
@@ -22,6 +23,12 @@ export default class GetProductPlugin extends BasePlugin {
         .request("inventory.stock", { productId: id }, { timeout: 500 })
         .then((r) => r.quantity, () => null);
       return { success: true, data: { ...product, stock } };
-    }, { params: ProductId, tags: ["products"], summary: "Get a product" });
+    }, {
+      params: ProductId,
+      // stock: null when the inventory domain did not answer in time.
+      responses: { 200: ok(Product.extend({ stock: z.number().int().nullable() })) },
+      tags: ["products"],
+      summary: "Get a product",
+    });
   }
 }

@@ -1,7 +1,8 @@
 import { BasePlugin } from "@core";
 import type { Db } from "@tools/db/mod.ts";
-import type { Http } from "@tools/http/mod.ts";
-import { Page, type Product } from "../models/product.ts";
+import { type Http, ok } from "@tools/http/mod.ts";
+import { z } from "zod";
+import { Page, Product } from "../models/product.ts";
 
 /** `GET /products?limit=&offset=`: one page of products, newest last, with the total. */
 export default class ListProductsPlugin extends BasePlugin {
@@ -17,6 +18,20 @@ export default class ListProductsPlugin extends BasePlugin {
       );
       const total = await this.db.queryOne<{ n: number }>("SELECT COUNT(*) AS n FROM products");
       return { success: true, data: { items, total: total?.n ?? 0, limit, offset } };
-    }, { query: Page, tags: ["products"], summary: "List products" });
+    }, {
+      query: Page,
+      responses: {
+        200: ok(
+          z.object({
+            items: z.array(Product),
+            total: z.number().int(),
+            limit: z.number().int(),
+            offset: z.number().int(),
+          }),
+        ),
+      },
+      tags: ["products"],
+      summary: "List products",
+    });
   }
 }

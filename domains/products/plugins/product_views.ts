@@ -1,5 +1,6 @@
 import { BasePlugin } from "@core";
-import type { Http } from "@tools/http/mod.ts";
+import { type Http, ok } from "@tools/http/mod.ts";
+import { z } from "zod";
 import type { State } from "@tools/state/mod.ts";
 import { ProductId } from "../models/product.ts";
 
@@ -14,13 +15,14 @@ export default class ProductViewsPlugin extends BasePlugin {
   }
 
   override onBoot() {
+    const responses = { 200: ok(z.object({ id: z.number().int(), views: z.number().int() })) };
     const views = this.state.namespace("product_views");
     this.http.addEndpoint("/products/:id/views", "POST", async ({ id }) => {
       return { success: true, data: { id, views: await views.increment(String(id)) } };
-    }, { params: ProductId, tags: ["products"], summary: "Count a view of a product" });
+    }, { params: ProductId, responses, tags: ["products"], summary: "Count a view of a product" });
     this.http.addEndpoint("/products/:id/views", "GET", async ({ id }) => {
       const n = await views.get<number>(String(id));
       return { success: true, data: { id, views: n ?? 0 } };
-    }, { params: ProductId, tags: ["products"], summary: "Views of a product" });
+    }, { params: ProductId, responses, tags: ["products"], summary: "Views of a product" });
   }
 }

@@ -1,7 +1,7 @@
 import { BasePlugin } from "@core";
 import type { Db } from "@tools/db/mod.ts";
-import { type Http, HttpError } from "@tools/http/mod.ts";
-import { ProductId, ProductPatch } from "../models/product.ts";
+import { type Http, HttpError, ok } from "@tools/http/mod.ts";
+import { ProductId, ProductPatch, ProductRef } from "../models/product.ts";
 
 /** `PATCH /products/:id`: change a product's name and/or price. */
 export default class UpdateProductPlugin extends BasePlugin {
@@ -17,6 +17,12 @@ export default class UpdateProductPlugin extends BasePlugin {
       );
       if (changes === 0) throw new HttpError(404, `product ${id} not found`);
       return { success: true, data: { id } };
-    }, { params: ProductId, body: ProductPatch, tags: ["products"], summary: "Update a product" });
+    }, {
+      params: ProductId,
+      body: ProductPatch,
+      responses: { 200: ok(ProductRef) },
+      tags: ["products"],
+      summary: "Update a product",
+    });
   }
 }

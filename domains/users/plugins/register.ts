@@ -2,8 +2,9 @@ import { BasePlugin } from "@core";
 import type { Auth } from "@tools/auth/mod.ts";
 import { type Db, isDbError } from "@tools/db/mod.ts";
 import type { EventBus } from "@tools/event_bus/mod.ts";
-import { type Http, HttpError } from "@tools/http/mod.ts";
+import { type Http, HttpError, ok } from "@tools/http/mod.ts";
 import type { Logger } from "@tools/logger/mod.ts";
+import { z } from "zod";
 import { Registration } from "../models/user.ts";
 
 /**
@@ -42,7 +43,12 @@ export default class RegisterPlugin extends BasePlugin {
       this.logger.info("user registered", { id });
       ctx.setStatus(201);
       return { success: true, data: { id } };
-    }, { body: Registration, tags: ["users"], summary: "Create an account" });
+    }, {
+      body: Registration,
+      responses: { 201: ok(z.object({ id: z.number().int() })) },
+      tags: ["users"],
+      summary: "Create an account",
+    });
   }
 }
 
