@@ -29,7 +29,7 @@ Deno.test("AI_CONTEXT.md lists every tool method, plugin, route and event of the
       "## Domains",
       "## Events",
       "## Testing",
-      "## Tasks",
+      "## The running app over MCP",
     ]
       .map((h) => text.indexOf(h));
     assert.ok(order.every((i, n) => i > 0 && (n === 0 || i > order[n - 1])), `order ${order}`);
