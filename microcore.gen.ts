@@ -22,6 +22,7 @@ import * as $domains_products_plugins_list_products from "./domains/products/plu
 import * as $domains_products_plugins_product_views from "./domains/products/plugins/product_views.ts";
 import * as $domains_products_plugins_update_product from "./domains/products/plugins/update_product.ts";
 import * as $domains_system_plugins_health from "./domains/system/plugins/health.ts";
+import * as $domains_system_plugins_metrics from "./domains/system/plugins/metrics.ts";
 import * as $domains_system_plugins_ready from "./domains/system/plugins/ready.ts";
 import * as $domains_system_plugins_status from "./domains/system/plugins/status.ts";
 import * as $domains_system_plugins_traces from "./domains/system/plugins/traces.ts";
@@ -53,6 +54,7 @@ const manifest: Manifest = {
     "domains/products/plugins/product_views.ts": $domains_products_plugins_product_views,
     "domains/products/plugins/update_product.ts": $domains_products_plugins_update_product,
     "domains/system/plugins/health.ts": $domains_system_plugins_health,
+    "domains/system/plugins/metrics.ts": $domains_system_plugins_metrics,
     "domains/system/plugins/ready.ts": $domains_system_plugins_ready,
     "domains/system/plugins/status.ts": $domains_system_plugins_status,
     "domains/system/plugins/traces.ts": $domains_system_plugins_traces,

@@ -16,6 +16,7 @@ import type {
 import { dbPermissions } from "./permissions.ts";
 import { Database } from "./database.ts";
 import type { Driver } from "./driver.ts";
+import { type TelemetryTool, timedDriver } from "./timed_driver.ts";
 import { Migrator } from "./migrations.ts";
 import { ConnectionHealth } from "./health.ts";
 import { DbOutbox } from "./outbox.ts";
@@ -56,6 +57,8 @@ function isAbsolute(p: string): boolean {
 /** The `db` tool. Plugins receive its {@link Db} API by naming a parameter `db`. */
 export class DbTool implements Tool {
   readonly name = "db";
+  /** Times its statements into `telemetry`'s metrics when present. */
+  readonly uses = ["telemetry"];
   readonly description =
     "SQL database (SQLite embedded by default): query/queryOne/execute/executeMany/transaction " +
     "with $1 placeholders, per-domain migrations, typed DbError kinds";
@@ -104,7 +107,7 @@ export class DbTool implements Tool {
   async setup(ctx: ToolContext): Promise<void> {
     this.#log = ctx.log;
     const apply = this.#options.autoMigrate ?? autoMigrate(ctx.env("DB_AUTO_MIGRATE"));
-    const driver = await this.#openDriver(ctx);
+    const driver = timedDriver(await this.#openDriver(ctx), ctx.tool<TelemetryTool>("telemetry"));
     this.#db = new Database(driver);
     this.#migrator = new Migrator(this.#db, ctx.log, ctx.root, ctx.domains, {
       apply,

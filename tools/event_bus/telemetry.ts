@@ -3,6 +3,7 @@
  * import no other tool, so this is the shape it relies on, checked structurally.
  * @module
  */
+import type { EventCounters, EventStats } from "./stats.ts";
 
 /** A node of a causal tree (a request, an event, a delivery). */
 export interface CauseNode {
@@ -26,9 +27,25 @@ export interface CauseRecorder {
   run<R>(node: CauseNode, fn: () => R): R;
 }
 
+/** The telemetry tool's metrics, as far as the bus reports into them. */
+export interface MetricsSink {
+  /** The bus's counters per event name, read when scraped. */
+  bus: (() => Iterable<[string, EventCounters]>) | undefined;
+}
+
 /** The telemetry tool, as far as the bus uses it. */
 export interface TelemetryTool {
   readonly traceStore: CauseRecorder;
+  /** `undefined` when metrics are off. */
+  readonly metrics?: MetricsSink;
+}
+
+/** Hand the telemetry tool (if any) the counters of `stats`, read when it is scraped. */
+export function reportCounters(t: TelemetryTool | undefined, stats: EventStats): void {
+  if (!t?.metrics) return;
+  t.metrics.bus = function* () {
+    for (const name of stats.names()) yield [name, stats.of(name)];
+  };
 }
 
 /** The trace store to record into: the telemetry tool's, when present and recording. */

@@ -22,7 +22,7 @@ import { Publishing } from "./publishing.ts";
 import { Requests } from "./requests.ts";
 import { chosenDriver, type Setting, validates } from "./settings.ts";
 import { CONTRACT_FILE, ContractCheck } from "./contract_check.ts";
-import { recorder, type TelemetryTool } from "./telemetry.ts";
+import { recorder, reportCounters, type TelemetryTool } from "./telemetry.ts";
 import { BusShared } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
 import type { Envelope, EventHandler, RequestHandler, UntypedEventBus } from "./types.ts";
@@ -50,7 +50,7 @@ export class EventBusTool implements Tool {
   /** One line for AI_CONTEXT.md and the status page. */
   readonly description =
     "Pub/sub with wildcards, retries, dead letters and groups; request/response between plugins";
-  /** Records into `telemetry` when present: events and deliveries join causal trees. */
+  /** Records into `telemetry` when present: causal trees, counters per event for /metrics. */
   readonly uses = ["telemetry"];
   /** The variables the bus reads through `ctx.env` (see mod.ts for the NATS driver). */
   readonly env = {
@@ -112,7 +112,9 @@ export class EventBusTool implements Tool {
     s.log = ctx.log;
     s.errorInfo = ctx.errorInfo;
     this.#contracts = validates((key) => ctx.env(key), ctx.mode) ? new ContractCheck() : undefined;
-    s.causes = recorder(ctx.tool<TelemetryTool>("telemetry"));
+    const telemetry = ctx.tool<TelemetryTool>("telemetry");
+    s.causes = recorder(telemetry);
+    reportCounters(telemetry, s.stats);
     const next = this.#driverGiven ? undefined : chosenDriver((key) => ctx.env(key), s.driver);
     if (next) return this.#use(next);
     if (this.#opening) return this.#opening;

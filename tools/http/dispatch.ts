@@ -10,7 +10,15 @@ import type { Cors } from "./cors.ts";
 import { errorReply, errorResponse } from "./errors.ts";
 import { type RouteDef, RouteTable } from "./route_table.ts";
 import { DEFAULT_HEADERS } from "./secure_headers.ts";
-import { type CauseNode, type CauseRecorder, traced } from "./telemetry.ts";
+import {
+  type CauseNode,
+  type CauseRecorder,
+  type MetricsSink,
+  observe,
+  recorder,
+  type TelemetryTool,
+  traced,
+} from "./telemetry.ts";
 
 const SILENT: LogSink & { isEnabled(level: string): boolean } = {
   debug() {},
@@ -53,6 +61,8 @@ export class Dispatcher {
   cors: Cors | undefined;
   /** The telemetry tool's causal trees, when present and on (each traced request is a root). */
   causes: CauseRecorder | undefined;
+  /** The telemetry tool's metrics, when present and on (every request is counted). */
+  metrics: MetricsSink | undefined;
 
   #log: LogSink = SILENT;
   #logs: LevelCheck | undefined = levelCheck(SILENT);
@@ -75,6 +85,13 @@ export class Dispatcher {
     this.#errorInfo = errorInfo;
   }
 
+  /** Record into the telemetry tool, if any; `inflight` counts the requests in flight. */
+  useTelemetry(t: TelemetryTool | undefined, inflight: () => number): void {
+    this.causes = recorder(t);
+    this.metrics = t?.metrics;
+    if (this.metrics) this.metrics.inflight = inflight;
+  }
+
   /** The tool's log sink. */
   get log(): LogSink {
     return this.#log;
@@ -82,7 +99,7 @@ export class Dispatcher {
 
   /** Answer one request (what the listener and `fetch` call). */
   handle(req: Request): Response | Promise<Response> {
-    const t0 = Date.now();
+    const t0 = performance.now();
     const url = req.url;
     const start = url.indexOf("/", url.indexOf("://") + 3);
     const q = url.indexOf("?", start);
@@ -140,7 +157,7 @@ export class Dispatcher {
     const causes = this.causes;
     // Traced: the handler runs inside the request's node, so what it publishes names it.
     const node = causes && traced(route)
-      ? causes.request(rid, method, route.path, route.owner.id)
+      ? causes.request(rid, method, route.path, route.owner.id, t0)
       : undefined;
     try {
       out = node
@@ -219,10 +236,6 @@ export class Dispatcher {
     route?: RouteDef,
     node?: CauseNode,
   ): Response {
-    if (node) {
-      node.status = res.status;
-      node.finish();
-    }
     if (route) {
       // A released generation is forgotten when its last request ends.
       route.gen.end();
@@ -244,8 +257,16 @@ export class Dispatcher {
       if (this.cors) res = this.cors.apply(res, origin);
       if (this.draining) res = withHeaders(res, [["connection", "close"]]);
     }
+    const metrics = this.metrics;
+    // One clock read serves the trace, the histogram and the access line.
+    const now = node || metrics || logged ? performance.now() : 0;
+    if (node) {
+      node.status = status;
+      node.finish(now);
+    }
+    if (metrics !== undefined) observe(metrics, route, method, status, now - t0);
     if (logged) {
-      const ms = Date.now() - t0;
+      const ms = Math.round(now - t0);
       this.#log[level](`${method} ${path} ${status} ${ms}ms`, {
         method,
         path,

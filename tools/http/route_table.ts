@@ -10,6 +10,7 @@ import { RegExpRouter } from "@hono/hono/router/reg-exp-router";
 import { TrieRouter } from "@hono/hono/router/trie-router";
 import type { RequestId } from "./context.ts";
 import type { ResponseHeaders } from "./secure_headers.ts";
+import type { RouteSeries } from "./telemetry.ts";
 import type { Schema } from "./types.ts";
 
 /** Runs a matched route. `path` is the raw (undecoded) pathname. */
@@ -50,12 +51,14 @@ export interface RouteDef {
   auth?: boolean;
   /** Whether its requests go into the causal trees (set on first use, see telemetry.ts). */
   traced?: boolean;
+  /** Its request-duration series, once a request was counted (see telemetry.ts). */
+  series?: RouteSeries;
   /** The route's response headers (security defaults and its overrides), for its errors too. */
   headers?: ResponseHeaders;
 }
 
 /** A route as registration describes it; the tool adds owner, generation, key and doc path. */
-export type NewRoute = Omit<RouteDef, "owner" | "gen" | "key" | "docPath" | "traced">;
+export type NewRoute = Omit<RouteDef, "owner" | "gen" | "key" | "docPath" | "traced" | "series">;
 
 /** A route table match. */
 export interface Match {

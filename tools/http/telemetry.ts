@@ -9,20 +9,64 @@ import type { RouteDef } from "./route_table.ts";
 export interface CauseNode {
   status: number;
   error: string | undefined;
-  finish(): void;
+  /** Finished at `now` (`performance.now()`). */
+  finish(now: number): void;
 }
 
 /** The telemetry tool's causal trace store, as the http tool records into it. */
 export interface CauseRecorder {
   /** Whether trees are recorded at all. */
   readonly on: boolean;
-  request(rid: { peek(): string }, method: string, route: string, owner: string): CauseNode;
+  request(
+    rid: { peek(): string },
+    method: string,
+    route: string,
+    owner: string,
+    t0: number,
+  ): CauseNode;
   run<R>(node: CauseNode, fn: () => R): R;
+}
+
+/** The request durations of one route template and method (per status class). */
+export interface RouteSeries {
+  /** The method label it counts (what a cached series is checked against). */
+  readonly method: string;
+  observe(status: number, seconds: number): void;
+}
+
+/** The telemetry tool's metrics, as the http tool records into them. */
+export interface MetricsSink {
+  /** The series of `method` requests to `route` (a template; `undefined`: none matched). */
+  series(method: string, route: string | undefined): RouteSeries;
+  /** Requests in flight, read when scraped. */
+  inflight: (() => number) | undefined;
 }
 
 /** The telemetry tool, as far as the http tool uses it. */
 export interface TelemetryTool {
   readonly traceStore: CauseRecorder;
+  /** `undefined` when metrics are off. */
+  readonly metrics?: MetricsSink;
+}
+
+/**
+ * Count one request answered after `ms`. The route caches its series, so a request costs a
+ * histogram increment, no allocation.
+ */
+export function observe(
+  m: MetricsSink,
+  route: RouteDef | undefined,
+  method: string,
+  status: number,
+  ms: number,
+): void {
+  const seconds = ms / 1000;
+  let s = route?.series;
+  if (s === undefined || s.method !== method) {
+    s = m.series(method, route?.path);
+    if (route) route.series = s;
+  }
+  s.observe(status, seconds);
 }
 
 /** Paths of the app's own insides: requests to them are not traced (a polling page would flood). */

@@ -34,7 +34,7 @@ import { reusePortError, type Served, serveSupervised } from "./listener.ts";
 import { OwnerApi } from "./owner_api.ts";
 import type { RouteHost } from "./route_host.ts";
 import { docPath, type NewRoute, type RouteDef, routeKey } from "./route_table.ts";
-import { recorder, type TelemetryTool } from "./telemetry.ts";
+import type { TelemetryTool } from "./telemetry.ts";
 import type { AuthGate, Http, RouteInfo } from "./types.ts";
 
 /** The request-id policy; see {@link HttpTool.requestIds}. */
@@ -80,7 +80,7 @@ export class HttpTool implements Tool {
   /** One line for the status page and AI_CONTEXT.md. */
   readonly description =
     "HTTP server: owned routes with Zod validation, OpenAPI at /openapi.json, docs at /docs, SSE, WebSocket, static files";
-  /** Records into `telemetry` when present: each traced request roots a causal tree. */
+  /** Records into `telemetry` when present: causal trees, request metrics. */
   readonly uses = ["telemetry"];
   /** The settings the tool reads in `setup` (settings.ts). */
   readonly env = HTTP_SETTINGS;
@@ -123,7 +123,10 @@ export class HttpTool implements Tool {
   /** Read the settings (see {@link HttpTool.env}); HOST and PORT are used when listening. */
   setup(ctx: ToolContext): void {
     this.#dispatch.useLog(ctx.log, ctx.errorInfo);
-    this.#dispatch.causes = recorder(ctx.tool<TelemetryTool>("telemetry"));
+    this.#dispatch.useTelemetry(
+      ctx.tool<TelemetryTool>("telemetry"),
+      () => this.#gens.all.inflight,
+    );
     this.#mode = ctx.mode;
     // In dev, `/` says where things are instead of a bare 404 (until a plugin takes `/`).
     this.#dispatch.home = ctx.mode === "dev" ? DEV_HOME : undefined;

@@ -36,11 +36,6 @@ export class CauseNode {
   /** Nodes in this tree (root only) and children left out past {@link MAX_NODES_PER_TREE}. */
   size = 1;
   dropped = 0;
-  /** The high-resolution start, for the duration. */
-  readonly t0 = performance.now();
-  /** Wall-clock start, ms since epoch. */
-  readonly start = Date.now();
-
   constructor(
     readonly kind: NodeKind,
     readonly ref: string | LazyId,
@@ -50,8 +45,15 @@ export class CauseNode {
     readonly owner: string,
     /** The root of this node's tree (itself for a root). */
     root?: CauseNode,
+    /** When it began (`performance.now()`; read now when not given). */
+    readonly t0: number = performance.now(),
   ) {
     this.root = root ?? this;
+  }
+
+  /** Wall-clock start, ms since epoch. */
+  get start(): number {
+    return Math.round(performance.timeOrigin + this.t0);
   }
 
   /** The root of this node's tree. */
@@ -76,9 +78,9 @@ export class CauseNode {
     (this.children ??= []).push(child);
   }
 
-  /** Mark it finished now. */
-  finish(): void {
-    if (this.ms < 0) this.ms = Math.round((performance.now() - this.t0) * 1000) / 1000;
+  /** Mark it finished at `now` (`performance.now()`, read when not given). */
+  finish(now: number = performance.now()): void {
+    if (this.ms < 0) this.ms = Math.round((now - this.t0) * 1000) / 1000;
   }
 }
 
@@ -143,9 +145,18 @@ export class TraceStore {
     return this.#als.run(node, fn);
   }
 
-  /** A new request tree (kept at once, so requests in flight show); `route` is its template. */
-  request(rid: string | LazyId, method: string, route: string, owner: string): CauseNode {
-    const node = new CauseNode("request", rid, route, owner);
+  /**
+   * A new request tree (kept at once, so requests in flight show); `route` is its template, `t0`
+   * its arrival (`performance.now()`).
+   */
+  request(
+    rid: string | LazyId,
+    method: string,
+    route: string,
+    owner: string,
+    t0?: number,
+  ): CauseNode {
+    const node = new CauseNode("request", rid, route, owner, undefined, t0);
     node.method = method;
     this.#keep(node);
     return node;

@@ -8,6 +8,11 @@
  *   durations and failures — are kept in bounded memory (`TELEMETRY_TRACES`, default 200 trees
  *   of at most 256 nodes) and served by `GET /system/traces` (domains/system).
  *
+ * - **Metrics.** `GET /metrics` (domains/system) in the Prometheus text format: HTTP request
+ *   durations by method, route template and status class, requests in flight, db statement
+ *   durations, the bus's counters per event, reloads, plugin states, process memory
+ *   (`TELEMETRY_METRICS`, default on). Recording allocates nothing per request.
+ *
  * See docs/observability.md.
  *
  * @example
@@ -27,7 +32,10 @@
  */
 import { TelemetryTool } from "./tool.ts";
 
-export { DEFAULT_TRACES, type Telemetry, TelemetryTool } from "./tool.ts";
+export { DEFAULT_TRACES, type Telemetry, type TelemetryOptions, TelemetryTool } from "./tool.ts";
+export { type BusCounters, MAX_SERIES, Metrics, RouteSeries } from "./metrics.ts";
+export { DURATION_BUCKETS, Histogram } from "./histogram.ts";
+export { escapeLabel, Exposition, type Labels, PROMETHEUS_TYPE } from "./prometheus.ts";
 export {
   CauseNode,
   type LazyId,

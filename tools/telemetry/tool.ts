@@ -3,10 +3,11 @@
  * event bus record into (they name it in `uses`), and what plugins read (`forOwner`).
  * @module
  */
-import type { Owner, Tool, ToolContext } from "@core";
+import type { Owner, StatusRegistry, Tool, ToolContext } from "@core";
 import { type TraceQuery, TraceStore, type TraceView } from "./causality.ts";
+import { Metrics } from "./metrics.ts";
 
-/** Trees kept when `TELEMETRY_TRACES` is unset. */
+/** Trees kept when `TELEMETRY_TRACES` is unset (in dev and tests; none in start). */
 export const DEFAULT_TRACES = 200;
 
 /**
@@ -18,6 +19,19 @@ export interface Telemetry {
    * {@link TraceQuery} for the filters. Empty when `TELEMETRY_TRACES=0`.
    */
   traces(query?: TraceQuery): TraceView[];
+  /**
+   * Every metric in the Prometheus text format (version 0.0.4), or `undefined` when
+   * `TELEMETRY_METRICS=off`.
+   */
+  prometheus(): string | undefined;
+}
+
+/** Options of {@link TelemetryTool}: each replaces its setting. */
+export interface TelemetryOptions {
+  /** Causal trees kept (`TELEMETRY_TRACES`; 0 records none). */
+  traces?: number;
+  /** Whether the tools count metrics (`TELEMETRY_METRICS`). */
+  metrics?: boolean;
 }
 
 /** The tool instance; the http tool and the event bus record through its {@link traceStore}. */
@@ -26,20 +40,35 @@ export class TelemetryTool implements Tool {
   readonly name = "telemetry";
   /** One line for the status page and AI_CONTEXT.md. */
   readonly description =
-    "Observability: causal traces (request → events → deliveries) for /system/traces";
+    "Observability: causal traces (request → events → deliveries) for /system/traces, Prometheus metrics for /metrics";
   /** The settings the tool reads in `setup`. */
   readonly env = {
     TELEMETRY_TRACES:
-      "how many recent causal trees (request → events → deliveries) /system/traces keeps; 0 = record none (default 200)",
+      "how many recent causal trees (request → events → deliveries) /system/traces keeps, and whether events carry parentId; 0 = record none (default 200 in dev and tests, 0 in start)",
+    TELEMETRY_METRICS:
+      "`on`: the http tool, the db and the bus count into the metrics GET /metrics serves; `off`: they count nothing (default on)",
   } as const;
 
   #traces: TraceStore;
-  readonly #given: boolean;
+  #metrics: Metrics | undefined;
+  #status: StatusRegistry | undefined;
+  readonly #options: TelemetryOptions;
 
-  /** `options.traces` replaces `TELEMETRY_TRACES` (trees kept; 0 records none). */
-  constructor(options: { traces?: number } = {}) {
-    this.#given = options.traces !== undefined;
+  /** Options replace the settings they name. */
+  constructor(options: TelemetryOptions = {}) {
+    this.#options = options;
     this.#traces = new TraceStore(options.traces ?? DEFAULT_TRACES);
+    this.#metrics = options.metrics === false ? undefined : new Metrics();
+  }
+
+  /** The metrics the tools record into, `undefined` when off (`TELEMETRY_METRICS=off`). */
+  get metrics(): Metrics | undefined {
+    return this.#metrics;
+  }
+
+  /** Every metric in the Prometheus text format, `undefined` when metrics are off. */
+  prometheus(): string | undefined {
+    return this.#metrics?.render(this.#status);
   }
 
   /** The causal trace store (what the http tool and the event bus record into). */
@@ -55,10 +84,22 @@ export class TelemetryTool implements Tool {
     return this.#traces.list(query);
   }
 
-  /** Read `TELEMETRY_TRACES` (unless the constructor was given a value). */
+  /** Read `TELEMETRY_TRACES` and `TELEMETRY_METRICS` (unless the constructor set them). */
   setup(ctx: ToolContext): void {
+    this.#status = ctx.status;
+    const m = ctx.env("TELEMETRY_METRICS");
+    if (m !== undefined && this.#options.metrics === undefined) {
+      if (m !== "on" && m !== "off") {
+        throw new Error(`TELEMETRY_METRICS must be "on" or "off": ${m}`);
+      }
+      this.#metrics = m === "on" ? new Metrics() : undefined;
+    }
     const v = ctx.env("TELEMETRY_TRACES");
-    if (v !== undefined && !this.#given) {
+    // In start, off unless asked for: a traced request costs ~2 µs of CPU (docs/observability.md).
+    if (v === undefined && this.#options.traces === undefined && ctx.mode === "start") {
+      this.#traces = new TraceStore(0);
+    }
+    if (v !== undefined && this.#options.traces === undefined) {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 100_000) {
         throw new Error(
@@ -71,11 +112,11 @@ export class TelemetryTool implements Tool {
 
   /** The read-only view plugins get. */
   forOwner(_owner: Owner): Telemetry {
-    return { traces: (q) => this.#traces.list(q) };
+    return { traces: (q) => this.#traces.list(q), prometheus: () => this.prometheus() };
   }
 
   /** How many trees are kept. */
   describe(): Record<string, unknown> {
-    return { traces: this.#traces.max };
+    return { traces: this.#traces.max, metrics: this.#metrics ? "on" : "off" };
   }
 }
