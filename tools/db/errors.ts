@@ -8,6 +8,8 @@
  * - `unique_violation`: a UNIQUE or PRIMARY KEY constraint (HTTP 409)
  * - `foreign_key_violation`, `not_null_violation`, `check_violation`: other constraints
  * - `syntax_error`, `undefined_table`, `undefined_column`: the SQL is wrong
+ * - `invalid_value`: a value the engine cannot store exactly, e.g. a string with a NUL
+ *   character (HTTP 400)
  * - `busy`: the database is locked by someone else for too long
  * - `transaction_closed`: a transaction handle was used after its transaction ended
  * - `connection`: the engine cannot be reached or the database is closed
@@ -18,6 +20,7 @@ export type DbErrorKind =
   | "foreign_key_violation"
   | "not_null_violation"
   | "check_violation"
+  | "invalid_value"
   | "syntax_error"
   | "undefined_table"
   | "undefined_column"

@@ -45,6 +45,8 @@ const STATES: Record<string, DbErrorKind> = {
   "23503": "foreign_key_violation",
   "23502": "not_null_violation",
   "23514": "check_violation",
+  // character_not_in_repertoire: a NUL in text, which PostgreSQL refuses to store.
+  "22021": "invalid_value",
   "42601": "syntax_error",
   "42P01": "undefined_table",
   "42703": "undefined_column",

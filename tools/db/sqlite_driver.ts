@@ -41,11 +41,23 @@ function convert(v: SqlValue): BindValue {
 
 /** Bind values as node:sqlite accepts them; copies only when a value needs converting. */
 function bindable(params: Params): BindValue[] {
+  let copy = false;
   // Stryker disable next-line EqualityOperator: params[length] is undefined, which converts a copy of the same values
   for (let i = 0; i < params.length; i++) {
-    if (needsConversion(params[i])) return params.map(convert);
+    const v = params[i];
+    // SQLite keeps such a string whole but hands it back cut at the NUL: refuse, never corrupt.
+    if (typeof v === "string" && v.includes("\0")) throw nulError(i);
+    if (needsConversion(v)) copy = true;
   }
-  return params as BindValue[];
+  return copy ? params.map(convert) : params as BindValue[];
+}
+
+function nulError(i: number): DbError {
+  return new DbError(
+    `parameter $${i + 1} is a string with a NUL character (\\u0000), which SQLite would read ` +
+      "back cut at it: refuse or strip it before storing",
+    { kind: "invalid_value" },
+  );
 }
 
 /** Call `method` of `stmt` with `params` bound (no spread for the common short lists). */

@@ -33,6 +33,7 @@ const KIND_STATUS: Record<string, number> = {
   foreign_key_violation: 409,
   not_null_violation: 400,
   check_violation: 400,
+  invalid_value: 400,
   not_found: 404,
   /** The auth tool's refused token (`AuthError`), thrown from a handler. */
   unauthorized: 401,
