@@ -15,13 +15,12 @@ export const DEFAULT_TRACES = 200;
  */
 export interface Telemetry {
   /**
-   * The most recent causal trees (request → events → deliveries), newest first: see
-   * {@link TraceQuery} for the filters. Empty when `TELEMETRY_TRACES=0`.
+   * Causal trees, newest first. Each is a request (or an event) → the events it
+   * published → their deliveries; see {@link TraceQuery}. Empty when `TELEMETRY_TRACES=0`.
    */
   traces(query?: TraceQuery): TraceView[];
   /**
-   * Every metric in the Prometheus text format (version 0.0.4), or `undefined` when
-   * `TELEMETRY_METRICS=off`.
+   * Metrics as Prometheus text. `undefined` when `TELEMETRY_METRICS=off`; format 0.0.4.
    */
   prometheus(): string | undefined;
 }
@@ -39,8 +38,7 @@ export class TelemetryTool implements Tool {
   /** The name plugins ask for. */
   readonly name = "telemetry";
   /** One line for the status page and AI_CONTEXT.md. */
-  readonly description =
-    "Observability: causal traces (request → events → deliveries) for /system/traces, Prometheus metrics for /metrics";
+  readonly description = "Traces and Prometheus metrics";
   /** The settings the tool reads in `setup`. */
   readonly env = {
     TELEMETRY_TRACES:

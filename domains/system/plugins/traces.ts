@@ -8,7 +8,7 @@ import { adminToken, refuse } from "../access.ts";
 const Query = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   id: z.string().min(1).max(200).optional(),
-  failed: z.enum(["true", "false", "1", "0"]).optional(),
+  failed: z.literal("true").optional(),
 });
 
 /**
@@ -28,13 +28,13 @@ export default class TracesPlugin extends BasePlugin {
     this.http.addEndpoint("/system/traces", "GET", (data, ctx) => {
       const no = refuse(ctx, token);
       if (no) return no;
-      const failed = data.failed === "true" || data.failed === "1";
+      const failed = data.failed === "true";
       const traces = this.telemetry.traces({ limit: data.limit, id: data.id, failed });
       return { success: true, data: { traces } };
     }, {
       query: Query,
       tags: ["system"],
-      summary: "Recent causal trees: request → events → deliveries (loopback or admin token)",
+      summary: "Causal trees (loopback or admin token)",
     });
   }
 }
