@@ -61,6 +61,7 @@ export const DEV_HOME = JSON.stringify({
     openapi: "/openapi.json",
     status: "/system/status",
     ready: "/health/ready",
+    mcp: "/mcp (for your assistant: docs/mcp.md)",
     newPlugin: 'deno task new plugin <domain>/<name> --route "GET /"',
   },
 });
