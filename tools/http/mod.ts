@@ -31,7 +31,7 @@ import { HttpTool } from "./tool.ts";
 
 export { HttpTool, type ListenOptions, type RequestIdOptions } from "./tool.ts";
 export { HttpError } from "./errors.ts";
-export { ok } from "./responses.ts";
+export { failure, ok } from "./responses.ts";
 export { type CorsOptions, DEFAULT_ALLOW_HEADERS } from "./cors.ts";
 export { SECURITY_HEADERS } from "./secure_headers.ts";
 export { STATIC_EXTENSIONS } from "./static.ts";

@@ -38,6 +38,15 @@ export function statusOf(result: unknown, ctx: RequestContext): number {
 }
 
 /**
+ * The schema of an error answer a handler returns, `{ success: false, error }` (more fields
+ * allowed), for `responses`: `{ 200: ok(Token), 401: failure }`.
+ */
+export const failure: z.ZodObject<
+  { success: z.ZodLiteral<false>; error: z.ZodString },
+  z.core.$loose
+> = z.looseObject({ success: z.literal(false), error: z.string() });
+
+/**
  * Check a handler's answer against the route's `responses`.
  * @throws {Error} naming the route, the status and what differs.
  */

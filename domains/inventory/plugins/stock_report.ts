@@ -40,7 +40,7 @@ export default class StockReportPlugin extends BasePlugin {
       body: Report,
       responses: { 202: ok(z.object({ jobId: z.string() })) },
       tags: ["inventory"],
-      summary: "Start a stock report in the background (202 with the job id)",
+      summary: "Start a stock report in the background",
     });
   }
 }

@@ -1,5 +1,6 @@
 import { BasePlugin } from "@core";
-import type { Http } from "@tools/http/mod.ts";
+import { type Http, ok } from "@tools/http/mod.ts";
+import { z } from "zod";
 
 /** `GET /health`: liveness for load balancers and orchestrators. */
 export default class HealthPlugin extends BasePlugin {
@@ -12,6 +13,10 @@ export default class HealthPlugin extends BasePlugin {
     this.http.addEndpoint("/health", "GET", () => ({
       success: true,
       data: { status: "ok", uptimeMs: Date.now() - startedAt },
-    }), { tags: ["system"], summary: "Liveness check" });
+    }), {
+      responses: { 200: ok(z.object({ status: z.literal("ok"), uptimeMs: z.number() })) },
+      tags: ["system"],
+      summary: "Liveness check",
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { BasePlugin, type StatusEntry, type StatusRegistry } from "@core";
-import type { Http } from "@tools/http/mod.ts";
+import { failure, type Http, ok } from "@tools/http/mod.ts";
+import { z } from "zod";
 
 /** One reason the app is not ready. */
 interface Problem {
@@ -42,6 +43,10 @@ export default class ReadyPlugin extends BasePlugin {
         error: `not ready: ${said.join("; ")}`,
         details: { problems: found },
       };
-    }, { tags: ["system"], summary: "Readiness check: 503 naming what is failed or degraded" });
+    }, {
+      responses: { 200: ok(z.object({ status: z.literal("ready") })), 503: failure },
+      tags: ["system"],
+      summary: "Readiness check (503 names what is failed or degraded)",
+    });
   }
 }

@@ -2,7 +2,8 @@ import { BasePlugin } from "@core";
 import type { Auth } from "@tools/auth/mod.ts";
 import type { Config } from "@tools/config/mod.ts";
 import type { Db } from "@tools/db/mod.ts";
-import type { Http } from "@tools/http/mod.ts";
+import { failure, type Http, ok } from "@tools/http/mod.ts";
+import { z } from "zod";
 import type { Logger } from "@tools/logger/mod.ts";
 import type { State } from "@tools/state/mod.ts";
 import { Login } from "../models/user.ts";
@@ -67,7 +68,12 @@ export default class LoginPlugin extends BasePlugin {
       if (cookie) this.auth.setSession(ctx, token);
       this.logger.info("user logged in", { userId: user.id, rehashed: !!check.rehash });
       return { success: true, data: { token } };
-    }, { body: Login, tags: ["users"], summary: "Sign in: a bearer token" });
+    }, {
+      body: Login,
+      responses: { 200: ok(z.object({ token: z.string() })), 401: failure, 429: failure },
+      tags: ["users"],
+      summary: "Sign in: a bearer token",
+    });
   }
 
   #dummyHash(): Promise<string> {

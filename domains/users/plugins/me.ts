@@ -1,6 +1,7 @@
 import { BasePlugin } from "@core";
 import type { Db } from "@tools/db/mod.ts";
-import { type Http, HttpError } from "@tools/http/mod.ts";
+import { type Http, HttpError, ok } from "@tools/http/mod.ts";
+import { z } from "zod";
 
 /**
  * `GET /users/me` with `Authorization: Bearer <token>` (or the session cookie) → 200
@@ -24,6 +25,11 @@ export default class MePlugin extends BasePlugin {
         : null;
       if (!user) throw new HttpError(404, "no such user");
       return { success: true, data: { id: user.id, email: user.email } };
-    }, { auth: true, tags: ["users"], summary: "The signed-in user" });
+    }, {
+      auth: true,
+      responses: { 200: ok(z.object({ id: z.number().int(), email: z.string() })) },
+      tags: ["users"],
+      summary: "The signed-in user",
+    });
   }
 }
