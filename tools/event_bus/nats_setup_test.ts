@@ -300,3 +300,23 @@ driverTest("the instance's consumer is removed after instanceKeepMs without it",
   assert.equal(solo.length, 1);
   assert.equal(solo[0].config.inactive_threshold, nanos(30_000));
 }, { instanceKeepMs: 30_000 });
+
+Deno.test(
+  {
+    name: "nats driver: opened without a host, a consumer it cannot make fails quietly",
+    ignore: !up,
+  },
+  async () => {
+    const stream = testStream();
+    const d = new NatsDriver({ url: NATS_URL, stream, storage: "memory" });
+    await d.open(() => {}); // no host: nobody to warn
+    try {
+      await deleteStreams(stream); // the consumer below cannot be made
+      d.interest({ groups: new Map([["g", ["a.b"]]]), responders: [], solo: false });
+      await d.settled(); // resolves: the failure is not thrown at the caller
+    } finally {
+      await d.close();
+      await deleteStreams(stream);
+    }
+  },
+);
