@@ -139,7 +139,12 @@ Deno.test("publisher: closing fails what is held with closed; later publishes to
   const { p } = publisher();
   const r = p.publish(envelope("a.b", 1, "e1"), "s.a.b", data);
   p.close();
-  await assert.rejects(async () => await r, (e) => e instanceof BusError && e.kind === "closed");
+  await assert.rejects(
+    async () => await r,
+    (e) =>
+      e instanceof BusError && e.kind === "closed" &&
+      e.message === 'event "a.b": the event bus closed first',
+  );
   const late = p.publish(envelope("a.b", 1, "e2"), "s.a.b", data);
   await assert.rejects(async () => await late, (e) => e instanceof BusError && e.kind === "closed");
   assert.equal(p.pending, 0);

@@ -320,3 +320,12 @@ Deno.test(
     }
   },
 );
+
+driverTest("a consumer it cannot make is a warning naming the failure", async (d, t) => {
+  await deleteStreams(t.stream);
+  d.interest({ groups: new Map([["g", ["a.b"]]]), responders: [], solo: true });
+  await d.settled();
+  assert.equal(t.warnings.length, 1);
+  assert.match(t.warnings[0][0], /^NATS: could not update consumers: .+/);
+  assert.deepEqual(Object.keys(t.warnings[0][1] ?? {}), ["error"]);
+});

@@ -221,10 +221,14 @@ Deno.test("outbox relay: a sweep skips what is in flight, pages, removes garbage
   const relay = new OutboxRelay(outbox, t.bus, { olderThanMs: 0, batch: 2 });
   for (let i = 0; i < 5; i++) outbox.left(envelope("a.b", i, `e${i}`));
   outbox.rows.set("junk", { body: "{}", at: 0 });
-  assert.equal(await relay.sweep(), 6);
+  outbox.rows.set("nameless", { body: '{"id": "n1", "name": 7}', at: 0 });
+  assert.equal(await relay.sweep(), 7);
   assert.equal(outbox.rows.size, 0);
   assert.deepEqual(t.sent.map((e) => e.id), ["e0", "e1", "e2", "e3", "e4"]);
-  assert.deepEqual(t.warnings, ["outbox: record junk is no event; removed"]);
+  assert.deepEqual(t.warnings, [
+    "outbox: record junk is no event; removed",
+    "outbox: record nameless is no event; removed",
+  ]);
   // Two sweeps at once are one sweep.
   outbox.left(envelope("a.b", 1, "again"));
   const [x, y] = await Promise.all([relay.sweep(), relay.sweep()]);
@@ -308,4 +312,20 @@ Deno.test("outbox: a transaction that commits after shutdown is left in the outb
   await tick(10);
   assert.deepEqual(got, [], "not delivered by a shut-down bus");
   assert.equal(outbox.rows.size, 1, "kept for the next start");
+});
+
+Deno.test("outbox: one relay per bus, also once boot completes after a first publish", async () => {
+  const outbox = new FakeOutbox();
+  const { bus, live } = busWith(outbox);
+  const got: unknown[] = [];
+  live("stock/keep").subscribe("product.created", (e) => void got.push(e.payload));
+  const pub = live("shop/create");
+  await outbox.tx(() => void pub.publish("product.created", { id: 1 }));
+  await bus.onBootComplete();
+  await outbox.tx(() => void pub.publish("product.created", { id: 2 }));
+  await bus.idle();
+  assert.deepEqual(got, [{ id: 1 }, { id: 2 }]);
+  const events = bus.describe().events as Record<string, { duplicates: number }>;
+  assert.equal(events["product.created"].duplicates, 0, "no second relay sending it again");
+  await bus.shutdown();
 });

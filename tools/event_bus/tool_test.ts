@@ -356,3 +356,14 @@ Deno.test("tool: before setup, warnings go to the console with the bus's prefix"
     { plugin: "a/b", generation: 1, live: 2 },
   ]]);
 });
+
+Deno.test("tool: drain of a generation returns once its async handlers are done", async () => {
+  const { bus, live } = makeBus();
+  live("mail/notify").subscribe("a.b", async () => await tick(5));
+  live("shop/pub").publish("a.b", 1);
+  await tick();
+  const t0 = performance.now();
+  await bus.drain("mail/notify", 1, 3000);
+  assert.ok(performance.now() - t0 < 1000, "not held until the timeout");
+  await bus.shutdown();
+});
