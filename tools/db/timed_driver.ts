@@ -1,6 +1,6 @@
 /**
  * A driver whose statements are timed into the `telemetry` tool's metrics (when it is present
- * and its metrics are on): each `query`, `queryOne`, `execute`, `executeMany` and `exec`, on the
+ * and its metrics are on) and traced as OpenTelemetry spans (when a tracer provider is): each `query`, `queryOne`, `execute`, `executeMany` and `exec`, on the
  * driver and on the sessions it reserves for transactions. Tools import no other tool, so the
  * shape it records into is declared here, checked structurally.
  * @module
@@ -20,10 +20,23 @@ export interface StatementMetrics {
   statement(system: string, sql: string): DurationSink;
 }
 
+/** A span one statement runs in. */
+export interface StatementSpan {
+  end(error?: unknown): void;
+}
+
+/** The telemetry tool's OpenTelemetry spans, as far as the db tool uses them. */
+export interface StatementTracing {
+  /** A client span for one statement (its SQL text, without values). */
+  statement(system: string, sql: string): StatementSpan;
+}
+
 /** The telemetry tool, as far as the db tool uses it. */
 export interface TelemetryTool {
   /** `undefined` when metrics are off. */
   readonly metrics?: StatementMetrics;
+  /** `undefined` when no tracer provider is registered. */
+  readonly tracing?: StatementTracing;
 }
 
 /** OpenTelemetry's `db.system.name` of a driver kind. */
@@ -32,17 +45,25 @@ function systemName(kind: string): string {
 }
 
 class Timer {
-  constructor(readonly metrics: StatementMetrics, readonly system: string) {}
+  constructor(
+    readonly metrics: StatementMetrics | undefined,
+    readonly tracing: StatementTracing | undefined,
+    readonly system: string,
+  ) {}
 
   time<T>(sql: string, run: () => T | Promise<T>): T | Promise<T> {
     const t0 = performance.now();
-    const h = this.metrics.statement(this.system, sql);
-    const done = () => h.observe((performance.now() - t0) / 1000);
+    const h = this.metrics?.statement(this.system, sql);
+    const span = this.tracing?.statement(this.system, sql);
+    const done = (error?: unknown) => {
+      h?.observe((performance.now() - t0) / 1000);
+      span?.end(error);
+    };
     let r: T | Promise<T>;
     try {
       r = run();
     } catch (e) {
-      done();
+      done(e);
       throw e;
     }
     if (!(r instanceof Promise)) {
@@ -50,7 +71,7 @@ class Timer {
       return r;
     }
     return r.then((v) => (done(), v), (e) => {
-      done();
+      done(e);
       throw e;
     });
   }
@@ -109,13 +130,14 @@ class TimedDriver extends TimedSession<Driver> implements Driver {
 }
 
 /**
- * `driver` with its statements timed into `telemetry`'s metrics, or `driver` itself when there
- * are none (no telemetry tool, or its metrics off).
+ * `driver` with its statements timed into `telemetry`'s metrics and spans, or `driver` itself
+ * when there are neither (no telemetry tool, metrics off and no tracer provider).
  */
 export function timedDriver(driver: Driver, telemetry: TelemetryTool | undefined): Driver {
   const metrics = telemetry?.metrics;
-  if (!metrics) return driver;
-  const d = new TimedDriver(driver, new Timer(metrics, systemName(driver.kind)));
+  const tracing = telemetry?.tracing;
+  if (!metrics && !tracing) return driver;
+  const d = new TimedDriver(driver, new Timer(metrics, tracing, systemName(driver.kind)));
   const lock = driver.lock?.bind(driver);
   const stats = driver.stats?.bind(driver);
   if (lock) Object.defineProperty(d, "lock", { value: lock });

@@ -15,7 +15,7 @@ import { type BusShared, isThenable, retire } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
 import { EMPTY_PLAN, type Plan, Plans } from "./plans.ts";
 import type { Subscription } from "./subscription.ts";
-import type { CauseNode } from "./telemetry.ts";
+import { type CauseNode, TRACEPARENTS } from "./telemetry.ts";
 import type { DeadLetter, Envelope, EventHandler, SubscribeOptions } from "./types.ts";
 export type { Subscription };
 const DEFAULT_BACKOFF = 100;
@@ -194,17 +194,22 @@ export class Delivery {
     const causes = this.#s.causes;
     // Traced: the handler runs inside its delivery's node, so what it publishes names the event.
     const node = causes?.delivery(env.id, env.name, sub.owner.id);
+    const span = this.#s.tracing?.delivery(env.name, env.id, sub.owner.id, TRACEPARENTS.get(env));
     let result: unknown;
     try {
       if (node) node.attempts = attempt;
-      result = node ? causes!.run(node, () => sub.handler(event)) : sub.handler(event);
+      let run = () => sub.handler(event);
+      if (span) run = ((inner) => () => span.run(inner))(run);
+      result = node ? causes!.run(node, run) : span ? run() : sub.handler(event);
     } catch (e) {
+      span?.end(e);
       this.#failed(sub, env, shared, attempt, c, e, done, node);
       return;
     }
     if (!isThenable(result)) {
       c.delivered++;
       node?.finish();
+      span?.end();
       return done?.();
     }
     const s = this.#s;
@@ -216,6 +221,7 @@ export class Delivery {
       settled = true;
       if (deadline) s.deadlines.delete(deadline);
       s.end(sub.gen);
+      span?.end(ok ? undefined : err);
       if (!ok) return this.#failed(sub, env, shared, attempt, c, err, done, node);
       node?.finish();
       c.delivered++;

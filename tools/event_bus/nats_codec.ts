@@ -10,6 +10,7 @@
 import { deserialize, serialize } from "node:v8";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/nats-core";
 import { frozenCopy, isShareable } from "./copy.ts";
+import { TRACEPARENTS } from "./telemetry.ts";
 import type { Envelope } from "./types.ts";
 
 /** Header naming the body encoding when it is not JSON. */
@@ -46,9 +47,15 @@ export function decode<T>(data: Uint8Array, headers?: MsgHdrs): T {
   return frozenCopy(JSON.parse(text.decode(data))) as T;
 }
 
-/** Encode an envelope. */
+/** W3C trace context header: the publish span of a traced envelope (see telemetry.ts). */
+export const TRACEPARENT_HEADER = "traceparent";
+
+/** Encode an envelope; a traced one carries its `traceparent` header. */
 export function encodeEnvelope(env: Envelope): Encoded {
-  return encode(env, env.payload);
+  const e = encode(env, env.payload);
+  const tp = TRACEPARENTS.get(env);
+  if (tp) (e.headers ??= natsHeaders()).set(TRACEPARENT_HEADER, tp);
+  return e;
 }
 
 /** Decode an envelope (frozen; its payload frozen too when it came as JSON). */
@@ -57,5 +64,8 @@ export function decodeEnvelope(data: Uint8Array, headers?: MsgHdrs): Envelope {
   if (typeof env?.name !== "string" || typeof env.id !== "string") {
     throw new Error("not a MicroCore envelope");
   }
-  return Object.isFrozen(env) ? env : Object.freeze(env);
+  const out = Object.isFrozen(env) ? env : Object.freeze(env);
+  const tp = headers?.get(TRACEPARENT_HEADER);
+  if (tp) TRACEPARENTS.set(out, tp);
+  return out;
 }

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { frozenCopy } from "./copy.ts";
+import { TRACEPARENTS } from "./telemetry.ts";
 import {
   decode,
   decodeEnvelope,
@@ -62,4 +63,23 @@ Deno.test("nats codec: what is not an envelope is refused", () => {
     assert.throws(() => decodeEnvelope(utf8.encode(body)), /^Error: not a MicroCore envelope$/);
   }
   assert.throws(() => decodeEnvelope(utf8.encode("{")), SyntaxError);
+});
+
+Deno.test("a traced envelope carries its traceparent in a header, and the decoded one has it again", () => {
+  const env = Object.freeze({
+    id: "a-1",
+    name: "x.y",
+    payload: { n: 1 },
+    time: 1,
+    source: "d/p",
+    correlationId: "a-1",
+  });
+  const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  TRACEPARENTS.set(env, tp);
+  const e = encodeEnvelope(env);
+  assert.equal(e.headers?.get("traceparent"), tp);
+  const back = decodeEnvelope(e.data, e.headers);
+  assert.equal(TRACEPARENTS.get(back), tp);
+  const plain = encodeEnvelope(frozenCopy({ ...env, id: "a-2" }));
+  assert.equal(plain.headers, undefined, "untraced: no header");
 });

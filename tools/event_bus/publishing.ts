@@ -12,6 +12,7 @@ import { assertName } from "./pattern.ts";
 import { DONE, type PublishReceipt, Receipt } from "./receipt.ts";
 import type { BusShared } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
+import { TRACEPARENTS } from "./telemetry.ts";
 import type { Envelope, PublishOptions } from "./types.ts";
 
 /** Publishes of one bus. */
@@ -74,6 +75,8 @@ export class Publishing {
     const parent = causes?.current();
     const env = s.envelope(name, copy, owner.id, options?.correlationId, parent?.id);
     causes?.event(env.id, name, owner.id);
+    const tp = s.tracing?.publish(name, env.id, owner.id);
+    if (tp) TRACEPARENTS.set(env, tp);
     const relay = this.#relay === undefined ? this.#outboxRelay() : this.#relay;
     if (relay?.enlist(env)) return DONE; // sent once the transaction commits
     return s.driver.send(env) ?? DONE;

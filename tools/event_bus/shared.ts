@@ -9,7 +9,7 @@ import { Deadlines } from "./deadlines.ts";
 import type { BusDriver } from "./driver.ts";
 import { EventIds, TickClock } from "./stamps.ts";
 import { EventStats } from "./stats.ts";
-import type { CauseRecorder } from "./telemetry.ts";
+import type { CauseRecorder, Tracing } from "./telemetry.ts";
 import type { Envelope } from "./types.ts";
 
 /** `open`; `draining` while `quiesce` waits; `closed` once publishes are dropped. */
@@ -44,6 +44,8 @@ export class BusShared {
   errorInfo: ToolContext["errorInfo"] | undefined;
   /** The telemetry tool's causal trees, when present and recording. */
   causes: CauseRecorder | undefined;
+  /** OpenTelemetry spans, when a tracer provider is registered. */
+  tracing: Tracing | undefined;
   /** Counters per event name. */
   readonly stats: EventStats = new EventStats();
   /** Async handlers, retries and requests in flight, per owner generation and in all. */

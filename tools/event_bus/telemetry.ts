@@ -4,6 +4,7 @@
  * @module
  */
 import type { EventCounters, EventStats } from "./stats.ts";
+import type { Envelope } from "./types.ts";
 
 /** A node of a causal tree (a request, an event, a delivery). */
 export interface CauseNode {
@@ -33,9 +34,31 @@ export interface MetricsSink {
   bus: (() => Iterable<[string, EventCounters]>) | undefined;
 }
 
+/** A span a delivery runs in. */
+export interface SpanHandle {
+  run<R>(fn: () => R): R;
+  end(error?: unknown): void;
+}
+
+/** The telemetry tool's OpenTelemetry spans, as far as the bus uses them. */
+export interface Tracing {
+  /** A producer span, ended at once; its W3C `traceparent`. */
+  publish(name: string, id: string, source: string): string | undefined;
+  /** A consumer span: a child of the publish `traceparent` names, linked to it. */
+  delivery(name: string, id: string, subscriber: string, traceparent?: string): SpanHandle;
+}
+
+/**
+ * The `traceparent` of each envelope published or received here while tracing (in-process it
+ * stays beside the frozen envelope; NATS carries it in the `traceparent` message header).
+ */
+export const TRACEPARENTS: WeakMap<Envelope, string> = new WeakMap();
+
 /** The telemetry tool, as far as the bus uses it. */
 export interface TelemetryTool {
   readonly traceStore: CauseRecorder;
+  /** `undefined` when no tracer provider is registered. */
+  readonly tracing?: Tracing;
   /** `undefined` when metrics are off. */
   readonly metrics?: MetricsSink;
 }

@@ -114,6 +114,7 @@ export class EventBusTool implements Tool {
     this.#contracts = validates((key) => ctx.env(key), ctx.mode) ? new ContractCheck() : undefined;
     const telemetry = ctx.tool<TelemetryTool>("telemetry");
     s.causes = recorder(telemetry);
+    s.tracing = telemetry?.tracing;
     reportCounters(telemetry, s.stats);
     const next = this.#driverGiven ? undefined : chosenDriver((key) => ctx.env(key), s.driver);
     if (next) return this.#use(next);

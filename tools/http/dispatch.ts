@@ -18,6 +18,7 @@ import {
   recorder,
   type TelemetryTool,
   traced,
+  type Tracing,
 } from "./telemetry.ts";
 
 const SILENT: LogSink & { isEnabled(level: string): boolean } = {
@@ -63,6 +64,8 @@ export class Dispatcher {
   causes: CauseRecorder | undefined;
   /** The telemetry tool's metrics, when present and on (every request is counted). */
   metrics: MetricsSink | undefined;
+  /** OpenTelemetry spans, when a tracer provider is registered. */
+  tracing: Tracing | undefined;
 
   #log: LogSink = SILENT;
   #logs: LevelCheck | undefined = levelCheck(SILENT);
@@ -89,6 +92,7 @@ export class Dispatcher {
   useTelemetry(t: TelemetryTool | undefined, inflight: () => number): void {
     this.causes = recorder(t);
     this.metrics = t?.metrics;
+    this.tracing = t?.tracing;
     if (this.metrics) this.metrics.inflight = inflight;
   }
 
@@ -154,6 +158,7 @@ export class Dispatcher {
     route.gen.begin();
     this.#all.begin();
     let out: Response | Promise<Response>;
+    this.tracing?.route(method, route.path);
     const causes = this.causes;
     // Traced: the handler runs inside the request's node, so what it publishes names it.
     const node = causes && traced(route)

@@ -42,9 +42,17 @@ export interface MetricsSink {
   inflight: (() => number) | undefined;
 }
 
+/** The telemetry tool's OpenTelemetry spans, as far as the http tool uses them. */
+export interface Tracing {
+  /** Name the active request span after its route template and set `http.route`. */
+  route(method: string, template: string): void;
+}
+
 /** The telemetry tool, as far as the http tool uses it. */
 export interface TelemetryTool {
   readonly traceStore: CauseRecorder;
+  /** `undefined` when no tracer provider is registered. */
+  readonly tracing?: Tracing;
   /** `undefined` when metrics are off. */
   readonly metrics?: MetricsSink;
 }

@@ -13,6 +13,11 @@
  *   durations, the bus's counters per event, reloads, plugin states, process memory
  *   (`TELEMETRY_METRICS`, default on). Recording allocates nothing per request.
  *
+ * - **OpenTelemetry.** With a tracer provider registered (`OTEL_DENO=true`: Deno's, exported over
+ *   OTLP), the request span gets `http.route`, each db statement and each bus publish and
+ *   delivery is a span (a delivery is a child of its publish and linked to it; over NATS through
+ *   a W3C `traceparent` header), and each reload is one.
+ *
  * See docs/observability.md.
  *
  * @example
@@ -35,6 +40,7 @@ import { TelemetryTool } from "./tool.ts";
 export { DEFAULT_TRACES, type Telemetry, type TelemetryOptions, TelemetryTool } from "./tool.ts";
 export { type BusCounters, MAX_SERIES, Metrics, RouteSeries } from "./metrics.ts";
 export { DURATION_BUCKETS, Histogram } from "./histogram.ts";
+export { SCOPE, SpanHandle, Tracing, tracingOn } from "./otel.ts";
 export { escapeLabel, Exposition, type Labels, PROMETHEUS_TYPE } from "./prometheus.ts";
 export {
   CauseNode,

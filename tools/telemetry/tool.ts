@@ -6,6 +6,7 @@
 import type { Owner, StatusRegistry, Tool, ToolContext } from "@core";
 import { type TraceQuery, TraceStore, type TraceView } from "./causality.ts";
 import { Metrics } from "./metrics.ts";
+import { Tracing, tracingOn } from "./otel.ts";
 
 /** Trees kept when `TELEMETRY_TRACES` is unset (in dev and tests; none in start). */
 export const DEFAULT_TRACES = 200;
@@ -31,6 +32,8 @@ export interface TelemetryOptions {
   traces?: number;
   /** Whether the tools count metrics (`TELEMETRY_METRICS`). */
   metrics?: boolean;
+  /** The spans to make (default: OpenTelemetry's, when a tracer provider is registered). */
+  tracing?: Tracing;
 }
 
 /** The tool instance; the http tool and the event bus record through its {@link traceStore}. */
@@ -50,6 +53,7 @@ export class TelemetryTool implements Tool {
   #traces: TraceStore;
   #metrics: Metrics | undefined;
   #status: StatusRegistry | undefined;
+  #tracing: Tracing | undefined;
   readonly #options: TelemetryOptions;
 
   /** Options replace the settings they name. */
@@ -62,6 +66,14 @@ export class TelemetryTool implements Tool {
   /** The metrics the tools record into, `undefined` when off (`TELEMETRY_METRICS=off`). */
   get metrics(): Metrics | undefined {
     return this.#metrics;
+  }
+
+  /**
+   * OpenTelemetry spans, when a tracer provider is registered (`OTEL_DENO=true`), else
+   * `undefined`: the tools then make none.
+   */
+  get tracing(): Tracing | undefined {
+    return this.#tracing;
   }
 
   /** Every metric in the Prometheus text format, `undefined` when metrics are off. */
@@ -85,6 +97,7 @@ export class TelemetryTool implements Tool {
   /** Read `TELEMETRY_TRACES` and `TELEMETRY_METRICS` (unless the constructor set them). */
   setup(ctx: ToolContext): void {
     this.#status = ctx.status;
+    this.#tracing = this.#options.tracing ?? (tracingOn() ? new Tracing() : undefined);
     const m = ctx.env("TELEMETRY_METRICS");
     if (m !== undefined && this.#options.metrics === undefined) {
       if (m !== "on" && m !== "off") {
@@ -108,6 +121,13 @@ export class TelemetryTool implements Tool {
     }
   }
 
+  /** A plugin generation went live: a reload (generation > 1) is a span, when tracing. */
+  activate(owner: Owner): void {
+    if (!this.#tracing || owner.generation < 2) return;
+    const ms = this.#status?.get("plugin", owner.id)?.loadMs ?? 0;
+    this.#tracing.reload(owner.id, ms, true);
+  }
+
   /** The read-only view plugins get. */
   forOwner(_owner: Owner): Telemetry {
     return { traces: (q) => this.#traces.list(q), prometheus: () => this.prometheus() };
@@ -115,6 +135,10 @@ export class TelemetryTool implements Tool {
 
   /** How many trees are kept. */
   describe(): Record<string, unknown> {
-    return { traces: this.#traces.max, metrics: this.#metrics ? "on" : "off" };
+    return {
+      traces: this.#traces.max,
+      metrics: this.#metrics ? "on" : "off",
+      opentelemetry: this.#tracing ? "on" : "off",
+    };
   }
 }

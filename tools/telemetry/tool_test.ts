@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { TelemetryTool } from "./tool.ts";
+import type { Tracing } from "./otel.ts";
 
 Deno.test("telemetry settings: trees kept by default in dev and tests, none in start unless asked", () => {
   const kept = (mode: "dev" | "start" | "test", env: Record<string, string> = {}) => {
@@ -30,4 +31,17 @@ Deno.test("telemetry settings: a bad value fails setup, saying what is allowed",
     () => setup({ TELEMETRY_METRICS: "yes" }),
     /TELEMETRY_METRICS must be "on" or "off": yes/,
   );
+});
+
+Deno.test("OpenTelemetry: off without a tracer provider; a reload (generation > 1) is a span", () => {
+  const plain = new TelemetryTool();
+  plain.setup(standaloneContext({}));
+  assert.equal(plain.tracing, undefined, "no OTEL_DENO in tests: no spans, the tools skip them");
+  const reloads: unknown[][] = [];
+  const tracing = { reload: (...a: unknown[]) => void reloads.push(a) } as unknown as Tracing;
+  const t = new TelemetryTool({ tracing });
+  t.setup(standaloneContext({}));
+  t.activate({ id: "shop/orders", generation: 1 });
+  t.activate({ id: "shop/orders", generation: 2 });
+  assert.deepEqual(reloads, [["shop/orders", 0, true]]);
 });
