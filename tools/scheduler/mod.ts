@@ -36,13 +36,13 @@
  * import type { EventBus } from "@tools/event_bus/mod.ts";
  *
  * export default class LowStock extends BasePlugin {
- *   static override publishes = ["inventory.low_stock"];
  *   constructor(private scheduler: Scheduler, private event_bus: EventBus) {
  *     super();
  *   }
  *   override onBoot() {
  *     this.scheduler.every("low-stock", 60_000, async () => {
- *       await this.event_bus.publish("inventory.low_stock", { count: 1 });
+ *       // declared in domains/inventory/events.ts
+ *       await this.event_bus.publish("inventory.low_stock", { at: "…", products: [] });
  *     });
  *   }
  * }
