@@ -21,6 +21,7 @@ import * as $domains_products_plugins_get_product from "./domains/products/plugi
 import * as $domains_products_plugins_list_products from "./domains/products/plugins/list_products.ts";
 import * as $domains_products_plugins_product_views from "./domains/products/plugins/product_views.ts";
 import * as $domains_products_plugins_update_product from "./domains/products/plugins/update_product.ts";
+import * as $domains_system_plugins_events from "./domains/system/plugins/events.ts";
 import * as $domains_system_plugins_health from "./domains/system/plugins/health.ts";
 import * as $domains_system_plugins_metrics from "./domains/system/plugins/metrics.ts";
 import * as $domains_system_plugins_ready from "./domains/system/plugins/ready.ts";
@@ -53,6 +54,7 @@ const manifest: Manifest = {
     "domains/products/plugins/list_products.ts": $domains_products_plugins_list_products,
     "domains/products/plugins/product_views.ts": $domains_products_plugins_product_views,
     "domains/products/plugins/update_product.ts": $domains_products_plugins_update_product,
+    "domains/system/plugins/events.ts": $domains_system_plugins_events,
     "domains/system/plugins/health.ts": $domains_system_plugins_health,
     "domains/system/plugins/metrics.ts": $domains_system_plugins_metrics,
     "domains/system/plugins/ready.ts": $domains_system_plugins_ready,
