@@ -37,6 +37,7 @@ Deno.test({
         match(log, /apply them with `deno task migrate`/);
         deepEqual(await dbPending(off.url), [
           "inventory/001_create_stock.sql",
+          "inventory/002_create_stock_reports.sql",
           "products/001_create_products.sql",
           "users/001_create_users.sql",
         ]);

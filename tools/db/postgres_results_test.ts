@@ -92,35 +92,68 @@ Deno.test({
           "weight REAL DEFAULT 1, PRIMARY KEY (tag, item_id));" +
           "CREATE VIEW named AS SELECT name FROM items",
       );
+      // Engine-neutral types (the engine's own name in sqlType), as on SQLite (schema_types_test).
       assert.deepEqual(await db.describeSchema(), [
         {
           name: "items",
           columns: [
             {
               name: "id",
-              type: "integer",
+              type: "int",
+              sqlType: "integer",
               notNull: true,
               primaryKey: 1,
               default: "nextval('items_id_seq'::regclass)",
             },
-            { name: "name", type: "text", notNull: false, primaryKey: 0, default: null },
-            { name: "n", type: "bigint", notNull: false, primaryKey: 0, default: null },
+            {
+              name: "name",
+              type: "text",
+              sqlType: "text",
+              notNull: false,
+              primaryKey: 0,
+              default: null,
+            },
+            {
+              name: "n",
+              type: "int",
+              sqlType: "bigint",
+              notNull: false,
+              primaryKey: 0,
+              default: null,
+            },
           ],
+          unique: [],
         },
         {
           name: "tags",
           columns: [
             {
               name: "item_id",
-              type: "integer",
+              type: "int",
+              sqlType: "integer",
               notNull: true,
               primaryKey: 2,
               default: null,
               references: "items.id",
             },
-            { name: "tag", type: "text", notNull: true, primaryKey: 1, default: null },
-            { name: "weight", type: "real", notNull: false, primaryKey: 0, default: "1" },
+            {
+              name: "tag",
+              type: "text",
+              sqlType: "text",
+              notNull: true,
+              primaryKey: 1,
+              default: null,
+            },
+            {
+              name: "weight",
+              type: "float",
+              sqlType: "real",
+              notNull: false,
+              primaryKey: 0,
+              default: "1",
+            },
           ],
+          unique: [],
         },
       ]);
     }),
