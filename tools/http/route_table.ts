@@ -120,6 +120,7 @@ export class RouteTable {
       if (params === EMPTY) params = {};
       const raw = stash ? stash[pm[k] as number] : pm[k] as string;
       if (raw === undefined) continue;
+      // Stryker disable next-line StringLiteral: a fast path; decoding a value without % gives it back
       params[k] = raw.includes("%") ? safeDecode(raw) : raw;
     }
     return { route, params };
