@@ -23,6 +23,7 @@ import * as $domains_products_plugins_product_views from "./domains/products/plu
 import * as $domains_products_plugins_update_product from "./domains/products/plugins/update_product.ts";
 import * as $domains_system_plugins_events from "./domains/system/plugins/events.ts";
 import * as $domains_system_plugins_health from "./domains/system/plugins/health.ts";
+import * as $domains_system_plugins_logs_stream from "./domains/system/plugins/logs_stream.ts";
 import * as $domains_system_plugins_metrics from "./domains/system/plugins/metrics.ts";
 import * as $domains_system_plugins_ready from "./domains/system/plugins/ready.ts";
 import * as $domains_system_plugins_status from "./domains/system/plugins/status.ts";
@@ -56,6 +57,7 @@ const manifest: Manifest = {
     "domains/products/plugins/update_product.ts": $domains_products_plugins_update_product,
     "domains/system/plugins/events.ts": $domains_system_plugins_events,
     "domains/system/plugins/health.ts": $domains_system_plugins_health,
+    "domains/system/plugins/logs_stream.ts": $domains_system_plugins_logs_stream,
     "domains/system/plugins/metrics.ts": $domains_system_plugins_metrics,
     "domains/system/plugins/ready.ts": $domains_system_plugins_ready,
     "domains/system/plugins/status.ts": $domains_system_plugins_status,

@@ -12,6 +12,8 @@ export interface LogBackend {
   min: number;
   /** Take one record (already past the level check). */
   emit(entry: LogEntry): void;
+  /** Who watches every record written ({@link Logger.tail}); made on the first. */
+  tails?: Set<(entry: LogEntry) => void>;
 }
 
 /**
@@ -59,6 +61,14 @@ export class BackendLogger implements Logger {
     return RANK[level] >= this.#backend.min;
   }
 
+  tail(listener: (entry: LogEntry) => void): () => void {
+    const tails = this.#backend.tails ??= new Set();
+    // One wrapper per call, so the same function tailing twice is stopped once per call.
+    const own = (e: LogEntry) => listener(e);
+    tails.add(own);
+    return () => void tails.delete(own);
+  }
+
   #log(level: Level, message: string, props: LogProps | undefined) {
     let p: Record<string, unknown>;
     try {
@@ -67,17 +77,26 @@ export class BackendLogger implements Logger {
       p = { propsError: String((e as Error)?.message ?? e) };
     }
     if (this.#bound) p = { ...this.#bound, ...p };
+    const entry: LogEntry = {
+      time: Date.now(),
+      level,
+      owner: this.category[0],
+      category: this.category,
+      message: String(message),
+      props: p,
+    };
     try {
-      this.#backend.emit({
-        time: Date.now(),
-        level,
-        owner: this.category[0],
-        category: this.category,
-        message: String(message),
-        props: p,
-      });
+      this.#backend.emit(entry);
     } catch {
       // Logging never throws into the caller.
+    }
+    const tails = this.#backend.tails;
+    if (tails?.size) {
+      for (const t of tails) {
+        try {
+          t(entry);
+        } catch { /* a watcher's failure is not the caller's */ }
+      }
     }
   }
 }
