@@ -25,6 +25,7 @@ import * as $domains_system_plugins_events from "./domains/system/plugins/events
 import * as $domains_system_plugins_health from "./domains/system/plugins/health.ts";
 import * as $domains_system_plugins_logs_stream from "./domains/system/plugins/logs_stream.ts";
 import * as $domains_system_plugins_metrics from "./domains/system/plugins/metrics.ts";
+import * as $domains_system_plugins_page from "./domains/system/plugins/page.ts";
 import * as $domains_system_plugins_ready from "./domains/system/plugins/ready.ts";
 import * as $domains_system_plugins_status from "./domains/system/plugins/status.ts";
 import * as $domains_system_plugins_traces from "./domains/system/plugins/traces.ts";
@@ -59,6 +60,7 @@ const manifest: Manifest = {
     "domains/system/plugins/health.ts": $domains_system_plugins_health,
     "domains/system/plugins/logs_stream.ts": $domains_system_plugins_logs_stream,
     "domains/system/plugins/metrics.ts": $domains_system_plugins_metrics,
+    "domains/system/plugins/page.ts": $domains_system_plugins_page,
     "domains/system/plugins/ready.ts": $domains_system_plugins_ready,
     "domains/system/plugins/status.ts": $domains_system_plugins_status,
     "domains/system/plugins/traces.ts": $domains_system_plugins_traces,

@@ -63,7 +63,7 @@ export interface Logger extends LogSink {
   /** Whether records at `level` are written now: guard expensive work with it. */
   isEnabled(level: Level): boolean;
   /**
-   * Watch every record written (any owner). At the level in force, from now on: what
+   * Watch every record written. Any owner, at the level in force, from now on: what
    * `GET /system/logs/stream` streams. Returns the function that stops watching.
    */
   tail(listener: (entry: LogEntry) => void): () => void;

@@ -93,6 +93,6 @@ export default class EventsPlugin extends BasePlugin {
       const no = refuse(ctx, token);
       if (no) return no;
       return { success: true, data: { events: eventCatalog(this.status) } };
-    }, { tags: ["system"], summary: "Event catalog" });
+    }, { tags: ["system"], summary: "Events" });
   }
 }

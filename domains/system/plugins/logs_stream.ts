@@ -56,7 +56,7 @@ export default class LogsStreamPlugin extends BasePlugin {
     }, {
       query: Query,
       tags: ["system"],
-      summary: "Live logs (SSE)",
+      summary: "Live logs",
     });
   }
 }

@@ -29,7 +29,7 @@ export default class MetricsPlugin extends BasePlugin {
       return new Response(text, { headers: { "content-type": PROMETHEUS_TYPE } });
     }, {
       tags: ["system"],
-      summary: "Prometheus metrics",
+      summary: "Metrics",
     });
   }
 }

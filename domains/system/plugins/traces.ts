@@ -34,7 +34,7 @@ export default class TracesPlugin extends BasePlugin {
     }, {
       query: Query,
       tags: ["system"],
-      summary: "Causal trees",
+      summary: "Traces",
     });
   }
 }
