@@ -11,6 +11,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import postgres from "postgres";
 import { PG_URL } from "./engine.ts";
 import { type App, copyProject, json, startApp, until } from "./harness.ts";
+import { killTree } from "./proc.ts";
 
 const MIGRATION = `CREATE TABLE ticks (slot BIGINT NOT NULL, instance TEXT NOT NULL);
 CREATE TABLE chores_done (job_id TEXT NOT NULL, attempt INTEGER NOT NULL);
@@ -89,28 +90,9 @@ async function writeFiles(root: string, files: Record<string, string>): Promise<
   }
 }
 
-/** The processes whose parent is `pid`, and theirs. */
-async function descendants(pid: number): Promise<number[]> {
-  const out = await new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)] })
-    .output();
-  const kids = new TextDecoder().decode(out.stdout).trim().split(/\s+/).filter(Boolean)
-    .map(Number);
-  return [...kids, ...(await Promise.all(kids.map(descendants))).flat()];
-}
-
-/**
- * Ends `app` with `signal`, sent to the app process too: `deno task` runs it as a child and cannot
- * pass a SIGKILL on, so killing the task alone would leave the app running.
- */
+/** Ends `app` with `signal`, sent to the app process too (see killTree). */
 async function end(app: App, signal: Deno.Signal): Promise<void> {
-  for (const pid of await descendants(app.pid)) {
-    try {
-      Deno.kill(pid, signal);
-    } catch { /* gone */ }
-  }
-  try {
-    app.child.kill(signal);
-  } catch { /* gone */ }
+  await killTree(app, signal);
   await app.exited;
 }
 

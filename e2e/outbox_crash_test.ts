@@ -9,6 +9,7 @@ import { deepEqual, equal } from "node:assert/strict";
 import postgres from "postgres";
 import { PG_URL } from "./engine.ts";
 import { type App, copyProject, json, startApp, until } from "./harness.ts";
+import { killTree } from "./proc.ts";
 
 const MIGRATION = `CREATE TABLE ledger_entries (id TEXT PRIMARY KEY);
 CREATE TABLE ledger_heard (id TEXT PRIMARY KEY);
@@ -98,9 +99,8 @@ async function state(app: App, id: string): Promise<Record<string, unknown>> {
 
 /** Ends `app` with `signal` (not `stop`: the database is this test's, not the harness's). */
 async function end(app: App, signal: Deno.Signal): Promise<void> {
-  try {
-    app.child.kill(signal);
-  } catch { /* gone */ }
+  // The app process too: `deno task` cannot pass a SIGKILL on (it would be orphaned, not killed).
+  await killTree(app, signal);
   await app.exited;
 }
 

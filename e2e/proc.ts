@@ -20,6 +20,31 @@ export interface Proc {
 /** The AUTH_JWT_SECRET of the apps the tests and benchmarks start (32 bytes). */
 export const E2E_JWT_SECRET = "e2e-only-secret-0123456789abcdef";
 
+/** The processes whose parent is `pid`, and theirs. */
+export async function descendants(pid: number): Promise<number[]> {
+  const out = await new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)] })
+    .output().catch(() => undefined);
+  if (!out) return [];
+  const kids = new TextDecoder().decode(out.stdout).trim().split(/\s+/).filter(Boolean)
+    .map(Number);
+  return [...kids, ...(await Promise.all(kids.map(descendants))).flat()];
+}
+
+/**
+ * Send `signal` to `proc` and every process under it. `deno task` runs the app as a child and
+ * cannot pass a SIGKILL on: killing the task alone would leave the app running (orphaned).
+ */
+export async function killTree(proc: Pick<Proc, "pid" | "child">, signal: Deno.Signal) {
+  for (const pid of await descendants(proc.pid)) {
+    try {
+      Deno.kill(pid, signal);
+    } catch { /* gone */ }
+  }
+  try {
+    proc.child.kill(signal);
+  } catch { /* gone */ }
+}
+
 /** Options of {@link spawnProc}. */
 export interface ProcOptions {
   cwd?: string;
@@ -102,11 +127,8 @@ export function spawnProc(cmd: string, args: string[], opts: ProcOptions = {}): 
         try {
           child.kill("SIGTERM");
         } catch { /* gone */ }
-        const t = setTimeout(() => {
-          try {
-            child.kill("SIGKILL");
-          } catch { /* gone */ }
-        }, graceMs);
+        // Past the grace, the whole tree: a SIGKILL to `deno task` alone orphans the app.
+        const t = setTimeout(() => killTree({ pid: child.pid, child }, "SIGKILL"), graceMs);
         await exited;
         clearTimeout(t);
       }

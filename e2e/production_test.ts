@@ -7,7 +7,7 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { type App, copyProject, generatePermissions, json, startApp, until } from "./harness.ts";
-import { spawnProc } from "./proc.ts";
+import { killTree, spawnProc } from "./proc.ts";
 import { services, servicesUp } from "./services.ts";
 
 const up = await servicesUp();
@@ -274,7 +274,8 @@ Deno.test({
         equal(res.status, 201, "the product and its event commit together");
         ids.push(((await res.json()).data as { id: number }).id);
       }
-      first.child.kill("SIGKILL");
+      // The app itself, not only `deno task` (which cannot pass a SIGKILL on).
+      await killTree(first, "SIGKILL");
       await first.exited;
     } finally {
       s.nats.restore();

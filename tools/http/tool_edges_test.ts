@@ -85,16 +85,20 @@ Deno.test("tool: content types by extension; a dotfile's name is not an extensio
 });
 
 /** "ended" once the stream is done, "open" if nothing comes for `ms`; pings counted. */
+/** What `r` gives within `ms` (in total: a stream that keeps sending is still bounded). */
 async function watch(r: ReadableStreamDefaultReader<Uint8Array>, ms: number) {
   let text = "";
-  for (;;) {
-    const next = await Promise.race([
-      r.read(),
-      new Promise<"open">((res) => setTimeout(() => res("open"), ms)),
-    ]);
-    if (next === "open") return { state: "open", text };
-    if (next.done) return { state: "ended", text };
-    text += new TextDecoder().decode(next.value);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"open">((res) => timer = setTimeout(() => res("open"), ms));
+  try {
+    for (;;) {
+      const next = await Promise.race([r.read(), deadline]);
+      if (next === "open") return { state: "open", text };
+      if (next.done) return { state: "ended", text };
+      text += new TextDecoder().decode(next.value);
+    }
+  } finally {
+    clearTimeout(timer);
   }
 }
 
