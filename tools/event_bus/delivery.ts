@@ -14,6 +14,7 @@ import { compilePattern } from "./pattern.ts";
 import { type BusShared, isThenable, retire } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
 import { EMPTY_PLAN, type Plan, Plans } from "./plans.ts";
+import { Resilience } from "./resilience.ts";
 import type { Subscription } from "./subscription.ts";
 import { type CauseNode, TRACEPARENTS } from "./telemetry.ts";
 import type { DeadLetter, Envelope, EventHandler, SubscribeOptions } from "./types.ts";
@@ -32,12 +33,15 @@ export class Delivery {
   /** Per group: ids recently handed to one of its subscriptions (when removing duplicates). */
   #groupSeen = new Map<string, RecentIds>();
   #timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Suspension of failing subscribers, TTLs, failure events, dead letters on or off. */
+  readonly resilience: Resilience;
 
   /** Delivery on `shared`; `changed` is told when a subscription comes or goes. */
   constructor(shared: BusShared, changed: () => void) {
     this.#s = shared;
     this.#changed = changed;
     this.#plans = new Plans(this.#subs, shared.stats);
+    this.resilience = new Resilience(shared);
   }
 
   /** Register `handler` for names matching `pattern`; returns the unsubscribe function. */
@@ -176,7 +180,9 @@ export class Delivery {
 
   /** Round robin among a group's local subscriptions. */
   #pick(g: Plan["groups"][number]): Subscription {
-    const n = this.#roundRobin.get(g.name) ?? 0;
+    let n = this.#roundRobin.get(g.name) ?? 0;
+    // A suspended member is passed over while another one can take the event.
+    for (let i = 1; i < g.subs.length && g.subs[n % g.subs.length].suspended; i++) n++;
     this.#roundRobin.set(g.name, n + 1 >= Number.MAX_SAFE_INTEGER ? 0 : n + 1);
     return g.subs[n % g.subs.length];
   }
@@ -189,7 +195,7 @@ export class Delivery {
     c: EventCounters,
     done?: () => void,
   ): void {
-    if (!sub.active) return done?.();
+    if (!sub.active || sub.suspended || this.resilience.expired(env, c)) return done?.();
     const event = shared ? env : Object.freeze({ ...env, payload: structuredClone(env.payload) });
     const causes = this.#s.causes;
     // Traced: the handler runs inside its delivery's node, so what it publishes names the event.
@@ -208,6 +214,7 @@ export class Delivery {
     }
     if (!isThenable(result)) {
       c.delivered++;
+      this.resilience.succeeded(sub);
       node?.finish();
       span?.end();
       return done?.();
@@ -225,6 +232,7 @@ export class Delivery {
       if (!ok) return this.#failed(sub, env, shared, attempt, c, err, done, node);
       node?.finish();
       c.delivered++;
+      this.resilience.succeeded(sub);
       done?.();
     };
     if (sub.timeoutMs !== undefined) {
@@ -278,7 +286,8 @@ export class Delivery {
     c.failed++;
     if (s.state === "closed") return; // unacknowledged: a broker may hand it to another instance
     done?.();
-    if (env.name.startsWith(DLQ_PREFIX)) return;
+    this.resilience.failed(sub, env, err, attempt);
+    if (env.name.startsWith(DLQ_PREFIX) || !this.resilience.deadLetters) return;
     c.deadLettered++;
     const letter: DeadLetter = {
       event: env,
@@ -287,6 +296,7 @@ export class Delivery {
       ...(sub.group ? { group: sub.group } : {}),
       error: errInfo(err),
       attempts: attempt,
+      failedAt: Date.now(),
     };
     const name = DLQ_PREFIX + env.name;
     const dc = s.stats.of(name);

@@ -146,7 +146,9 @@ Deno.test("delivery: a failure is logged with its attempt, and the dead letter s
     group: "workers",
     error: { name: "Error", message: "plain string" },
     attempts: 2,
+    failedAt: dl.payload.failedAt,
   });
+  assert.ok(Math.abs(dl.payload.failedAt - Date.now()) < 5000, "when the last attempt failed");
   assert.equal(dl.payload.event.name, "job.run");
   assert.equal(dl.source, "event_bus");
   assert.ok(Object.isFrozen(dl.payload) && Object.isFrozen(dl.payload.error));
@@ -158,6 +160,7 @@ Deno.test("delivery: a failure is logged with its attempt, and the dead letter s
     failed: 0,
     deadLettered: 0,
     duplicates: 0,
+    expired: 0,
     requests: 0,
     timeouts: 0,
     publishers: ["event_bus"],
@@ -219,8 +222,11 @@ Deno.test("delivery: a group delivery settles once its subscriber is done", asyn
   assert.deepEqual(order, ["handled", "settled"]);
   await driver.deliver(envelope("flaky"), { group: "g" });
   assert.equal(calls, 3, "settles after the last retry");
-  assert.equal(driver.sent.length, 1);
-  assert.equal(driver.sent[0].name, "_dlq.flaky", "…and the dead letter");
+  assert.deepEqual(
+    driver.sent.map((e) => e.name),
+    ["event.delivery.failed", "_dlq.flaky"],
+    "…the failure event and the dead letter",
+  );
   await bus.shutdown();
 });
 

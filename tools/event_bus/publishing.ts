@@ -67,13 +67,24 @@ export class Publishing {
     options?: PublishOptions,
   ): PublishReceipt {
     const s = this.#s;
+    const ttl = options?.ttlMs;
+    if (ttl !== undefined && !(ttl > 0)) {
+      throw new TypeError(`publish("${name}"): ttlMs must be a positive number of ms: ${ttl}`);
+    }
     if (s.state === "closed") return this.#drop(owner, name);
     const copy = frozenCopy(payload);
     c.published++;
     this.#published++;
     const causes = s.causes;
     const parent = causes?.current();
-    const env = s.envelope(name, copy, owner.id, options?.correlationId, parent?.id);
+    const env = s.envelope(
+      name,
+      copy,
+      owner.id,
+      options?.correlationId,
+      parent?.id,
+      options?.ttlMs,
+    );
     causes?.event(env.id, name, owner.id);
     const tp = s.tracing?.publish(name, env.id, owner.id);
     if (tp) TRACEPARENTS.set(env, tp);

@@ -52,6 +52,7 @@ Deno.test("requests: exact errors for no responder, a timeout, a throw and after
     published: 0,
     delivered: 0,
     errors: 0,
+    expired: 0,
     failed: 0,
     deadLettered: 0,
     duplicates: 0,

@@ -15,7 +15,9 @@ export type Setting =
   | "NATS_URL"
   | "EVENT_BUS_STREAM"
   | "EVENT_BUS_PUBLISH_TIMEOUT_MS"
-  | "EVENT_BUS_VALIDATE";
+  | "EVENT_BUS_VALIDATE"
+  | "EVENT_BUS_SUSPEND_AFTER"
+  | "EVENT_BUS_DEAD_LETTERS";
 
 /** How the bus reads a setting: the tool context's `env` (empty or missing = unset). */
 export type ReadSetting = (key: Setting) => string | undefined;

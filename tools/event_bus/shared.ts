@@ -68,6 +68,7 @@ export class BusShared {
     source: string,
     correlationId?: string,
     parentId?: string,
+    ttlMs?: number,
   ): Envelope {
     const id = this.#ids.next();
     const env: Envelope = {
@@ -79,6 +80,7 @@ export class BusShared {
       correlationId: correlationId ?? id,
     };
     if (parentId !== undefined) (env as { parentId?: string }).parentId = parentId;
+    if (ttlMs !== undefined) (env as { expiresAt?: number }).expiresAt = env.time + ttlMs;
     return Object.freeze(env);
   }
 

@@ -17,6 +17,8 @@ export interface EventCounters {
   deadLettered: number;
   /** Deliveries skipped because the subscription (or group) already had this event id. */
   duplicates: number;
+  /** Deliveries not made because the envelope was past its TTL. */
+  expired: number;
   /** Requests sent to this name. */
   requests: number;
   /** Requests that timed out. */
@@ -45,6 +47,7 @@ export class EventStats {
         failed: 0,
         deadLettered: 0,
         duplicates: 0,
+        expired: 0,
         requests: 0,
         timeouts: 0,
         publishers: new Set(),

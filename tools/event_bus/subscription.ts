@@ -29,6 +29,10 @@ export interface Subscription {
   readonly timeoutMs: number | undefined;
   /** False once unsubscribed, replaced or released: pending retries are dropped. */
   active: boolean;
+  /** Deliveries failed for good in a row (see resilience.ts). */
+  failures?: number;
+  /** Suspended after too many failures in a row: nothing more is delivered to it. */
+  suspended?: boolean;
   /** Ids recently handed to it (when the bus removes duplicates; made on first use). */
   seen?: RecentIds;
 }

@@ -23,6 +23,7 @@ import { Requests } from "./requests.ts";
 import { chosenDriver, type Setting, validates } from "./settings.ts";
 import { CONTRACT_FILE, ContractCheck } from "./contract_check.ts";
 import { recorder, reportCounters, type TelemetryTool } from "./telemetry.ts";
+import { resilienceSettings } from "./resilience.ts";
 import { BusShared } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
 import type { Envelope, EventHandler, RequestHandler, UntypedEventBus } from "./types.ts";
@@ -66,6 +67,10 @@ export class EventBusTool implements Tool {
     EVENT_BUS_VALIDATE: "check every publish, request and response against the domains' " +
       "events.ts contracts (undeclared names and payloads that do not match fail) " +
       "(default true in dev and test, false in start)",
+    EVENT_BUS_SUSPEND_AFTER: "suspend a subscription after this many deliveries failed in a " +
+      "row, publishing system.subscriber.dropped once (default 5; 0 = never)",
+    EVENT_BUS_DEAD_LETTERS: "on: a delivery failed for good sends _dlq.<name>; off: it does " +
+      "not (event.delivery.failed is published either way) (default on)",
   } as const satisfies Record<Setting, string>;
 
   /** Deno permissions for these settings, for `deno task permissions` (see permissions.ts). */
@@ -113,6 +118,7 @@ export class EventBusTool implements Tool {
     s.errorInfo = ctx.errorInfo;
     this.#contracts = validates((key) => ctx.env(key), ctx.mode) ? new ContractCheck() : undefined;
     const telemetry = ctx.tool<TelemetryTool>("telemetry");
+    Object.assign(this.#delivery.resilience, resilienceSettings((key) => ctx.env(key)));
     s.causes = recorder(telemetry);
     s.tracing = telemetry?.tracing;
     reportCounters(telemetry, s.stats);

@@ -39,6 +39,7 @@ Deno.test("tool: describe reports the driver, state, queue, work in flight and r
         published: 1,
         delivered: 1,
         errors: 0,
+        expired: 0,
         failed: 0,
         deadLettered: 0,
         duplicates: 0,

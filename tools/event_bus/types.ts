@@ -47,6 +47,8 @@ export interface Envelope<T = unknown> {
    * handled. Absent otherwise (published at boot, by a timer, or with telemetry off).
    */
   readonly parentId?: string;
+  /** When it expires (ms since epoch), if published with a `ttlMs`: later it is not delivered. */
+  readonly expiresAt?: number;
 }
 
 /** A subscriber: may be async; a throw or a rejection counts as a failed delivery. */
@@ -59,6 +61,11 @@ export type RequestHandler<T = unknown, R = unknown> = (request: Envelope<T>) =>
 export interface PublishOptions {
   /** Carry a correlation id forward, e.g. `{ correlationId: event.correlationId }`. */
   correlationId?: string;
+  /**
+   * Time to live in ms: a delivery not begun by then is skipped and counted as expired (each
+   * retry too). Default: none.
+   */
+  ttlMs?: number;
 }
 
 /** Options of {@link EventBus.subscribe}. */
@@ -102,6 +109,8 @@ export interface DeadLetter<T = unknown> {
   error: { name: string; message: string };
   /** Attempts made (1 + retries). */
   attempts: number;
+  /** When the last attempt failed, ms since epoch. */
+  failedAt: number;
 }
 
 /**

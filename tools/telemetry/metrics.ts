@@ -68,6 +68,8 @@ export interface BusCounters {
   /** Deliveries that failed for good. */
   readonly failed: number;
   readonly deadLettered: number;
+  /** Deliveries skipped because the envelope was past its TTL. */
+  readonly expired?: number;
 }
 
 /** What the tools record into and report through. */
@@ -195,6 +197,11 @@ export class Metrics {
       "microcore_bus_dead_letters_total",
       "Dead letters sent (_dlq.<name>), per event name.",
       (c) => c.deadLettered,
+    );
+    counter(
+      "microcore_bus_expired_total",
+      "Deliveries skipped because the event was past its TTL, per event name.",
+      (c) => c.expired ?? 0,
     );
   }
 }

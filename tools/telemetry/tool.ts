@@ -16,7 +16,7 @@ export const DEFAULT_TRACES = 200;
  */
 export interface Telemetry {
   /**
-   * Causal trees, newest first. Each is a request (or an event) → the events it
+   * Recent trees. Each is a request (or an event) → the events it
    * published → their deliveries; see {@link TraceQuery}. Empty when `TELEMETRY_TRACES=0`.
    */
   traces(query?: TraceQuery): TraceView[];
@@ -41,7 +41,7 @@ export class TelemetryTool implements Tool {
   /** The name plugins ask for. */
   readonly name = "telemetry";
   /** One line for the status page and AI_CONTEXT.md. */
-  readonly description = "Traces and Prometheus metrics";
+  readonly description = "Traces, metrics";
   /** The settings the tool reads in `setup`. */
   readonly env = {
     TELEMETRY_TRACES:

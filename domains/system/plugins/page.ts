@@ -47,6 +47,6 @@ export default class SystemPagePlugin extends BasePlugin {
           "cache-control": "no-cache",
         },
       });
-    }, { tags: ["system"], summary: "System page" });
+    }, { tags: ["system"], summary: "Live page" });
   }
 }
