@@ -20,6 +20,20 @@ interface OtlpSpan {
   attributes?: KeyValue[];
   links?: { traceId: string; spanId: string }[];
 }
+interface OtlpPoint {
+  attributes?: KeyValue[];
+  count?: string | number;
+  asInt?: string | number;
+  asDouble?: number;
+}
+interface OtlpMetric {
+  name: string;
+  histogram?: { dataPoints: OtlpPoint[] };
+  sum?: { dataPoints: OtlpPoint[] };
+}
+interface OtlpMetrics {
+  resourceMetrics: { scopeMetrics: { metrics: OtlpMetric[] }[] }[];
+}
 interface OtlpTraces {
   resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
 }
@@ -27,8 +41,9 @@ interface OtlpTraces {
 const attr = (s: OtlpSpan, key: string) =>
   s.attributes?.find((a) => a.key === key)?.value.stringValue;
 
-Deno.test("OTLP export: a request's span has its route, its db statements and its bus publish and delivery", async () => {
+Deno.test("OTLP export: a request's span with its route, db statements, bus publish and delivery; the metrics too", async () => {
   const spans: OtlpSpan[] = [];
+  const metrics: OtlpMetric[] = [];
   const types = new Set<string>();
   const receiver = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const path = new URL(req.url).pathname;
@@ -36,6 +51,11 @@ Deno.test("OTLP export: a request's span has its route, its db statements and it
     if (path === "/v1/traces") {
       const body = await req.json() as OtlpTraces;
       for (const r of body.resourceSpans) for (const s of r.scopeSpans) spans.push(...s.spans);
+    } else if (path === "/v1/metrics") {
+      const body = await req.json() as OtlpMetrics;
+      for (const r of body.resourceMetrics) {
+        for (const s of r.scopeMetrics) metrics.push(...s.metrics);
+      }
     } else await req.body?.cancel();
     return Response.json({});
   });
@@ -45,6 +65,7 @@ Deno.test("OTLP export: a request's span has its route, its db statements and it
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.addr.port}`,
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
       OTEL_SERVICE_NAME: "otel-e2e",
+      OTEL_METRIC_EXPORT_INTERVAL: "200",
     },
   });
   try {
@@ -52,7 +73,7 @@ Deno.test("OTLP export: a request's span has its route, its db statements and it
     const res = await fetch(`${url}/orders/7`, { method: "POST" });
     assert.equal(res.status, 200);
     await res.body?.cancel();
-    await new Promise((r) => setTimeout(r, 300)); // the delivery runs after the answer
+    await new Promise((r) => setTimeout(r, 700)); // the delivery, then a metrics export
   } finally {
     await app.stop(5000); // Deno flushes its exporter on exit
     await receiver.shutdown();
@@ -76,4 +97,21 @@ Deno.test("OTLP export: a request's span has its route, its db statements and it
   assert.equal(attr(delivery, "messaging.destination.name"), "order.placed");
   const inner = inTrace.find((s) => s.parentSpanId === delivery.spanId);
   assert.equal(inner && attr(inner, "db.query.text"), "SELECT 2 AS delivered");
+
+  // The instruments of /metrics went out over OTLP too.
+  const point = (name: string, key: string, value: string) =>
+    metrics.filter((m) => m.name === name)
+      .flatMap((m) => (m.histogram ?? m.sum)?.dataPoints ?? [])
+      .find((p) => p.attributes?.some((a) => a.key === key && a.value.stringValue === value));
+  const req = point("http.server.request.duration", "http.route", "/orders/:id");
+  assert.equal(Number(req?.count), 1, `metrics: ${metrics.map((m) => m.name).join(", ")}`);
+  assert.ok(
+    Number(point("db.client.operation.duration", "db.operation.name", "SELECT")?.count) >= 2,
+  );
+  const sent = point(
+    "messaging.client.sent.messages",
+    "messaging.destination.name",
+    "order.placed",
+  );
+  assert.equal(Number(sent?.asInt ?? sent?.asDouble), 1);
 });

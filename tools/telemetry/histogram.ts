@@ -25,12 +25,20 @@ export const DURATION_BUCKETS: readonly number[] = [
   10,
 ];
 
+/** Where a histogram's values also go (an OpenTelemetry histogram, when a provider is set). */
+export interface Mirror {
+  record(value: number, attributes: Readonly<Record<string, string>>): void;
+}
+
 /** Observations of one series. */
 export class Histogram {
   /** Per bucket (not cumulative); the last one is `+Inf`. */
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
+  /** Also record each value there, with these attributes (made once per series). */
+  mirror: Mirror | undefined;
+  mirrorAttributes: Readonly<Record<string, string>> = {};
 
   constructor(readonly bounds: readonly number[] = DURATION_BUCKETS) {
     this.counts = new Float64Array(bounds.length + 1);
@@ -44,5 +52,6 @@ export class Histogram {
     this.counts[i]++;
     this.sum += value;
     this.count++;
+    if (this.mirror) this.mirror.record(value, this.mirrorAttributes);
   }
 }

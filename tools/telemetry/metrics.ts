@@ -6,7 +6,7 @@
  * @module
  */
 import type { StatusRegistry } from "@core";
-import { DURATION_BUCKETS, Histogram } from "./histogram.ts";
+import { DURATION_BUCKETS, Histogram, type Mirror } from "./histogram.ts";
 import { Exposition, type Labels } from "./prometheus.ts";
 
 /** Methods kept as they are; any other is `_OTHER` (OpenTelemetry's rule, bounding the series). */
@@ -42,12 +42,27 @@ export class RouteSeries {
     readonly method: string,
     /** The route template, `undefined` when no route matched. */
     readonly route: string | undefined,
+    /** OpenTelemetry's `http.server.request.duration`, when a provider is registered. */
+    readonly mirror?: Mirror,
   ) {}
 
   /** Count one request answered with `status` after `seconds`. */
   observe(status: number, seconds: number): void {
     const k = status >= 100 && status < 600 ? (status / 100) | 0 : 0;
-    (this.#byClass[k] ??= new Histogram(DURATION_BUCKETS)).observe(seconds);
+    (this.#byClass[k] ?? this.#make(k)).observe(seconds);
+  }
+
+  #make(k: number): Histogram {
+    const h = this.#byClass[k] = new Histogram(DURATION_BUCKETS);
+    if (this.mirror) {
+      h.mirror = this.mirror;
+      h.mirrorAttributes = {
+        "http.request.method": this.method,
+        ...(this.route !== undefined ? { "http.route": this.route } : {}),
+        "http.response.status_class": k ? `${k}xx` : OTHER,
+      };
+    }
+    return h;
   }
 
   /** Each status class with observations. */
@@ -83,6 +98,8 @@ export class Metrics {
   inflight: (() => number) | undefined;
   /** The bus's counters per event name (the event bus reports them). */
   bus: (() => Iterable<[string, BusCounters]>) | undefined;
+  /** OpenTelemetry histograms the request and statement durations also go to, if any. */
+  mirrors: { http: Mirror; db: Mirror } | undefined;
 
   /**
    * The series of requests with `method` to `route` (a template; `undefined` when none matched).
@@ -96,7 +113,7 @@ export class Metrics {
     const label = METHODS.has(method) ? method : OTHER;
     if (this.#httpCount >= MAX_SERIES) return this.#overflow ??= new RouteSeries(OTHER, OTHER);
     if (!byMethod) this.#http.set(key, byMethod = new Map());
-    s = byMethod.get(label) ?? new RouteSeries(label, route);
+    s = byMethod.get(label) ?? new RouteSeries(label, route, this.mirrors?.http);
     byMethod.set(method, s);
     byMethod.set(label, s);
     this.#httpCount++;
@@ -114,7 +131,13 @@ export class Metrics {
     const op = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() ?? OTHER;
     const key = `${system} ${op}`;
     let byOp = this.#db.get(key);
-    if (!byOp) this.#db.set(key, byOp = new Histogram(DURATION_BUCKETS));
+    if (!byOp) {
+      this.#db.set(key, byOp = new Histogram(DURATION_BUCKETS));
+      if (this.mirrors) {
+        byOp.mirror = this.mirrors.db;
+        byOp.mirrorAttributes = { "db.system.name": system, "db.operation.name": op };
+      }
+    }
     if (this.#dbBySql.size < MAX_SERIES) this.#dbBySql.set(sql, byOp);
     return byOp;
   }

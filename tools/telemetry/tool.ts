@@ -7,6 +7,7 @@ import type { Owner, StatusRegistry, Tool, ToolContext } from "@core";
 import { type TraceQuery, TraceStore, type TraceView } from "./causality.ts";
 import { Metrics } from "./metrics.ts";
 import { Tracing, tracingOn } from "./otel.ts";
+import { exportOverOtlp } from "./otel_metrics.ts";
 
 /** Trees kept when `TELEMETRY_TRACES` is unset (in dev and tests; none in start). */
 export const DEFAULT_TRACES = 200;
@@ -104,6 +105,10 @@ export class TelemetryTool implements Tool {
         throw new Error(`TELEMETRY_METRICS must be "on" or "off": ${m}`);
       }
       this.#metrics = m === "on" ? new Metrics() : undefined;
+    }
+    // With OpenTelemetry on, the same instruments go out over OTLP too.
+    if (this.#metrics && this.#tracing && this.#options.tracing === undefined) {
+      exportOverOtlp(this.#metrics);
     }
     const v = ctx.env("TELEMETRY_TRACES");
     // In start, off unless asked for: a traced request costs ~2 µs of CPU (docs/observability.md).
