@@ -28,11 +28,13 @@ const owner = { id: "shop/orders", generation: 1, domain: "shop", file: "e2e/ote
 const api = http.forOwner(owner);
 const db = dbTool.forOwner(owner);
 const bus = busTool.forOwner(owner);
+bus.respond("order.count", () => 1);
 bus.subscribe("order.placed", async () => {
   await db.query("SELECT 2 AS delivered");
 });
 api.addEndpoint("/orders/:id", "POST", async (data) => {
   await db.query("SELECT $1 AS id", [data.id]);
+  await bus.request("order.count", {});
   bus.publish("order.placed", { id: data.id });
   return { success: true };
 });

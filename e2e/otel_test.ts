@@ -88,6 +88,7 @@ Deno.test("OTLP export: a request's span with its route, db statements, bus publ
   assert.ok(stmt, `no statement under the request: ${children.map((s) => s.name).join(", ")}`);
   assert.equal(attr(stmt, "db.query.text"), "SELECT $1 AS id", "the SQL text, without the value");
   assert.equal(attr(stmt, "db.system.name"), "sqlite");
+  assert.ok(children.some((s) => s.name === "request order.count"), "the request too");
   const publish = children.find((s) => s.name === "publish order.placed");
   assert.ok(publish, "the publish is a child of the request");
   const delivery = inTrace.find((s) => s.name === "process order.placed");

@@ -8,6 +8,7 @@ import { type Generation, OwnedRegistry, type Owner } from "@core";
 import { frozenCopy } from "./copy.ts";
 import { BusError, errInfo } from "./errors.ts";
 import { assertName } from "./pattern.ts";
+import type { SpanHandle } from "./telemetry.ts";
 import { type BusShared, isThenable, retire } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
 import type { Envelope, RequestHandler, RequestOptions } from "./types.ts";
@@ -119,12 +120,18 @@ export class Requests {
       return Promise.reject(new BusError("no_responder", `no plugin responds to "${name}"`));
     }
     let result: unknown;
+    let span: SpanHandle | undefined;
     try {
-      result = r.handler(s.envelope(name, frozenCopy(payload), owner.id, options?.correlationId));
+      const parent = s.causes?.current()?.id;
+      const env = s.envelope(name, frozenCopy(payload), owner.id, options?.correlationId, parent);
+      span = s.tracing?.request(name, env.id, r.owner.id);
+      result = span ? span.run(() => r.handler(env)) : r.handler(env);
     } catch (e) {
+      span?.end(e);
       return Promise.reject(this.#responderError(r, name, e, c));
     }
     if (!isThenable(result)) {
+      span?.end();
       c.delivered++;
       try {
         return Promise.resolve(frozenCopy(result) as R);
@@ -146,10 +153,12 @@ export class Requests {
         done = true;
         s.end(r.gen);
         if (s.state === "closed") {
+          span?.end(new Error("the event bus shut down"));
           reject(new BusError("closed", `request "${name}": the event bus shut down`));
           return;
         }
         c.timeouts++;
+        span?.end(new Error(`no answer within ${timeout} ms`));
         reject(
           new BusError("timeout", `no answer to "${name}" from ${r.owner.id} within ${timeout} ms`),
         );
@@ -157,6 +166,7 @@ export class Requests {
       result.then((value) => {
         if (done) return;
         finish();
+        span?.end();
         try {
           c.delivered++;
           resolve(frozenCopy(value) as R);
@@ -166,6 +176,7 @@ export class Requests {
       }, (e) => {
         if (done) return;
         finish();
+        span?.end(e);
         reject(this.#responderError(r, name, e, c));
       });
     });

@@ -46,6 +46,8 @@ export interface Tracing {
   publish(name: string, id: string, source: string): string | undefined;
   /** A consumer span: a child of the publish `traceparent` names, linked to it. */
   delivery(name: string, id: string, subscriber: string, traceparent?: string): SpanHandle;
+  /** A span for one request answered in this process. */
+  request(name: string, id: string, responder: string): SpanHandle;
 }
 
 /**

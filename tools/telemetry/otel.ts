@@ -128,6 +128,20 @@ export class Tracing {
     return new SpanHandle(span);
   }
 
+  /** A span for one request of `name` answered in this process by `responder`. */
+  request(name: string, id: string, responder: string): SpanHandle {
+    return new SpanHandle(this.#tracer.startSpan(`request ${name}`, {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        "messaging.system": SCOPE,
+        "messaging.operation.type": "process",
+        "messaging.destination.name": name,
+        "messaging.message.id": id,
+        "microcore.plugin": responder,
+      },
+    }));
+  }
+
   /** A span for a plugin (re)load that took `ms` and ended now (`ok` false: it failed). */
   reload(plugin: string, ms: number, ok: boolean, error?: string): void {
     const end = Date.now();
