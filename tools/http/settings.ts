@@ -59,6 +59,7 @@ export const DEV_HOME = JSON.stringify({
     message: "MicroCoreOS is running in dev mode. No plugin answers GET / yet.",
     docs: "/docs",
     openapi: "/openapi.json",
+    system: "/system (a live page)",
     status: "/system/status",
     ready: "/health/ready",
     mcp: "/mcp (for your assistant: docs/mcp.md)",
