@@ -38,6 +38,12 @@ export const TRACE_GAPS =
   "correlationId. Missing until the app records spans: requests from other clients without a " +
   "log line, database statements, timings inside a handler, and the event-to-request link.";
 
+/** Said when the telemetry tool's causal trees are in the answer. */
+export const CAUSAL_NOTE =
+  "`causal` holds the telemetry tool's trees (request → events → deliveries, with durations and " +
+  "failures; the same as GET /system/traces); calls, log lines and events recorded by the MCP " +
+  "server are beside them.";
+
 function chain(events: readonly EventLine[], roots: string[]): EventLine[] {
   const ids = new Set(roots);
   const corr = new Set<string>();
@@ -45,17 +51,26 @@ function chain(events: readonly EventLine[], roots: string[]): EventLine[] {
   return events.filter((e) => ids.has(e.id) || corr.has(e.correlationId));
 }
 
-/** One request's trace, or the recent requests. */
-export function getTraces(rec: Recorder, q: { request_id?: string; limit?: number } = {}) {
+/** The telemetry tool's causal trees (request → events → deliveries), when it runs. */
+export type CausalTrees = (q: { id?: string; limit?: number }) => unknown[];
+
+/** One request's trace, or the recent requests; `causal` adds the telemetry tool's trees. */
+export function getTraces(
+  rec: Recorder,
+  q: { request_id?: string; limit?: number } = {},
+  causal?: CausalTrees,
+) {
   const events = rec.events.all();
+  const trees = causal ? causal({ id: q.request_id, limit: q.limit ?? 20 }) : undefined;
   if (q.request_id) {
     const call = rec.calls.all().find((c) => c.requestId === q.request_id);
     return {
       requestId: q.request_id,
+      ...(trees ? { causal: trees } : {}),
       call: call ?? null,
       logs: getLogs(rec, { request_id: q.request_id, limit: 200 }),
       events: call ? chain(events, call.events) : [],
-      note: TRACE_GAPS,
+      note: trees ? CAUSAL_NOTE : TRACE_GAPS,
     };
   }
   const fromLogs = new Map<string, LogLine[]>();
@@ -74,15 +89,20 @@ export function getTraces(rec: Recorder, q: { request_id?: string; limit?: numbe
   }));
   const n = q.limit ?? 20;
   return {
+    ...(trees ? { causal: trees } : {}),
     calls: calls.slice(-n),
     requestsInLogs: logged.slice(-n),
     recentEvents: events.slice(-n),
-    note: TRACE_GAPS,
+    note: trees ? CAUSAL_NOTE : TRACE_GAPS,
   };
 }
 
 /** The tools of this file. */
-export function observeTools({ recorder }: McpDeps): ToolDef[] {
+export function observeTools({ recorder, kernel }: McpDeps): ToolDef[] {
+  const telemetry = kernel.tools.get("telemetry") as { traces?: CausalTrees } | undefined;
+  const causal = typeof telemetry?.traces === "function"
+    ? (q: { id?: string; limit?: number }) => telemetry.traces!(q)
+    : undefined;
   return [
     defineTool({
       name: "get_logs",
@@ -109,7 +129,7 @@ export function observeTools({ recorder }: McpDeps): ToolDef[] {
         limit: z.number().int().positive().max(200).optional().describe("default 20"),
       },
       readOnly: true,
-      run: (a) => getTraces(recorder, a),
+      run: (a) => getTraces(recorder, a, causal),
     }),
   ];
 }
