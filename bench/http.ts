@@ -4,7 +4,8 @@
  * raw `Deno.serve` handler doing the same work, and a Hono app sending the same three security
  * headers the kernel sends on every response (the like-for-like baseline since the kernel is
  * secure by default); and the app with `HTTP_REQUEST_ID=always` (an id
- * on every response) against bare Hono and Hono with its own `requestId()` middleware. Load from
+ * on every response) against bare Hono and Hono with its own `requestId()` middleware, and with
+ * metrics off (`TELEMETRY_METRICS=off`) against the default (on). Load from
  * `wrk` over loopback; the server and wrk run on different cores. Each round runs every server
  * back to back (alternating the order); a ratio is the median of the per-round ratios. Reports
  * req/s, p50/p99 latency and server CPU per request.
@@ -115,6 +116,7 @@ async function measure(
 
 const KERNEL = "kernel + plugin";
 const ALWAYS = "kernel, HTTP_REQUEST_ID=always";
+const NO_METRICS = "kernel, TELEMETRY_METRICS=off";
 
 /** Runs the scenario. */
 export async function run(o: BenchOptions): Promise<ScenarioResult> {
@@ -125,6 +127,7 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     servers.push(
       await kernelApp(KERNEL),
       await kernelApp(ALWAYS, { HTTP_REQUEST_ID: "always" }),
+      await kernelApp(NO_METRICS, { TELEMETRY_METRICS: "off" }),
       await baseline("hono"),
       await baseline("hono-secure"),
       await baseline("hono-rid"),
@@ -171,7 +174,7 @@ function rows(runs: Map<string, Measured[]>, rounds: number): Row[] {
   const out: Row[] = [];
   for (const label of ["GET", "POST"]) {
     const get = (name: string) => runs.get(`${label} ${name}`)!;
-    const k = get(KERNEL), always = get(ALWAYS);
+    const k = get(KERNEL), always = get(ALWAYS), noMetrics = get(NO_METRICS);
     const hono = get(BASELINES.hono), rid = get(BASELINES["hono-rid"]), raw = get(BASELINES.raw);
     const secure = get(BASELINES["hono-secure"]);
     const what = label === "GET" ? "GET small JSON" : "POST validated JSON";
@@ -189,6 +192,18 @@ function rows(runs: Map<string, Measured[]>, rounds: number): Row[] {
         ratio,
         target: "≥ 0.90×",
         pass: ratio >= 0.9,
+        samples,
+      },
+      {
+        // The telemetry tool counts every request (GET /metrics); this is what that costs.
+        scenario: "http",
+        case: `${what}: req/s, metrics on vs off (TELEMETRY_METRICS=off)`,
+        value: rps(k),
+        unit: "req/s",
+        baseline: { name: "metrics off", value: rps(noMetrics) },
+        ratio: ratioOf(k, noMetrics),
+        target: "≥ 0.95×",
+        pass: ratioOf(k, noMetrics) >= 0.95,
         samples,
       },
       {
