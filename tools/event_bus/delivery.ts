@@ -99,6 +99,11 @@ export class Delivery {
     );
   }
 
+  /** Patterns of `ownerId`'s subscriptions suspended after failing in a row (resilience.ts). */
+  suspendedOf(ownerId: string): string[] {
+    return this.#subs.itemsOf(ownerId).filter((s) => s.suspended).map((s) => s.pattern);
+  }
+
   /** Owner ids that receive `name` now. */
   subscribersOf(name: string): string[] {
     const plan = name === "(other)" ? EMPTY_PLAN : this.#plans.of(name);

@@ -57,6 +57,9 @@ Deno.test("a subscriber failing N times in a row is suspended; system.subscriber
   assert.equal(failed[0].subscriber, "shop/orders");
   assert.equal(letters.length, 3);
   assert.ok(letters.every((l) => typeof l.failedAt === "number" && l.failedAt > 0), "failedAt");
+  // The status says which subscription is suspended, and only that one.
+  assert.deepEqual(tool.describeOwner("shop/orders")?.suspended, ["order.placed"]);
+  assert.equal(tool.describeOwner("shop/audit")?.suspended, undefined);
   await tool.shutdown?.();
 });
 

@@ -277,7 +277,9 @@ export class EventBusTool implements Tool {
     if (subscribes.length === 0 && responds.length === 0 && publishes.length === 0) {
       return undefined;
     }
-    return { subscribes, responds, publishes };
+    // A suspended subscription receives nothing until its plugin is reloaded: say so.
+    const suspended = this.#delivery.suspendedOf(ownerId);
+    return { subscribes, responds, publishes, ...(suspended.length ? { suspended } : {}) };
   }
 
   /** Counters per event name, live subscriptions and responders, queue and in-flight sizes. */
