@@ -1,6 +1,7 @@
 /**
  * Who may call `/system/*` (the app's internals: every tool and plugin, errors, memory): by
- * default only this machine (a loopback client address); when `SYSTEM_ADMIN_TOKEN` is set, only
+ * default only this machine (a loopback client address, not forwarded by a proxy, addressed to a
+ * loopback name: see {@link notFromThisMachine}); when `SYSTEM_ADMIN_TOKEN` is set, only
  * a request with `Authorization: Bearer <that token>`, from anywhere. `/health` and
  * `/health/ready` stay public for probes. See docs/permissions.md.
  * @module
@@ -23,6 +24,40 @@ export interface Refusal {
 export function isLoopback(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
   return /^127\.\d+\.\d+\.\d+$/.test(h) || h === "::1" || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** Headers a reverse proxy adds: through one, every client's address is the proxy's. */
+const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-real-ip"];
+
+/** Whether a `Host` or `Origin` value names this machine (localhost, 127.x, ::1). */
+function loopbackName(value: string): boolean {
+  let host = value;
+  try {
+    host = new URL(value.includes("://") ? value : `http://${value}`).hostname;
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host.endsWith(".localhost") || isLoopback(host);
+}
+
+/**
+ * Why a loopback connection may still not come from this machine, or `undefined`: a proxy on
+ * this host forwarded it (its headers say so), or a web page reached 127.0.0.1 under another
+ * name (DNS rebinding: a `Host` or `Origin` that is not this machine).
+ */
+export function notFromThisMachine(headers: Headers): string | undefined {
+  const via = PROXY_HEADERS.find((h) => headers.has(h));
+  if (via) {
+    return `/system/* refuses forwarded requests without ${ADMIN_TOKEN_SETTING} (${via}: behind ` +
+      "a proxy every client looks like this machine); set it and send Authorization: Bearer <token>";
+  }
+  const host = headers.get("host");
+  const origin = headers.get("origin");
+  if ((host !== null && !loopbackName(host)) || (origin !== null && !loopbackName(origin))) {
+    return `/system/* without ${ADMIN_TOKEN_SETTING} answers requests addressed to this machine ` +
+      "(localhost, 127.0.0.1, [::1]) only";
+  }
+  return undefined;
 }
 
 /** Equality of two secrets in time that depends on neither (both hashed to 32 bytes first). */
@@ -55,14 +90,19 @@ export function refusal(
   remote: Deno.NetAddr | undefined,
   authorization: string | null,
   token: string | undefined,
+  headers?: Headers,
 ): Refusal | undefined {
   if (token === undefined) {
-    if (remote === undefined || isLoopback(remote.hostname)) return undefined;
-    return {
-      status: 403,
-      error: `/system/* answers loopback clients only; set ${ADMIN_TOKEN_SETTING} to call it ` +
-        "from elsewhere with Authorization: Bearer <token>",
-    };
+    if (remote !== undefined && !isLoopback(remote.hostname)) {
+      return {
+        status: 403,
+        error: `/system/* answers loopback clients only; set ${ADMIN_TOKEN_SETTING} to call it ` +
+          "from elsewhere with Authorization: Bearer <token>",
+      };
+    }
+    const why = headers && notFromThisMachine(headers);
+    if (why) return { status: 403, error: why };
+    return undefined;
   }
   const m = /^Bearer +(\S+) *$/i.exec(authorization ?? "");
   if (!m) return { status: 401, error: "missing admin token (Authorization: Bearer <token>)" };
@@ -86,7 +126,7 @@ export function refuse(
   ctx: GuardedContext,
   token: string | undefined,
 ): { success: false; error: string } | undefined {
-  const no = refusal(ctx.remoteAddr, ctx.headers.get("authorization"), token);
+  const no = refusal(ctx.remoteAddr, ctx.headers.get("authorization"), token, ctx.headers);
   if (!no) return undefined;
   ctx.setStatus(no.status);
   if (no.status === 401) ctx.setHeader("www-authenticate", 'Bearer realm="system"');

@@ -34,3 +34,38 @@ Deno.test("refusal: the token, when set, is the only way in; a bearer scheme in 
   assert.equal(refusal(undefined, null, undefined), undefined);
   assert.equal(refusal(addr("10.0.0.1"), `Bearer ${t}`, undefined)?.status, 403);
 });
+
+Deno.test("refusal without a token: a loopback peer behind a proxy, or under a foreign name, is refused", () => {
+  const lo = addr("127.0.0.1");
+  const h = (init: Record<string, string>) => new Headers(init);
+  // This machine, addressed by a loopback name: in.
+  for (const host of ["127.0.0.1:8000", "localhost:8000", "[::1]:8000", "api.localhost"]) {
+    assert.equal(refusal(lo, null, undefined, h({ host })), undefined, host);
+  }
+  assert.equal(
+    refusal(lo, null, undefined, h({ host: "localhost", origin: "http://127.0.0.1:8000" })),
+    undefined,
+  );
+  // A reverse proxy on this host: every internet client arrives from 127.0.0.1.
+  for (const via of ["x-forwarded-for", "forwarded", "x-real-ip"]) {
+    const no = refusal(lo, null, undefined, h({ host: "127.0.0.1:8000", [via]: "203.0.113.7" }));
+    assert.equal(no?.status, 403, via);
+    assert.match(no!.error, /refuses forwarded requests without SYSTEM_ADMIN_TOKEN/);
+  }
+  // DNS rebinding: a page on another name reaching 127.0.0.1.
+  assert.equal(
+    refusal(lo, null, undefined, h({ host: "rebind.attacker.example:8000" }))?.status,
+    403,
+  );
+  assert.equal(
+    refusal(lo, null, undefined, h({ host: "127.0.0.1:8000", origin: "http://evil.example" }))
+      ?.status,
+    403,
+  );
+  // With the token, proxies and names do not matter: the token decides.
+  const t = "t".repeat(40);
+  assert.equal(
+    refusal(lo, `Bearer ${t}`, t, h({ host: "api.example.com", "x-forwarded-for": "1.2.3.4" })),
+    undefined,
+  );
+});

@@ -47,7 +47,7 @@ export default class LogsStreamPlugin extends BasePlugin {
   override onBoot() {
     const token = adminToken(this.config.get("SYSTEM_ADMIN_TOKEN"));
     this.http.addSse("/system/logs/stream", (data, ctx) => {
-      const no = refusal(ctx.remoteAddr, ctx.headers.get("authorization"), token);
+      const no = refusal(ctx.remoteAddr, ctx.headers.get("authorization"), token, ctx.headers);
       if (no) throw new HttpError(no.status, no.error);
       const min = RANK[(data.level ?? "debug") as keyof typeof RANK];
       const owner = data.owner;

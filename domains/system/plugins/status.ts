@@ -16,7 +16,7 @@ export default class StatusPlugin extends BasePlugin {
   override onBoot() {
     const token = adminToken(this.config.get("SYSTEM_ADMIN_TOKEN"));
     this.http.addEndpoint("/system/status", "GET", (_data, ctx) => {
-      const no = refusal(ctx.remoteAddr, ctx.headers.get("authorization"), token);
+      const no = refusal(ctx.remoteAddr, ctx.headers.get("authorization"), token, ctx.headers);
       if (no) {
         ctx.setStatus(no.status);
         if (no.status === 401) ctx.setHeader("www-authenticate", 'Bearer realm="system"');
