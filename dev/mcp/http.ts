@@ -6,9 +6,11 @@
  *
  * Safety: dev only; requests from a non-loopback address, or whose `Host` or `Origin` is not
  * loopback (a web page cannot reach it through DNS rebinding), are refused unless `MCP_TOKEN` is
- * set, and then every request needs `Authorization: Bearer <MCP_TOKEN>`.
+ * set, and then every request needs `Authorization: Bearer <MCP_TOKEN>` (compared in constant
+ * time; a token under 32 characters is refused at mount).
  * @module
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Kernel } from "@core";
 import { Recorder } from "./recorder.ts";
@@ -53,7 +55,7 @@ export function refusal(
   remote?: string,
 ): Response | undefined {
   if (token) {
-    if (req.headers.get("authorization") !== `Bearer ${token}`) {
+    if (!sameSecret(req.headers.get("authorization") ?? "", `Bearer ${token}`)) {
       return rpcError(401, -32001, "MCP_TOKEN is set: send Authorization: Bearer <MCP_TOKEN>");
     }
     return undefined;
@@ -70,6 +72,31 @@ export function refusal(
         "allow others with a bearer token",
     );
   }
+}
+
+/** Equality of two secrets in time that depends on neither (both hashed to 32 bytes first). */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The shortest `MCP_TOKEN` accepted (e.g. `openssl rand -hex 32` gives 64 characters). */
+export const MIN_MCP_TOKEN_LENGTH = 32;
+
+/**
+ * The configured `MCP_TOKEN`: undefined when unset or empty, else the token, or a throw that
+ * says what to do when it is too short to be a secret.
+ */
+export function mcpToken(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (value.length < MIN_MCP_TOKEN_LENGTH) {
+    throw new Error(
+      `MCP_TOKEN is ${value.length} characters; use at least ${MIN_MCP_TOKEN_LENGTH} random ` +
+        "ones (e.g. `openssl rand -hex 32`), or unset it to allow loopback clients only",
+    );
+  }
+  return value;
 }
 
 /** The MCP endpoint's request handler and sessions, without a route (tests use it directly). */
@@ -150,12 +177,13 @@ export async function mountMcp(
   if (kernel.mode === "start") {
     throw new Error("the MCP server is dev-time machinery: it is not served by deno task start");
   }
+  const token = mcpToken(env("MCP_TOKEN"));
   const http = kernel.tools.get("http") as unknown as HttpLike | undefined;
   if (!http?.forOwner) return undefined;
   const recorder = new Recorder();
   await recorder.tapLogs();
   recorder.tapEvents(kernel);
-  const mount = mcpHandler({ kernel, recorder, env }, env("MCP_TOKEN") || undefined);
+  const mount = mcpHandler({ kernel, recorder, env }, token);
   const api = http.forOwner(MCP_ROUTE_OWNER);
   for (const method of ["POST", "GET", "DELETE"]) {
     api.addEndpoint(

@@ -1,9 +1,9 @@
-import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
+import { deepEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { Kernel, projectRoot } from "@core";
 import { setRemoteAddr } from "@tools/http/mod.ts";
-import { mcpHandler, type McpMount, mountMcp, refusal } from "./http.ts";
+import { mcpHandler, type McpMount, mcpToken, mountMcp, refusal } from "./http.ts";
 import { Recorder } from "./recorder.ts";
 
 const INIT = {
@@ -61,14 +61,28 @@ Deno.test("refusal: loopback hosts and origins pass, others are 403 without MCP_
   equal(refusal(post({}, { origin: "http://localhost:5173" }), undefined), undefined);
 });
 
+const TOKEN = "0123456789abcdef0123456789abcdef";
+
 Deno.test("refusal: with MCP_TOKEN, the bearer token is required and any host may use it", async () => {
-  const none = refusal(post({}), "s3cret")!;
+  const none = refusal(post({}), TOKEN)!;
   equal(none.status, 401);
   match((await none.json()).error.message, /Authorization: Bearer <MCP_TOKEN>/);
-  equal(refusal(post({}, { authorization: "Bearer wrong" }), "s3cret")?.status, 401);
+  for (const bad of ["Bearer wrong", `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(1)}`, TOKEN, ""]) {
+    equal(refusal(post({}, { authorization: bad }), TOKEN)?.status, 401, bad);
+  }
   equal(
-    refusal(post({}, { authorization: "Bearer s3cret" }, "10.0.0.2:8000"), "s3cret"),
+    refusal(post({}, { authorization: `Bearer ${TOKEN}` }, "10.0.0.2:8000"), TOKEN),
     undefined,
+  );
+});
+
+Deno.test("mcpToken: unset is undefined, under 32 characters is refused with what to do", () => {
+  equal(mcpToken(undefined), undefined);
+  equal(mcpToken(""), undefined);
+  equal(mcpToken(TOKEN), TOKEN);
+  throws(
+    () => mcpToken(TOKEN.slice(1)),
+    /MCP_TOKEN is 31 characters; use at least 32 .*openssl rand -hex 32/,
   );
 });
 
@@ -137,6 +151,10 @@ Deno.test("mountMcp: never in start mode; MCP=off serves nothing; mounted, /mcp 
   await kernel.boot();
   try {
     equal(await mountMcp(kernel, (k) => k === "MCP" ? "off" : undefined), undefined);
+    await rejects(
+      mountMcp(kernel, (k) => k === "MCP_TOKEN" ? "short" : undefined),
+      /MCP_TOKEN is 5 characters/,
+    );
     const http = kernel.tools.get("http") as unknown as { fetch(r: Request): Promise<Response> };
     equal((await http.fetch(post(INIT))).status, 404);
     const m = (await mountMcp(kernel, () => undefined))!;

@@ -56,10 +56,16 @@ export function allTools(deps: McpDeps): ToolDef[] {
   ];
 }
 
-/** Shortened JSON of a tool's arguments, for the log line; a `token` is never written. */
+/**
+ * Keys whose values are credentials, never written to the log (any case, any depth): the
+ * `authorization`, `cookie` and `set-cookie` headers, `password`, `secret`, and any key containing
+ * `token`.
+ */
+const CREDENTIAL = /^(authorization|cookie|set-cookie|password|secret)$|token/i;
+
+/** Shortened JSON of a tool's arguments, for the log line; credentials are written `***`. */
 export function brief(args: unknown): string {
-  const s = JSON.stringify(args, (k, v) => k === "token" && typeof v === "string" ? "***" : v) ??
-    "";
+  const s = JSON.stringify(args, (k, v) => k !== "" && CREDENTIAL.test(k) ? "***" : v) ?? "";
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 

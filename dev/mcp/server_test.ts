@@ -1,5 +1,6 @@
 import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
 import { mcpFixture } from "./test_helpers.ts";
+import { brief } from "./server.ts";
 
 const assertStringIncludes = (s: string, part: string) => assert(s.includes(part), s);
 
@@ -287,4 +288,29 @@ Deno.test("every tool call is logged with its name and outcome", async () => {
   assert(!f.logged.some((l) => l.includes("secret-jwt")));
   assertMatch(mcp[0], /^info mcp: list_events \{\} ok in \d+ ms$/);
   assertMatch(mcp[1], /^warn mcp: run_tests \{"target":"\.\.\/x"\} failed in \d+ ms: target must/);
+});
+
+Deno.test("brief: credentials are masked at any depth, whatever their case; the rest is kept", () => {
+  assertEquals(
+    brief({
+      token: "t1",
+      headers: { Authorization: "Bearer a", Cookie: "sid=1", "set-cookie": "x=2", accept: "*/*" },
+    }),
+    '{"token":"***","headers":{"Authorization":"***","Cookie":"***","set-cookie":"***",' +
+      '"accept":"*/*"}}',
+  );
+  assertEquals(
+    brief({
+      body: { email: "a@b.c", password: "hunter2", nested: [{ SECRET: "s", refreshToken: "r" }] },
+      x_api_token: "k",
+    }),
+    '{"body":{"email":"a@b.c","password":"***","nested":[{"SECRET":"***","refreshToken":"***"}]},' +
+      '"x_api_token":"***"}',
+  );
+  // A masked value of any type (an object under `password` is not written either).
+  assertEquals(brief({ password: { a: 1 }, tokens: [1] }), '{"password":"***","tokens":"***"}');
+  assertEquals(
+    brief({ name: "token", note: "a password" }),
+    '{"name":"token","note":"a password"}',
+  );
 });
