@@ -23,33 +23,71 @@ export const HANDOVER = "handover";
 /** Successor → supervisor: I listen; stop the one I replace. */
 export const READY = "ready";
 
+/** Whether restarts hand the port over (SO_REUSEPORT balances connections on Linux only). */
+export const HANDS_OVER = Deno.build.os === "linux";
+
+/** The environment variable that hands a child the supervisor's secret. */
+export const CONTROL_SECRET_ENV = "MICROCORE_CONTROL_SECRET";
+
 /**
- * Tell the supervisor listening on 127.0.0.1:`port` (the child's `--control=<port>`) `message`.
- * A loopback connection rather than a signal: sending a signal to another process needs the
- * unrestricted `run` permission, which the dev set does not grant.
+ * Tell the supervisor listening on 127.0.0.1:`port` (the child's `--control=<port>`) `message`,
+ * proven with the secret it gave the child (`MICROCORE_CONTROL_SECRET`). A loopback connection
+ * rather than a signal: sending a signal to another process needs the unrestricted `run`
+ * permission, which the dev set does not grant.
  */
 export async function tellSupervisor(port: number, message: string): Promise<void> {
+  const secret = Deno.env.get(CONTROL_SECRET_ENV) ?? "";
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
-    await conn.write(new TextEncoder().encode(message + "\n"));
+    await conn.write(new TextEncoder().encode(`${secret} ${message}\n`));
   } finally {
     conn.close();
   }
 }
 
-/** Read one-line messages from children, calling `on(message)` for each. */
-async function serveControl(listener: Deno.Listener, on: (message: string) => void) {
+/** Longest control message read, and how long a connection may take to send it. */
+const CONTROL_MAX_BYTES = 256;
+const CONTROL_READ_MS = 2000;
+
+/**
+ * Read one line from each connection and call `on(message)` when it carries `secret`: another
+ * local process (or a web page posting to the port) cannot restart or stop the app.
+ */
+export async function serveControl(
+  listener: Deno.Listener,
+  secret: string,
+  on: (message: string) => void,
+) {
   for await (const conn of listener) {
     (async () => {
+      const timer = setTimeout(() => conn.close(), CONTROL_READ_MS);
       let text = "";
-      const dec = new TextDecoder();
-      for await (const chunk of conn.readable) text += dec.decode(chunk, { stream: true });
-      for (const line of text.split("\n")) if (line.trim()) on(line.trim());
+      try {
+        const dec = new TextDecoder();
+        for await (const chunk of conn.readable) {
+          text += dec.decode(chunk, { stream: true });
+          if (text.length > CONTROL_MAX_BYTES || text.includes("\n")) break;
+        }
+      } finally {
+        clearTimeout(timer);
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }
+      const line = text.slice(0, text.indexOf("\n"));
+      const space = line.indexOf(" ");
+      if (space > 0 && sameText(line.slice(0, space), secret)) on(line.slice(space + 1).trim());
     })().catch(() => {});
   }
 }
-/** Whether restarts hand the port over (SO_REUSEPORT balances connections on Linux only). */
-export const HANDS_OVER = Deno.build.os === "linux";
+
+/** Equality in time that depends on the length only. */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
 
 /**
  * This process's own `deno` when the `run` permission covers it, else `deno` from PATH: the dev
@@ -88,6 +126,8 @@ function nextChange(root: string): { changed: Promise<void>; close(): void } {
 /** Runs `deno run -P=dev --no-code-cache <entry> --child` until it exits for good. */
 export async function supervise(root: string, entry: string): Promise<never> {
   const control = HANDS_OVER ? Deno.listen({ hostname: "127.0.0.1", port: 0 }) : undefined;
+  // Given to the children only: proves a control message comes from one of them.
+  const secret = crypto.randomUUID().replaceAll("-", "") + crypto.randomUUID().replaceAll("-", "");
   const spawn = (successor = false) =>
     new Deno.Command(denoBinary(), {
       args: [
@@ -101,7 +141,12 @@ export async function supervise(root: string, entry: string): Promise<never> {
         ...(successor ? ["--successor"] : []),
       ],
       // The port must be shareable for a successor to listen beside its predecessor.
-      env: HANDS_OVER ? { HTTP_REUSE_PORT: Deno.env.get("HTTP_REUSE_PORT") ?? "true" } : {},
+      env: HANDS_OVER
+        ? {
+          HTTP_REUSE_PORT: Deno.env.get("HTTP_REUSE_PORT") ?? "true",
+          [CONTROL_SECRET_ENV]: secret,
+        }
+        : {},
       stdin: "inherit",
       stdout: "inherit",
       stderr: "inherit",
@@ -145,7 +190,7 @@ export async function supervise(root: string, entry: string): Promise<never> {
     });
   };
   if (control) {
-    serveControl(control, (message) => {
+    serveControl(control, secret, (message) => {
       if (message === HANDOVER) return startSuccessor();
       if (message !== READY || !next) return; // the first child listening: nothing to replace
       const old = current;
