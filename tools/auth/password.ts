@@ -7,6 +7,7 @@
  */
 import { scrypt, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
+import { AuthError } from "./errors.ts";
 import type { PasswordCheck } from "./types.ts";
 
 /** scrypt cost: N = 2^ln, block size r, parallelism p. */
@@ -40,7 +41,22 @@ const PHC =
  */
 export const MAX_CONCURRENT_HASHES = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 
-/** A counting semaphore: `run(f)` starts `f` when fewer than `max` run. */
+/**
+ * Hashes that may wait for a slot, by default: beyond them `hashPassword` and `verifyPassword`
+ * reject at once (kind `unavailable`, a 503 with `Retry-After`), so a flood of logins for unknown
+ * emails cannot push real logins minutes back (`AUTH_HASH_QUEUE`).
+ */
+export const DEFAULT_HASH_QUEUE = 32;
+
+/** What a hash refused for a full queue rejects with (kind `unavailable`: the http tool's 503). */
+function busy(): AuthError {
+  return new AuthError("too many password hashes waiting, try again shortly", "unavailable");
+}
+
+/**
+ * A counting semaphore: `run(f)` starts `f` when fewer than `max` run; when `maxWaiting` jobs
+ * already wait, it rejects at once (kind `unavailable`) without running `f`.
+ */
 export class Gate {
   #running = 0;
   /** Jobs started since the gate was made. */
@@ -53,9 +69,11 @@ export class Gate {
     return { running: this.#running, waiting: this.#waiting.length };
   }
 
-  async run<T>(f: () => Promise<T>): Promise<T> {
-    if (this.#running >= this.max) await new Promise<void>((r) => this.#waiting.push(r));
-    else this.#running++;
+  async run<T>(f: () => Promise<T>, maxWaiting = Infinity): Promise<T> {
+    if (this.#running >= this.max) {
+      if (this.#waiting.length >= maxWaiting) throw busy();
+      await new Promise<void>((r) => this.#waiting.push(r));
+    } else this.#running++;
     this.started++;
     try {
       return await f();
@@ -74,7 +92,13 @@ export function hashesRun(): number {
   return hashing.started;
 }
 
-function derive(password: string, salt: Uint8Array, p: ScryptParams, len: number) {
+function derive(
+  password: string,
+  salt: Uint8Array,
+  p: ScryptParams,
+  len: number,
+  queue: number,
+) {
   const N = 2 ** p.ln;
   return hashing.run(() =>
     new Promise<Buffer>((resolve, reject) => {
@@ -82,8 +106,7 @@ function derive(password: string, salt: Uint8Array, p: ScryptParams, len: number
         if (err) reject(err);
         else resolve(key);
       });
-    })
-  );
+    }), queue);
 }
 
 function b64(bytes: Uint8Array): string {
@@ -95,6 +118,11 @@ function checkPassword(password: string): void {
   if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) {
     throw new RangeError(`password longer than ${MAX_PASSWORD_BYTES} bytes`);
   }
+}
+
+/** A full queue is not a wrong password: it propagates (a 503), other scrypt errors do not. */
+function rethrowBusy(err: unknown): void {
+  if (err instanceof AuthError && err.kind === "unavailable") throw err;
 }
 
 /** The salt of the stand-in hash a malformed stored hash costs. */
@@ -117,15 +145,32 @@ function parse(
   return { params, salt: Buffer.from(m[4], "base64"), expected };
 }
 
-/** Hashes passwords with one set of parameters; verifies hashes made with any sane set. */
+/** Options of {@link PasswordHasher}. */
+export interface PasswordHasherOptions {
+  /** Hashes that may wait for a slot before more are refused (default {@link DEFAULT_HASH_QUEUE}). */
+  queue?: number;
+}
+
+/**
+ * Hashes passwords with one set of parameters; verifies hashes made with any sane set. At most
+ * {@link MAX_CONCURRENT_HASHES} run at once in the process and `queue` wait; beyond that both
+ * methods reject at once with an `AuthError` of kind `unavailable`.
+ */
 export class PasswordHasher {
-  constructor(readonly params: Readonly<ScryptParams> = OWASP_SCRYPT) {}
+  /** Hashes that may wait for a slot before more are refused. */
+  readonly queue: number;
+  constructor(
+    readonly params: Readonly<ScryptParams> = OWASP_SCRYPT,
+    options: PasswordHasherOptions = {},
+  ) {
+    this.queue = options.queue ?? DEFAULT_HASH_QUEUE;
+  }
 
   /** The PHC string of `password` with a fresh random salt. */
   async hash(password: string): Promise<string> {
     checkPassword(password);
     const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
-    const key = await derive(password, salt, this.params, KEY_BYTES);
+    const key = await derive(password, salt, this.params, KEY_BYTES, this.queue);
     const { ln, r, p } = this.params;
     return `$scrypt$ln=${ln},r=${r},p=${p}$${b64(salt)}$${b64(key)}`;
   }
@@ -133,7 +178,8 @@ export class PasswordHasher {
   /**
    * Whether `password` matches `stored` (constant-time compare); `rehash` when it does and
    * `stored` used other parameters. A malformed or foreign `stored` (or an over-long password) is
-   * `ok: false` after a stand-in hash of the same cost, never a throw.
+   * `ok: false` after a stand-in hash of the same cost; it throws only when the queue is full
+   * (kind `unavailable`).
    */
   async verify(password: string, stored: string): Promise<PasswordCheck> {
     const parsed = typeof password === "string" && Buffer.byteLength(password) <= MAX_PASSWORD_BYTES
@@ -142,14 +188,15 @@ export class PasswordHasher {
     if (!parsed) {
       // As long as a real check: an app that passes "" for an unknown account does not tell
       // "no such account" apart from "wrong password" by the answer's timing.
-      await derive("", DUMMY_SALT, this.params, KEY_BYTES).catch(() => {});
+      await derive("", DUMMY_SALT, this.params, KEY_BYTES, this.queue).catch(rethrowBusy);
       return { ok: false };
     }
     const { params, salt, expected } = parsed;
     let key: Buffer;
     try {
-      key = await derive(password, salt, params, KEY_BYTES);
-    } catch {
+      key = await derive(password, salt, params, KEY_BYTES, this.queue);
+    } catch (err) {
+      rethrowBusy(err);
       return { ok: false };
     }
     if (key.length !== KEY_BYTES || !timingSafeEqual(key, expected)) return { ok: false };

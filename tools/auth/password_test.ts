@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { Gate, hashesRun, OWASP_SCRYPT, PasswordHasher, TEST_SCRYPT } from "./password.ts";
+import {
+  DEFAULT_HASH_QUEUE,
+  Gate,
+  hashesRun,
+  MAX_CONCURRENT_HASHES,
+  OWASP_SCRYPT,
+  PasswordHasher,
+  TEST_SCRYPT,
+} from "./password.ts";
 
 const fast = new PasswordHasher(TEST_SCRYPT);
 
@@ -112,4 +120,46 @@ Deno.test("a malformed stored hash or an over-long password costs one hash too (
   // A match at old parameters: the check and the rehash.
   const old = await new PasswordHasher({ ln: 9, r: 8, p: 1 }).hash("pw");
   assert.equal(await cost(() => fast.verify("pw", old)), 2);
+});
+
+Deno.test("Gate: beyond maxWaiting a job is refused at once (kind unavailable), nothing else waits", async () => {
+  const gate = new Gate(1);
+  const release: (() => void)[] = [];
+  const job = () => gate.run(() => new Promise<void>((r) => release.push(r)), 1);
+  const running = job();
+  const waiting = job();
+  const refused = await job().then(() => undefined, (e) => e);
+  assert.equal(refused.kind, "unavailable");
+  assert.equal(refused.message, "too many password hashes waiting, try again shortly");
+  assert.deepEqual(gate.load, { running: 1, waiting: 1 });
+  assert.equal(gate.started, 1, "the refused job never started");
+  release[0]();
+  await running;
+  await new Promise((r) => setTimeout(r, 0));
+  release[1]();
+  await waiting;
+  assert.deepEqual(gate.load, { running: 0, waiting: 0 });
+  assert.equal(gate.started, 2);
+});
+
+Deno.test("hash and verify beyond the hasher's queue reject at once with kind unavailable (never ok: false)", async () => {
+  const hasher = new PasswordHasher(TEST_SCRYPT, { queue: 1 });
+  const good = await hasher.hash("pw");
+  const before = hashesRun();
+  const n = MAX_CONCURRENT_HASHES + 1;
+  const settled = await Promise.allSettled([
+    ...Array.from({ length: n }, () => hasher.verify("pw", good)),
+    hasher.verify("pw", good),
+    hasher.verify("pw", "not a hash"),
+    hasher.hash("pw"),
+  ]);
+  assert.deepEqual(settled.slice(0, n).map((s) => s.status), Array(n).fill("fulfilled"));
+  for (const s of settled.slice(n)) {
+    assert.equal(s.status, "rejected");
+    assert.equal((s as PromiseRejectedResult).reason.kind, "unavailable");
+  }
+  assert.equal(hashesRun() - before, n, "the refused calls cost no hash");
+  // The default queue is 32 deep.
+  assert.equal(new PasswordHasher().queue, DEFAULT_HASH_QUEUE);
+  assert.equal(DEFAULT_HASH_QUEUE, 32);
 });

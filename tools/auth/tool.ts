@@ -8,7 +8,7 @@ import { authPermissions } from "./permissions.ts";
 import { isAbsolute, join } from "node:path";
 import { AuthError } from "./errors.ts";
 import { type Algorithm, ALGORITHMS, Jwt, type JwtSettings, MIN_SECRET_BYTES } from "./jwt.ts";
-import { OWASP_SCRYPT, PasswordHasher, TEST_SCRYPT } from "./password.ts";
+import { DEFAULT_HASH_QUEUE, OWASP_SCRYPT, PasswordHasher, TEST_SCRYPT } from "./password.ts";
 import { eraseSession, secondsLeft, writeSession } from "./session.ts";
 import type { Auth, Claims, PasswordCheck, SessionTarget, SignOptions } from "./types.ts";
 
@@ -122,6 +122,9 @@ export class AuthTool implements Tool {
     AUTH_AUDIENCE: "the aud claim tokens carry and must carry (default unset: not checked)",
     AUTH_TOKEN_TTL: `seconds a signed token lives (default ${DEFAULT_TTL})`,
     AUTH_COOKIE: `the session cookie's name (default ${DEFAULT_COOKIE})`,
+    AUTH_HASH_QUEUE: "password hashes that may wait for a free slot (default " +
+      `${DEFAULT_HASH_QUEUE}); beyond it hashPassword/verifyPassword reject at once (a 503 with ` +
+      "Retry-After), so a login flood cannot delay real logins by minutes",
   } as const;
 
   /** Deno permissions for these settings, for `deno task permissions` (see permissions.ts). */
@@ -147,6 +150,12 @@ export class AuthTool implements Tool {
   async setup(ctx: ToolContext): Promise<void> {
     const s = await this.#settings(ctx, ctx.mode);
     this.#jwt = await Jwt.create(s);
+    const queueText = ctx.env("AUTH_HASH_QUEUE");
+    const queue = queueText === undefined ? DEFAULT_HASH_QUEUE : Number(queueText);
+    if (queueText !== undefined && !/^\d{1,6}$/.test(queueText.trim())) {
+      throw new Error(`AUTH_HASH_QUEUE must be a whole number >= 0: ${queueText}`);
+    }
+    this.#passwords = new PasswordHasher(this.#passwords.params, { queue });
     const cookie = ctx.env("AUTH_COOKIE") ?? DEFAULT_COOKIE;
     if (!COOKIE_NAME.test(cookie)) throw new Error(`AUTH_COOKIE is not a cookie name: ${cookie}`);
     this.#cookie = cookie;

@@ -40,6 +40,7 @@ Deno.test("the tool is named auth, depends on http, and declares its settings", 
     "AUTH_AUDIENCE",
     "AUTH_TOKEN_TTL",
     "AUTH_COOKIE",
+    "AUTH_HASH_QUEUE",
   ]);
 });
 
@@ -139,6 +140,8 @@ Deno.test("bad settings fail the setup with the setting named", async () => {
     ],
     [{ AUTH_JWKS_URL: "http://idp.example.com/jwks" }, /AUTH_JWKS_URL must be an https:\/\/ URL/],
     [{ AUTH_JWKS_URL: "::" }, /AUTH_JWKS_URL=:: is not a URL/],
+    [{ AUTH_HASH_QUEUE: "many" }, /AUTH_HASH_QUEUE must be a whole number >= 0: many/],
+    [{ AUTH_HASH_QUEUE: "-1" }, /AUTH_HASH_QUEUE must be a whole number >= 0: -1/],
   ];
   for (const [env, why] of bad) {
     await assert.rejects(
@@ -230,4 +233,25 @@ Deno.test("setSession writes the HttpOnly session cookie and a readable csrf coo
     ["sid", "", 0, true],
     ["csrf", "", 0, false],
   ]);
+});
+
+Deno.test("AUTH_HASH_QUEUE bounds the hashes waiting: beyond it hashPassword rejects at once (kind unavailable)", async () => {
+  const { MAX_CONCURRENT_HASHES } = await import("./password.ts");
+  const tool = new AuthTool({ fastPasswords: true });
+  await tool.setup(ctxWith({ env: { AUTH_HASH_QUEUE: "0" } }));
+  const settled = await Promise.allSettled(
+    Array.from({ length: MAX_CONCURRENT_HASHES + 1 }, () => tool.auth.hashPassword("pw")),
+  );
+  assert.deepEqual(settled.map((s) => s.status), [
+    ...Array(MAX_CONCURRENT_HASHES).fill("fulfilled"),
+    "rejected",
+  ]);
+  assert.equal((settled.at(-1) as PromiseRejectedResult).reason.kind, "unavailable");
+  // The default lets them wait.
+  const dflt = new AuthTool({ fastPasswords: true });
+  await dflt.setup(ctxWith());
+  const all = await Promise.allSettled(
+    Array.from({ length: MAX_CONCURRENT_HASHES + 1 }, () => dflt.auth.hashPassword("pw")),
+  );
+  assert.ok(all.every((s) => s.status === "fulfilled"));
 });

@@ -87,12 +87,18 @@ export interface Auth {
    * @throws AuthError (kind `unauthorized`, a 401 "invalid or expired token") otherwise.
    */
   verify(token: string): Promise<Claims>;
-  /** A self-describing (PHC string) hash of `password`, to store. */
+  /**
+   * A self-describing (PHC string) hash of `password`, to store.
+   * @throws AuthError (kind `unavailable`, a 503 with `Retry-After`) at once when `AUTH_HASH_QUEUE`
+   * hashes already wait for a slot.
+   */
   hashPassword(password: string): Promise<string>;
   /**
    * Whether `password` matches `stored`, compared in constant time; `rehash` when the stored hash
    * used older parameters. Never throws on a malformed stored hash (`ok: false`, after a
    * stand-in hash of the same cost: pass `""` for an unknown account without a timing tell).
+   * @throws AuthError (kind `unavailable`, a 503 with `Retry-After`) at once when the hash queue
+   * is full, like {@link Auth.hashPassword}.
    */
   verifyPassword(password: string, stored: string): Promise<PasswordCheck>;
   /**

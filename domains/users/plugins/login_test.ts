@@ -113,6 +113,25 @@ Deno.test("POST /auth/login fails closed: no state store, no password check (a J
   assert.equal(verifyPassword.mock.callCount(), 0);
 });
 
+Deno.test("POST /auth/login: a full hash queue is a 503 with Retry-After, not a 401 (and not a failed login)", async () => {
+  const { AuthError } = await import("@tools/auth/mod.ts");
+  const busy = () =>
+    Promise.reject(
+      new AuthError("too many password hashes waiting, try again shortly", "unavailable"),
+    );
+  const auth = { hashPassword: busy, verifyPassword: busy, sign: busy };
+  await using t = await bootPlugin(LoginPlugin, { tools: { auth } });
+  await t.db.execute("INSERT INTO users (email, password_hash) VALUES ($1, $2)", ["a@b.co", "h"]);
+  for (const email of ["a@b.co", "nobody@b.co"]) {
+    const res = await login(t, email, PASSWORD);
+    assert.equal(res.status, 503);
+    assert.deepEqual(res.body.success, false);
+    assert.deepEqual(res.body.details, { kind: "unavailable" });
+    assert.equal(res.headers.get("retry-after"), "1");
+  }
+  assert.deepEqual(t.logs.messages("info"), []);
+});
+
 Deno.test("POST /auth/login: a hash with older parameters is replaced by the new one, and only then", async () => {
   let rehash: string | undefined = "new-hash";
   const auth = {
