@@ -106,15 +106,15 @@ export class Metrics {
    * Keep it (the http tool caches it on the route): the lookup is for the first request.
    */
   series(method: string, route: string | undefined): RouteSeries {
+    // Keyed by the label, never the raw method: made-up methods must not use up the series.
+    const label = METHODS.has(method) ? method : OTHER;
     const key = route ?? "";
     let byMethod = this.#http.get(key);
-    let s = byMethod?.get(method);
+    let s = byMethod?.get(label);
     if (s) return s;
-    const label = METHODS.has(method) ? method : OTHER;
     if (this.#httpCount >= MAX_SERIES) return this.#overflow ??= new RouteSeries(OTHER, OTHER);
     if (!byMethod) this.#http.set(key, byMethod = new Map());
-    s = byMethod.get(label) ?? new RouteSeries(label, route, this.mirrors?.http);
-    byMethod.set(method, s);
+    s = new RouteSeries(label, route, this.mirrors?.http);
     byMethod.set(label, s);
     this.#httpCount++;
     return s;

@@ -51,3 +51,12 @@ Deno.test("Metrics.statement: by system and first word of the SQL", () => {
     /^db_client_operation_duration_seconds_count\{db_system_name="sqlite",db_operation_name="SELECT"\} 1$/m,
   );
 });
+
+Deno.test("Metrics.series: made-up methods share one _OTHER series and use up nothing", () => {
+  const m = new Metrics();
+  for (let i = 0; i < MAX_SERIES + 100; i++) m.series(`X${i}`, "/products/:id");
+  const s = m.series("GET", "/products/:id");
+  assert.equal(s.method, "GET", "a real route and method still get their own series");
+  assert.equal(s.route, "/products/:id");
+  assert.equal(m.series("X1", "/products/:id"), m.series("FOO", "/products/:id"));
+});
