@@ -1,9 +1,12 @@
 /**
  * Read-only SQL for the MCP tool `query_db`, read-only by construction rather than by a keyword
  * filter: SQLite opens its own connection to the app's file with `readOnly` and
- * `PRAGMA query_only`; PostgreSQL opens its own connection whose transactions are read-only
- * (`default_transaction_read_only`, and `BEGIN READ ONLY`), and sends the statement through the
- * extended protocol, which takes one statement only (no `COMMIT; DELETE …`).
+ * `PRAGMA query_only`; PostgreSQL logs in as a role that may only read (`MCP_DATABASE_URL`, or
+ * {@link PG_READER_ROLE}, member of `pg_read_all_data` only; a superuser or a member of
+ * `pg_write_server_files`/`pg_execute_server_program`/`pg_signal_backend` is refused), inside a
+ * read-only transaction that is rolled back, and sends the statement through the extended
+ * protocol, which takes one statement only (no `COMMIT; DELETE …`). Not `SET ROLE` on the app's
+ * connection: one statement can `set_config('role', 'none', true)` back to the login role.
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
@@ -19,6 +22,13 @@ export interface DbTarget {
   /** PostgreSQL: the server URL (with its password), and the schema worked in. */
   url?: string;
   schema?: string;
+  /**
+   * PostgreSQL: `MCP_DATABASE_URL`, a read-only role's URL to read with. Unset, `query_db` logs
+   * in as {@link PG_READER_ROLE} (`reader`), created from `url` on first use.
+   */
+  readUrl?: string;
+  /** PostgreSQL: the reader role's name (default {@link PG_READER_ROLE}; tests use their own). */
+  reader?: string;
 }
 
 /** The rows a query gave, at most `limit` of them. */
@@ -83,26 +93,106 @@ function querySqlite(path: string, sql: string, params: unknown[], limit: number
   }
 }
 
+/** The role `query_db` reads PostgreSQL as when `MCP_DATABASE_URL` is not set. */
+export const PG_READER_ROLE = "microcore_mcp_reader";
+
+/** Roles whose rights a reader must not have (files, programs, signals to other sessions). */
+const UNSAFE_ROLES = ["pg_write_server_files", "pg_execute_server_program", "pg_signal_backend"];
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** Readers set up in this process (url + role), so the setup runs once. */
+const readersReady = new Set<string>();
+
+function advice(role: string): string {
+  return `create it once as an admin (CREATE ROLE ${role} LOGIN; GRANT pg_read_all_data TO ` +
+    `${role}), or set MCP_DATABASE_URL to the URL of a read-only role`;
+}
+
+/**
+ * Creates the reader role if missing: LOGIN, not superuser, member of `pg_read_all_data` only.
+ * Returns the URL that logs in as it (the admin URL with the reader's name and no password).
+ */
+async function readerUrl(adminUrl: string, role: string): Promise<string> {
+  const key = `${adminUrl}\n${role}`;
+  if (!readersReady.has(key)) {
+    const pg = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    try {
+      await pg.unsafe(
+        `DO $do$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${lit(role)}) THEN ` +
+          `CREATE ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; END IF; ` +
+          `EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $do$`,
+      );
+      await pg.unsafe(`GRANT pg_read_all_data TO ${ident(role)}`);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new Error(
+        `query_db reads PostgreSQL as the role ${role}, which the DATABASE_URL user cannot set ` +
+          `up (${msg}): ${advice(role)}`,
+      );
+    } finally {
+      await pg.end({ timeout: 1 });
+    }
+    readersReady.add(key);
+  }
+  const u = new URL(adminUrl);
+  u.username = role;
+  u.password = "";
+  return u.href;
+}
+
 async function queryPostgres(
   t: DbTarget,
   sql: string,
   params: unknown[],
   limit: number,
 ): Promise<QueryResult> {
-  if (!t.url) throw new Error("query_db: DATABASE_URL is not set for the PostgreSQL database");
+  if (!t.url && !t.readUrl) {
+    throw new Error("query_db: DATABASE_URL is not set for the PostgreSQL database");
+  }
+  const role = t.reader ?? PG_READER_ROLE;
+  const url = t.readUrl ?? await readerUrl(t.url!, role);
+  const who = t.readUrl ? "MCP_DATABASE_URL connects as" : `query_db's role ${role} is`;
   const connection: Record<string, string> = {
     default_transaction_read_only: "on",
     statement_timeout: "10000",
   };
-  if (t.schema) connection.search_path = `"${t.schema.replaceAll('"', '""')}"`;
-  const pg = postgres(t.url, { max: 1, onnotice: () => {}, connection });
+  if (t.schema) connection.search_path = ident(t.schema);
+  const pg = postgres(url, { max: 1, onnotice: () => {}, connection });
   try {
-    const rows = await pg.begin("read only", (tx) =>
+    const [r] = await pg.unsafe(
+      `SELECT current_user AS name, rolsuper AS su, ${
+        UNSAFE_ROLES.map((x) => `pg_has_role(current_user, ${lit(x)}, 'USAGE')`).join(" OR ")
+      } AS unsafe FROM pg_roles WHERE rolname = current_user`,
+    ).catch((e: Error) => {
+      if (t.readUrl) throw e;
+      throw new Error(`query_db cannot log in as ${role} (${e.message}): ${advice(role)}`);
+    });
+    if (r?.su || r?.unsafe) {
+      throw new Error(
+        `${who} ${r.name}, a ${r.su ? "superuser" : "member of " + UNSAFE_ROLES.join("/")}: ` +
+          "not read-only; use a read-only role (e.g. one granted only pg_read_all_data)",
+      );
+    }
+    // Rolled back, never committed: what a read-only transaction still allows (a large object,
+    // a notification, a transaction advisory lock) is undone; the connection closes after.
+    const rows = await pg.begin("read only", async (tx) => {
       // simple: false → the extended protocol: exactly one statement.
       // deno-lint-ignore no-explicit-any
-      tx.unsafe(sql, params as any[], { prepare: false, simple: false } as any));
-    return result(Array.from(rows as unknown as Record<string, unknown>[]), limit);
+      const got = await tx.unsafe(sql, params as any[], { prepare: false, simple: false } as any);
+      throw new Rollback(Array.from(got as unknown as Record<string, unknown>[]));
+    }).catch((e) => {
+      if (e instanceof Rollback) return e.rows;
+      throw e;
+    });
+    return result(rows as Record<string, unknown>[], limit);
   } finally {
     await pg.end({ timeout: 1 });
   }
+}
+
+/** Thrown to end the read-only transaction with a rollback, carrying the rows. */
+class Rollback {
+  constructor(readonly rows: Record<string, unknown>[]) {}
 }

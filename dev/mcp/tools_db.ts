@@ -22,6 +22,7 @@ export function dbTarget(kernel: Kernel, env: (k: string) => string | undefined)
       kind: "postgres",
       url: env("DATABASE_URL") ?? "postgres://127.0.0.1:5432/postgres",
       schema: env("DB_SCHEMA"),
+      readUrl: env("MCP_DATABASE_URL") || undefined,
     };
   }
   return { kind: d.driver, path: d.path };
@@ -35,7 +36,8 @@ export function dbTools({ kernel, env = (k) => Deno.env.get(k) }: McpDeps): Tool
       description:
         "Run one read-only SQL statement on the app's database and get the rows. Write " +
         "parameters as $1, $2 and pass their values in `params`. Writes fail: the query runs " +
-        "on a read-only connection/transaction. At most `limit` rows (default 100, max 1000).",
+        "on a read-only connection (PostgreSQL: as a role that may only read, in a read-only " +
+        "transaction that is rolled back). At most `limit` rows (default 100, max 1000).",
       input: {
         sql: z.string().describe("one statement, e.g. SELECT * FROM users WHERE id = $1"),
         params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
