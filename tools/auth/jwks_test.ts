@@ -124,11 +124,20 @@ Deno.test("JWKS: issuer, audience and the algorithm list are enforced; HS256 and
       alg: "RS256",
       ttl: 60,
       jwksUrl: idp.url,
+      issuer: "https://idp.test",
+      audience: "my-api",
       jwksAlgorithms: ["RS256"],
     });
     await assert.rejects(pinned.verify(await token(a)), { kind: "unauthorized" });
     await assert.rejects(
-      Jwt.create({ alg: "HS256", ttl: 60, jwksUrl: idp.url, jwksAlgorithms: ["HS256"] }),
+      Jwt.create({
+        alg: "HS256",
+        ttl: 60,
+        jwksUrl: idp.url,
+        issuer: "https://idp.test",
+        audience: "my-api",
+        jwksAlgorithms: ["HS256"],
+      }),
       /AUTH_JWKS_URL verifies RS256, ES256, EdDSA tokens only: AUTH_JWT_ALG=HS256 cannot come/,
     );
   } finally {
@@ -177,4 +186,29 @@ Deno.test("JWKS through the tool: AUTH_JWKS_URL with AUTH_ISSUER/AUTH_AUDIENCE; 
   } finally {
     await idp.close();
   }
+});
+
+Deno.test("JWKS without AUTH_AUDIENCE or AUTH_ISSUER fails the setup, naming what is missing (another app's tokens would pass)", async () => {
+  const url = "https://idp.example.com/.well-known/jwks.json";
+  const cases: [Record<string, string>, string][] = [
+    [{}, "AUTH_ISSUER and AUTH_AUDIENCE"],
+    [{ AUTH_ISSUER: "https://idp.test" }, "AUTH_AUDIENCE"],
+    [{ AUTH_AUDIENCE: "my-api" }, "AUTH_ISSUER"],
+  ];
+  for (const [env, missing] of cases) {
+    const err = await new AuthTool().setup(
+      standaloneContext({ mode: "start", env: { AUTH_JWKS_URL: url, ...env } }),
+    ).then(() => undefined, (e) => e);
+    assert.ok(err instanceof Error, JSON.stringify(env));
+    assert.equal(
+      err.message,
+      `AUTH_JWKS_URL is set without ${missing}: set ${missing} to the values the provider puts ` +
+        "in the tokens meant for this API (iss, aud); without them a token the provider issued " +
+        "for any other app would be accepted",
+    );
+  }
+  await assert.rejects(
+    Jwt.create({ alg: "RS256", ttl: 60, jwksUrl: url, issuer: "https://idp.test" }),
+    /AUTH_JWKS_URL is set without AUTH_AUDIENCE/,
+  );
 });

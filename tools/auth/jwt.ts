@@ -49,7 +49,10 @@ export interface JwtSettings {
   privateKey?: string;
   /** RS256/ES256/EdDSA: the SPKI PEM public key (verifying only, when no private key). */
   publicKey?: string;
-  /** Verify with the keys of this JWKS URL (an outside identity provider) instead. */
+  /**
+   * Verify with the keys of this JWKS URL (an outside identity provider) instead; `issuer` and
+   * `audience` are then required.
+   */
   jwksUrl?: string;
   /** With `jwksUrl`: the algorithms accepted (default {@link JWKS_ALGORITHMS}). */
   jwksAlgorithms?: string[];
@@ -133,6 +136,17 @@ export class Jwt {
     const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
     if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
       throw new Error(`AUTH_JWKS_URL must be an https:// URL (http:// only on loopback): ${url}`);
+    }
+    // A shared provider signs tokens for every app it serves: without both checks, another
+    // app's token (or one for the provider's own console) would pass here.
+    const missing = [!s.issuer && "AUTH_ISSUER", !s.audience && "AUTH_AUDIENCE"].filter(Boolean)
+      .join(" and ");
+    if (missing) {
+      throw new Error(
+        `AUTH_JWKS_URL is set without ${missing}: set ${missing} to the values the provider ` +
+          "puts in the tokens meant for this API (iss, aud); without them a token the provider " +
+          "issued for any other app would be accepted",
+      );
     }
     const keys = createRemoteJWKSet(url, {
       cacheMaxAge: 10 * 60_000,

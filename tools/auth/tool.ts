@@ -117,9 +117,11 @@ export class AuthTool implements Tool {
     AUTH_JWT_PUBLIC_KEY: "RS256/ES256/EdDSA: the SPKI PEM public key that verifies (default: " +
       "derived from the private key), as the PEM text or a file path",
     AUTH_JWKS_URL: "verify tokens of an outside identity provider with the keys at this https " +
-      "URL (cached 10 min, refetched on an unknown key id)",
-    AUTH_ISSUER: "the iss claim tokens carry and must carry (default unset: not checked)",
-    AUTH_AUDIENCE: "the aud claim tokens carry and must carry (default unset: not checked)",
+      "URL (cached 10 min, refetched on an unknown key id); needs AUTH_ISSUER and AUTH_AUDIENCE",
+    AUTH_ISSUER: "the iss claim tokens carry and must carry (default unset: not checked; " +
+      "required with AUTH_JWKS_URL)",
+    AUTH_AUDIENCE: "the aud claim tokens carry and must carry (default unset: not checked; " +
+      "required with AUTH_JWKS_URL)",
     AUTH_TOKEN_TTL: `seconds a signed token lives (default ${DEFAULT_TTL})`,
     AUTH_COOKIE: `the session cookie's name (default ${DEFAULT_COOKIE})`,
     AUTH_HASH_QUEUE: "password hashes that may wait for a free slot (default " +
