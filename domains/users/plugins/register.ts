@@ -10,8 +10,10 @@ import { Registration } from "../models/user.ts";
 /**
  * `POST /auth/register` `{email, password}` → 201 `{id}`: store the account with the password's
  * hash (never the password) and announce `user.registered` `{id, email}` in one transaction. An
- * email already registered is a 409; a malformed email or a password outside 8–128 characters a
- * 400 naming the field.
+ * email already registered is a 409 (after the same hash, so not faster than a 201): that answer
+ * tells anyone which emails have an account, a property of the contract, so rate-limit this route
+ * per client in front of it. A malformed email or a password outside 8–128 characters is a 400
+ * naming the field.
  */
 export default class RegisterPlugin extends BasePlugin {
   constructor(
@@ -26,10 +28,11 @@ export default class RegisterPlugin extends BasePlugin {
 
   override onBoot() {
     this.http.addEndpoint("/auth/register", "POST", async ({ email, password }, ctx) => {
-      // A known email is answered before the (deliberately slow) hash; the UNIQUE column still
+      // Hash first, even for a known email: its 409 then costs the same (deliberately slow)
+      // hash as a 201, so the timing tells no more than the 409 itself. The UNIQUE column still
       // decides when two registrations race.
-      if (await this.db.queryOne("SELECT 1 FROM users WHERE email = $1", [email])) throw taken();
       const hash = await this.auth.hashPassword(password);
+      if (await this.db.queryOne("SELECT 1 FROM users WHERE email = $1", [email])) throw taken();
       const id = await this.db.transaction(async (tx) => {
         const { id } = (await tx.queryOne<{ id: number }>(
           "INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id",
