@@ -5,6 +5,7 @@
  */
 import type { PermissionNeeds, PermissionSettings } from "@core";
 import { isAbsolute } from "node:path";
+import { keySetting } from "./pem.ts";
 
 /**
  * `net` for `AUTH_JWKS_URL`'s `host:port` (443 for https), and `read` for `AUTH_JWT_PRIVATE_KEY`
@@ -22,10 +23,11 @@ export function authPermissions(settings: PermissionSettings): PermissionNeeds {
     }
     needs.net = [`${u.hostname}:${u.port || (u.protocol === "http:" ? 80 : 443)}`];
   }
-  const files = ["AUTH_JWT_PRIVATE_KEY", "AUTH_JWT_PUBLIC_KEY"].map((k) =>
-    settings.env(k)?.replace(/\\n/g, "\n")
-  )
-    .filter((v): v is string => !!v && !v.trimStart().startsWith("-----BEGIN"));
+  const files = ["AUTH_JWT_PRIVATE_KEY", "AUTH_JWT_PUBLIC_KEY"].flatMap((k) => {
+    const v = settings.env(k);
+    const setting = v ? keySetting(v) : undefined;
+    return setting && "path" in setting ? [setting.path] : [];
+  });
   if (files.length) {
     const dir = settings.dataDir.replace(/\/+$/, "");
     needs.read = files.map((f) => (isAbsolute(f) ? f : `${dir}/${f}`));

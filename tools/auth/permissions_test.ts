@@ -15,5 +15,14 @@ Deno.test("auth permissions: the JWKS host and key files; nothing for a shared s
     { read: ["./keys/priv.pem", "/etc/app/pub.pem"] },
   );
   assert.deepEqual(needs({ AUTH_JWT_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\n…" }), {});
+  // Key material is never written into the permission sets as a "path".
+  assert.deepEqual(needs({ AUTH_JWT_PRIVATE_KEY: '"-----BEGIN PRIVATE KEY-----\\n…"' }), {});
+  assert.deepEqual(
+    needs({ AUTH_JWT_PRIVATE_KEY: "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49".repeat(4) }),
+    {},
+  );
+  assert.deepEqual(needs({ AUTH_JWT_PRIVATE_KEY: '"keys/priv.pem"' }), {
+    read: ["./keys/priv.pem"],
+  });
   assert.throws(() => needs({ AUTH_JWKS_URL: "idp" }), /AUTH_JWKS_URL="idp" is not a URL/);
 });

@@ -9,6 +9,7 @@ import { isAbsolute, join } from "node:path";
 import { AuthError } from "./errors.ts";
 import { type Algorithm, ALGORITHMS, Jwt, type JwtSettings, MIN_SECRET_BYTES } from "./jwt.ts";
 import { DEFAULT_HASH_QUEUE, OWASP_SCRYPT, PasswordHasher, TEST_SCRYPT } from "./password.ts";
+import { keySetting } from "./pem.ts";
 import { eraseSession, secondsLeft, writeSession } from "./session.ts";
 import type { Auth, Claims, PasswordCheck, SessionTarget, SignOptions } from "./types.ts";
 
@@ -35,24 +36,28 @@ interface HttpHook {
   useAuth?(gate: { verify(token: string): Promise<Claims>; cookie: string } | undefined): void;
 }
 
-/** A PEM setting: the PEM text (`\n` escapes allowed), or a file path (relative: the data folder). */
+/**
+ * A PEM setting: the PEM text (`\n` escapes and surrounding quotes allowed), or a file path
+ * (relative: the data folder). The value is never echoed: it may be the private key itself.
+ */
 async function readPem(
   name: string,
   value: string | undefined,
   dataDir: string,
 ): Promise<string | undefined> {
   if (value === undefined) return undefined;
-  const text = value.replace(/\\n/g, "\n");
-  if (text.trimStart().startsWith("-----BEGIN")) return text;
-  const path = isAbsolute(value) ? value : join(dataDir, value);
+  const setting = keySetting(value);
+  if ("pem" in setting) return setting.pem;
+  const neither = `${name} is neither PEM text nor a readable file`;
+  const how = "give the PEM text (with its -----BEGIN …----- lines; `\\n` escapes allowed) or " +
+    `the path of a PEM file (relative paths are read from the data folder, ${dataDir})`;
+  if ("material" in setting) throw new Error(`${neither} (bare base64?): ${how}`);
+  const path = isAbsolute(setting.path) ? setting.path : join(dataDir, setting.path);
   try {
     return await Deno.readTextFile(path);
   } catch (err) {
-    throw new Error(
-      `${name}: cannot read ${path} (${(err as Error).message}); give a readable PEM file, ` +
-        `or the PEM text itself`,
-      { cause: err },
-    );
+    // The error's name only: its message holds the path, which may be key material.
+    throw new Error(`${neither} (${(err as Error).name}): ${how}`);
   }
 }
 

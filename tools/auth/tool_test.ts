@@ -136,7 +136,7 @@ Deno.test("bad settings fail the setup with the setting named", async () => {
     [{ AUTH_JWT_ALG: "RS256" }, /RS256 needs AUTH_JWT_PRIVATE_KEY/],
     [
       { AUTH_JWT_ALG: "ES256", AUTH_JWT_PRIVATE_KEY: "keys/nope.pem" },
-      /AUTH_JWT_PRIVATE_KEY: cannot read .*keys\/nope.pem/,
+      /AUTH_JWT_PRIVATE_KEY is neither PEM text nor a readable file \((NotFound|NotCapable)\): give/,
     ],
     [{ AUTH_JWKS_URL: "http://idp.example.com/jwks" }, /AUTH_JWKS_URL must be an https:\/\/ URL/],
     [{ AUTH_JWKS_URL: "::" }, /AUTH_JWKS_URL=:: is not a URL/],
@@ -254,4 +254,27 @@ Deno.test("AUTH_HASH_QUEUE bounds the hashes waiting: beyond it hashPassword rej
     Array.from({ length: MAX_CONCURRENT_HASHES + 1 }, () => dflt.auth.hashPassword("pw")),
   );
   assert.ok(all.every((s) => s.status === "fulfilled"));
+});
+
+Deno.test("a PEM key in quotes (docker --env-file keeps them) is PEM text; bare base64 or an unreadable path is refused without echoing the value", async () => {
+  const { exportPKCS8, generateKeyPair } = await import("jose");
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const pem = await exportPKCS8(privateKey);
+  const escaped = pem.replace(/\n/g, "\\n");
+  for (const quoted of [`"${escaped}"`, `'${escaped}'`, `"${pem}"`]) {
+    const tool = new AuthTool();
+    await tool.setup(ctxWith({ env: { AUTH_JWT_ALG: "ES256", AUTH_JWT_PRIVATE_KEY: quoted } }));
+    assert.equal((await tool.auth.verify(await tool.auth.sign({ sub: "1" }))).sub, "1");
+  }
+  const base64 = pem.replace(/-----[A-Z ]+-----|\n/g, "");
+  for (const value of [base64, `"${base64}"`, "/etc/no/such/key.pem"]) {
+    const err = await new AuthTool().setup(
+      ctxWith({ env: { AUTH_JWT_ALG: "ES256", AUTH_JWT_PRIVATE_KEY: value }, dataDir: "/tmp" }),
+    ).then(() => undefined, (e) => e);
+    assert.ok(err instanceof Error, value);
+    assert.match(err.message, /^AUTH_JWT_PRIVATE_KEY is neither PEM text nor a readable file/);
+    const said = JSON.stringify([err.message, err.stack, String(err.cause ?? "")]);
+    assert.ok(!said.includes(base64.slice(10, 40)), said);
+    assert.ok(!said.includes("no/such"), said);
+  }
 });
