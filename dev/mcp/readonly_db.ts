@@ -83,8 +83,9 @@ function querySqlite(path: string, sql: string, params: unknown[], limit: number
   const db = new DatabaseSync(path, { readOnly: true });
   try {
     db.exec("PRAGMA query_only = ON; PRAGMA busy_timeout = 2000;");
-    const stmt = db.prepare(toSqlitePlaceholders(sql));
-    // all(), not iterate(): Deno's iterate() ends quietly on a failing step (a refused write).
+    const stmt = capped(db, toSqlitePlaceholders(sql), limit + 1);
+    // all(), not iterate(): Deno's iterate() ends quietly on a failing step (a refused write, an
+    // error on row 2), which would pass for the last row. The LIMIT of capped() bounds all().
     // deno-lint-ignore no-explicit-any
     const rows = stmt.all(...params as any[]) as Record<string, unknown>[];
     return result(rows, limit);
@@ -142,6 +143,19 @@ async function readerUrl(adminUrl: string, role: string): Promise<string> {
   return u.href;
 }
 
+/**
+ * `sql` wrapped in `SELECT * FROM (…) LIMIT max`, so SQLite stops after `max` rows (a 30M-row
+ * recursive CTE no longer fills memory); what cannot be wrapped (PRAGMA, EXPLAIN, a write, a
+ * syntax error) is prepared as given. The newlines keep a trailing `-- comment` inside.
+ */
+function capped(db: DatabaseSync, sql: string, max: number) {
+  try {
+    return db.prepare(`SELECT * FROM (\n${sql.replace(/[\s;]+$/, "")}\n) LIMIT ${max}`);
+  } catch {
+    return db.prepare(sql);
+  }
+}
+
 async function queryPostgres(
   t: DbTarget,
   sql: string,
@@ -178,10 +192,16 @@ async function queryPostgres(
     // Rolled back, never committed: what a read-only transaction still allows (a large object,
     // a notification, a transaction advisory lock) is undone; the connection closes after.
     const rows = await pg.begin("read only", async (tx) => {
-      // simple: false → the extended protocol: exactly one statement.
+      // simple: false → the extended protocol: exactly one statement. A cursor fetches
+      // limit + 1 rows (enough to say "truncated"), never the rest.
       // deno-lint-ignore no-explicit-any
-      const got = await tx.unsafe(sql, params as any[], { prepare: false, simple: false } as any);
-      throw new Rollback(Array.from(got as unknown as Record<string, unknown>[]));
+      const q = tx.unsafe(sql, params as any[], { prepare: false, simple: false } as any);
+      let got: Record<string, unknown>[] = [];
+      for await (const batch of q.cursor(limit + 1)) {
+        got = Array.from(batch as unknown as Record<string, unknown>[]);
+        break;
+      }
+      throw new Rollback(got);
     }).catch((e) => {
       if (e instanceof Rollback) return e.rows;
       throw e;

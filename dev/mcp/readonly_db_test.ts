@@ -2,7 +2,7 @@ import { deepEqual, equal, rejects } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import postgres from "postgres";
 import { queryReadOnly } from "./readonly_db.ts";
-import { match } from "node:assert/strict";
+import { match, ok } from "node:assert/strict";
 
 const PG_URL = "postgres://127.0.0.1:5432/test";
 
@@ -28,6 +28,23 @@ Deno.test("queryReadOnly (SQLite): reads with $n, refuses writes, the file is un
       10,
     );
     deepEqual(n.rows, [{ n: 2 }]);
+    // Rows past limit + 1 are never fetched: 30M rows would take seconds and gigabytes.
+    const cte = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3e7)";
+    let t0 = performance.now();
+    deepEqual(await queryReadOnly(t, `${cte} SELECT x FROM c -- all of them\n;`, [], 2), {
+      columns: ["x"],
+      rows: [{ x: 1 }, { x: 2 }],
+      rowCount: 2,
+      truncated: true,
+    });
+    ok(performance.now() - t0 < 1000, `${performance.now() - t0} ms`);
+    // What cannot be wrapped in a SELECT still runs (PRAGMA), and errors after a row still fail.
+    deepEqual((await queryReadOnly(t, "PRAGMA user_version", [], 10)).rows, [{ user_version: 0 }]);
+    await rejects(
+      queryReadOnly(t, `${cte} SELECT abs(-9223372036854775807 - 1 + (x > 1)) FROM c`, [], 5),
+      /integer overflow/,
+    );
+    t0 = performance.now();
     await rejects(
       queryReadOnly({ kind: "sqlite", path: ":memory:" }, "SELECT 1", [], 10),
       /needs a database file/,
@@ -64,6 +81,11 @@ Deno.test("queryReadOnly (PostgreSQL): a read-only transaction, one statement, n
     const [{ n }] = await admin.unsafe(`SELECT count(*)::int AS n FROM ${schema}.t`);
     equal(n, 3);
     await rejects(queryReadOnly(t, "SELEC 1", [], 10), /syntax error/);
+    // Rows past limit + 1 are never fetched (a cursor): 50M rows would take seconds.
+    const t0 = performance.now();
+    const many = await queryReadOnly(t, "SELECT generate_series(1, 50000000) AS g", [], 2);
+    deepEqual(many, { columns: ["g"], rows: [{ g: 1 }, { g: 2 }], rowCount: 2, truncated: true });
+    ok(performance.now() - t0 < 2000, `${performance.now() - t0} ms`);
   } finally {
     await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
     await admin.unsafe(`DROP ROLE IF EXISTS ${schema}_reader`);
