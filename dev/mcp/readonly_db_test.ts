@@ -2,6 +2,8 @@ import { deepEqual, equal, rejects } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import postgres from "postgres";
 import { queryReadOnly } from "./readonly_db.ts";
+import { dbTarget } from "./tools_db.ts";
+import type { Kernel } from "@core";
 import { match, ok } from "node:assert/strict";
 
 const PG_URL = "postgres://127.0.0.1:5432/test";
@@ -154,5 +156,24 @@ Deno.test("queryReadOnly (PostgreSQL): runs as a reader role, so a superuser URL
     await admin.end();
     await other.end();
     await Deno.remove(file).catch(() => {});
+  }
+});
+
+Deno.test("dbTarget: MCP_DATABASE_URL becomes the PostgreSQL read URL; unset or empty, none", () => {
+  const kernel = {
+    tools: { get: () => ({ describe: () => ({ driver: "postgres" }) }) },
+  } as unknown as Kernel;
+  const env = (vars: Record<string, string>) => (k: string) => vars[k];
+  deepEqual(
+    dbTarget(kernel, env({ DATABASE_URL: "postgres://a/x", MCP_DATABASE_URL: "postgres://r/x" })),
+    {
+      kind: "postgres",
+      url: "postgres://a/x",
+      schema: undefined,
+      readUrl: "postgres://r/x",
+    },
+  );
+  for (const vars of [{}, { MCP_DATABASE_URL: "" }] as Record<string, string>[]) {
+    equal(dbTarget(kernel, env(vars)).readUrl, undefined);
   }
 });
