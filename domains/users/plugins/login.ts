@@ -4,6 +4,7 @@ import type { Config } from "@tools/config/mod.ts";
 import type { Db } from "@tools/db/mod.ts";
 import { failure, type Http, ok } from "@tools/http/mod.ts";
 import { z } from "zod";
+import { requireJson } from "./_json_only.ts";
 import type { Logger } from "@tools/logger/mod.ts";
 import type { State } from "@tools/state/mod.ts";
 import { Login } from "../models/user.ts";
@@ -15,7 +16,8 @@ import { LoginThrottle, MAX_FAILURES } from "./_login_throttle.ts";
  * is checked against a dummy hash). After 5 failures for one email within 15 minutes every
  * attempt gets a 429 with `Retry-After` until the window ends, counted in the state tool (so on
  * Redis it holds across instances). A hash made with older parameters is replaced on login.
- * `USERS_SESSION_COOKIE=true` also puts the token in the auth tool's session cookie.
+ * `USERS_SESSION_COOKIE=true` also puts the token in the auth tool's session cookie. JSON bodies
+ * only (a form is a 415: a cross-site form must not log a browser in, see `_json_only.ts`).
  */
 export default class LoginPlugin extends BasePlugin {
   #dummy?: Promise<string>;
@@ -35,6 +37,7 @@ export default class LoginPlugin extends BasePlugin {
     const throttle = new LoginThrottle(this.state.namespace("login_failures"));
     const cookie = this.config.bool("USERS_SESSION_COOKIE", false);
     this.http.addEndpoint("/auth/login", "POST", async ({ email, password }, ctx) => {
+      requireJson(ctx);
       const attempt = await throttle.begin(email);
       if (attempt.retryAfter !== undefined) {
         if (attempt.count === MAX_FAILURES + 1) {

@@ -200,6 +200,38 @@ Deno.test("POST /auth/login: the password is in no log, event, response or state
   assert.ok(!seen.includes(PASSWORD), seen);
 });
 
+Deno.test("POST /auth/login takes JSON only: a form post (what a cross-site page can send) is a 415 and logs nobody in", async () => {
+  await using t = await bootPlugin(LoginPlugin, { config: { USERS_SESSION_COOKIE: "true" } });
+  await seed(t);
+  const form = new URLSearchParams({ email: "ann@example.com", password: PASSWORD });
+  const multipart = new FormData();
+  multipart.set("email", "ann@example.com");
+  multipart.set("password", PASSWORD);
+  for (const body of [form, multipart]) {
+    const res = await t.http.fetch(
+      new Request("http://localhost/auth/login", { method: "POST", body }),
+    );
+    assert.equal(res.status, 415);
+    assert.deepEqual(await res.json(), {
+      success: false,
+      error: "send the credentials as JSON (content-type: application/json)",
+    });
+    assert.equal(res.headers.get("set-cookie"), null);
+  }
+  assert.deepEqual(await t.state.keys(), [], "not even counted as an attempt");
+  assert.deepEqual(t.logs.messages(), []);
+  // JSON (with a charset) still works.
+  const ok = await t.http.fetch(
+    new Request("http://localhost/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({ email: "ann@example.com", password: PASSWORD }),
+    }),
+  );
+  assert.equal(ok.status, 200);
+  assert.match(ok.headers.get("set-cookie") ?? "", /^session=/);
+});
+
 Deno.test("unloading releases the route", async () => {
   await using t = await bootPlugin(LoginPlugin);
   await t.unload();

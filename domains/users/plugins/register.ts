@@ -5,6 +5,7 @@ import type { EventBus } from "@tools/event_bus/mod.ts";
 import { type Http, HttpError, ok } from "@tools/http/mod.ts";
 import type { Logger } from "@tools/logger/mod.ts";
 import { z } from "zod";
+import { requireJson } from "./_json_only.ts";
 import { Registration } from "../models/user.ts";
 
 /**
@@ -13,7 +14,7 @@ import { Registration } from "../models/user.ts";
  * email already registered is a 409 (after the same hash, so not faster than a 201): that answer
  * tells anyone which emails have an account, a property of the contract, so rate-limit this route
  * per client in front of it. A malformed email or a password outside 8–128 characters is a 400
- * naming the field.
+ * naming the field; a body that is not JSON a 415 (see `_json_only.ts`).
  */
 export default class RegisterPlugin extends BasePlugin {
   constructor(
@@ -28,6 +29,7 @@ export default class RegisterPlugin extends BasePlugin {
 
   override onBoot() {
     this.http.addEndpoint("/auth/register", "POST", async ({ email, password }, ctx) => {
+      requireJson(ctx);
       // Hash first, even for a known email: its 409 then costs the same (deliberately slow)
       // hash as a 201, so the timing tells no more than the 409 itself. The UNIQUE column still
       // decides when two registrations race.

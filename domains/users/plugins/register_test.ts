@@ -135,6 +135,25 @@ Deno.test("POST /auth/register: the password is in no log, event, response or st
   assert.ok(!seen.includes(secret), seen);
 });
 
+Deno.test("POST /auth/register takes JSON only: a form post is a 415, nothing stored", async () => {
+  const hashPassword = mock.fn(() => Promise.resolve("a-hash"));
+  await using t = await bootPlugin(RegisterPlugin, { tools: { auth: { hashPassword } } });
+  const res = await t.http.fetch(
+    new Request("http://localhost/auth/register", {
+      method: "POST",
+      body: new URLSearchParams({ email: "ann@example.com", password: PASSWORD }),
+    }),
+  );
+  assert.equal(res.status, 415);
+  assert.deepEqual(await res.json(), {
+    success: false,
+    error: "send the credentials as JSON (content-type: application/json)",
+  });
+  assert.equal(hashPassword.mock.callCount(), 0);
+  assert.deepEqual(await t.rows("SELECT id FROM users"), []);
+  assert.equal(t.bus.published.length, 0);
+});
+
 Deno.test("unloading releases the route", async () => {
   await using t = await bootPlugin(RegisterPlugin);
   await t.unload();
