@@ -29,6 +29,12 @@ function issuesText(issues: Issue[]): string {
   return shown.join("; ") + (issues.length > 5 ? `; …${issues.length - 5} more` : "");
 }
 
+/** The domain of a plugin owner (`<domain>/<plugin>`), or `undefined` for any other owner. */
+export function domainOf(ownerId: string): string | undefined {
+  const slash = ownerId.indexOf("/");
+  return slash < 0 ? undefined : ownerId.slice(0, slash);
+}
+
 /** The contracts of the prepared domains, and the checks against them. */
 export class ContractCheck {
   readonly #byDomain = new Map<string, Contract>();
@@ -69,14 +75,15 @@ export class ContractCheck {
   }
 
   /**
-   * Check a publish by `ownerId` (`<domain>/<plugin>`): owners of a domain with no loaded
-   * contract (tools, the test kit, classes declared in tests) are not checked.
+   * Check a publish by `ownerId` of `domain` (its {@link domainOf}, worked out once per owner):
+   * owners of a domain with no loaded contract (tools, the test kit, classes declared in tests)
+   * are not checked.
    * @throws {BusError} `undeclared` or `invalid_payload`.
    */
-  publish(ownerId: string, name: string, payload: unknown): void {
-    const domain = ownerId.split("/")[0];
+  publish(ownerId: string, domain: string | undefined, name: string, payload: unknown): void {
+    if (domain === undefined) return;
     const c = this.#byDomain.get(domain);
-    if (!c || !ownerId.includes("/")) return;
+    if (!c) return;
     const schema = c.publishes[name] as Schema | undefined;
     if (!schema) {
       const elsewhere = this.#declarer(name);
@@ -96,9 +103,9 @@ export class ContractCheck {
    * @throws {BusError} `undeclared`.
    */
   respond(ownerId: string, name: string): void {
-    const domain = ownerId.split("/")[0];
-    const c = this.#byDomain.get(domain);
-    if (!c || !ownerId.includes("/") || c.responds[name]) return;
+    const domain = domainOf(ownerId);
+    const c = domain === undefined ? undefined : this.#byDomain.get(domain);
+    if (!c || c.responds[name]) return;
     throw new BusError(
       "undeclared",
       `${ownerId} responds to "${name}", which domain ${domain} does not declare: add it to domains/${domain}/${CONTRACT_FILE}: defineContract({ responds: { "${name}": { request: z.object({ … }), response: z.object({ … }) } } })`,

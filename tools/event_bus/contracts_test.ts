@@ -96,6 +96,35 @@ Deno.test("contracts: requests and responses are checked both ways; undeclared r
   await bus.shutdown();
 });
 
+Deno.test("contracts: while validating, a sync responder is answered at once (nothing in flight); an async one is checked once it settles", async () => {
+  const { bus, live } = await shopBus();
+  live("shop/prices").respond("shop.price", () => ({ cents: 250 }));
+  const sync = live("audit/ask").request("shop.price", { sku: "A" });
+  assert.equal(bus.describe().inFlight, 0, "a sync answer holds no in-flight work, no timer");
+  assert.deepEqual(await sync, { cents: 250 });
+  await bus.shutdown();
+
+  const later = await shopBus();
+  let answer: unknown = { cents: 1 };
+  later.live("shop/prices").respond("shop.price", async () => {
+    await tick();
+    return answer;
+  });
+  const ask = later.live("audit/ask");
+  const pending = ask.request("shop.price", { sku: "A" });
+  assert.equal(later.bus.describe().inFlight, 1, "an async answer is in flight until it settles");
+  assert.deepEqual(await pending, { cents: 1 });
+  answer = { cents: "lots" };
+  await assert.rejects(
+    ask.request("shop.price", { sku: "A" }),
+    (e) =>
+      e instanceof BusError && e.code === "responder_error" &&
+      /the response of "shop.price" does not match .*cents: expected number/.test(e.message),
+  );
+  assert.equal(later.bus.describe().inFlight, 0);
+  await later.bus.shutdown();
+});
+
 Deno.test("contracts: off in start mode unless EVENT_BUS_VALIDATE=true; owners outside domains are free", async () => {
   const start = await shopBus("start");
   start.live("shop/place").publish("order.shipped", { anything: true });

@@ -16,7 +16,7 @@ import type { EventCounters } from "./stats.ts";
 import { EMPTY_PLAN, type Plan, Plans } from "./plans.ts";
 import { Resilience } from "./resilience.ts";
 import type { Subscription } from "./subscription.ts";
-import { type CauseNode, TRACEPARENTS } from "./telemetry.ts";
+import { type CauseNode, type SpanHandle, TRACEPARENTS } from "./telemetry.ts";
 import type { DeadLetter, Envelope, EventHandler, SubscribeOptions } from "./types.ts";
 export type { Subscription };
 const DEFAULT_BACKOFF = 100;
@@ -208,10 +208,9 @@ export class Delivery {
     const span = this.#s.tracing?.delivery(env.name, env.id, sub.owner.id, TRACEPARENTS.get(env));
     let result: unknown;
     try {
-      if (node) node.attempts = attempt;
-      let run = () => sub.handler(event);
-      if (span) run = ((inner) => () => span.run(inner))(run);
-      result = node ? causes!.run(node, run) : span ? run() : sub.handler(event);
+      // The common path (no telemetry) allocates no closure.
+      if (node === undefined && span === undefined) result = sub.handler(event);
+      else result = this.#traced(sub, event, attempt, node, span);
     } catch (e) {
       span?.end(e);
       this.#failed(sub, env, shared, attempt, c, e, done, node);
@@ -249,6 +248,21 @@ export class Delivery {
       });
     }
     result.then(() => finish(true), (e) => finish(false, e));
+  }
+
+  /** Run the handler inside its delivery's node and/or span (telemetry on). */
+  #traced(
+    sub: Subscription,
+    event: Envelope,
+    attempt: number,
+    node: CauseNode | undefined,
+    span: SpanHandle | undefined,
+  ): unknown {
+    let run = () => sub.handler(event);
+    if (span) run = ((inner) => () => span.run(inner))(run);
+    if (!node) return run();
+    node.attempts = attempt;
+    return this.#s.causes!.run(node, run);
   }
 
   #failed(

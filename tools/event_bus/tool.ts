@@ -21,10 +21,10 @@ import { BrokerInterest } from "./interest.ts";
 import { Publishing } from "./publishing.ts";
 import { Requests } from "./requests.ts";
 import { chosenDriver, type Setting, validates } from "./settings.ts";
-import { CONTRACT_FILE, ContractCheck } from "./contract_check.ts";
+import { CONTRACT_FILE, ContractCheck, domainOf } from "./contract_check.ts";
 import { recorder, reportCounters, type TelemetryTool } from "./telemetry.ts";
 import { resilienceSettings } from "./resilience.ts";
-import { BusShared } from "./shared.ts";
+import { BusShared, isThenable } from "./shared.ts";
 import type { EventCounters } from "./stats.ts";
 import type { Envelope, EventHandler, RequestHandler, UntypedEventBus } from "./types.ts";
 
@@ -187,9 +187,10 @@ export class EventBusTool implements Tool {
     const api = this.#api(owner);
     const c = this.#contracts;
     if (!c) return api;
+    const domain = domainOf(owner.id);
     return {
       publish: (name, payload, options) => {
-        c.publish(owner.id, name, payload);
+        c.publish(owner.id, domain, name, payload);
         return api.publish(name, payload, options);
       },
       subscribe: api.subscribe,
@@ -204,10 +205,14 @@ export class EventBusTool implements Tool {
       respond: (name, handler) => {
         if (typeof handler !== "function") return api.respond(name, handler);
         c.respond(owner.id, name);
-        return api.respond(name, async (req: Envelope) => {
-          const answer = await (handler as RequestHandler)(req);
+        const checked = (answer: unknown) => {
           c.message(name, "response", answer);
           return answer;
+        };
+        // A sync handler stays sync (answered without a timer or an extra promise hop).
+        return api.respond(name, (req: Envelope) => {
+          const answer = (handler as RequestHandler)(req);
+          return isThenable(answer) ? Promise.resolve(answer).then(checked) : checked(answer);
         });
       },
     };
@@ -215,7 +220,7 @@ export class EventBusTool implements Tool {
 
   #api(owner: Owner): UntypedEventBus {
     // Per owner: names already validated and recorded → their counters (one Map lookup a publish).
-    // The last name published, to skip even that lookup when a plugin publishes one name often.
+    // The last name published or requested, to skip even that lookup when a plugin uses one often.
     const known = new Map<string, EventCounters>();
     let lastName: unknown, lastCounters: EventCounters | undefined;
     return {
@@ -231,13 +236,18 @@ export class EventBusTool implements Tool {
       subscribe: (pattern, handler, options) =>
         this.#delivery.subscribe(owner, pattern, handler as EventHandler, options),
       request: (name, payload, options) => {
-        let c = known.get(name);
-        if (!c) {
-          try {
-            c = this.#pub.first(owner, name, known);
-          } catch (e) {
-            return Promise.reject(e);
+        let c = lastCounters;
+        if (name !== lastName || c === undefined) {
+          c = known.get(name);
+          if (!c) {
+            try {
+              c = this.#pub.first(owner, name, known);
+            } catch (e) {
+              return Promise.reject(e);
+            }
           }
+          lastName = name;
+          lastCounters = c;
         }
         return this.#requests.request(owner, c, name, payload, options);
       },

@@ -125,6 +125,9 @@ export class TraceStore {
   readonly #ring: (CauseNode | undefined)[];
   #next = 0;
   readonly #events = new Map<string, CauseNode>();
+  /** The ids in {@link TraceStore.#events}, oldest at `#nextEvent` once it is full. */
+  readonly #eventIds: (string | undefined)[] = new Array(RECENT_EVENTS);
+  #nextEvent = 0;
 
   constructor(readonly max: number) {
     this.#ring = new Array(max);
@@ -169,8 +172,13 @@ export class TraceStore {
     node.ms = 0; // published at once: its deliveries carry the durations
     if (parent) parent.adopt(node);
     else this.#keep(node);
-    if (this.#events.size >= RECENT_EVENTS) {
-      this.#events.delete(this.#events.keys().next().value!);
+    // The oldest id leaves through a ring, not `keys().next()`: on a Map whose front was deleted
+    // again and again, that walks every deleted slot before it (most of a publish's cost).
+    if (!this.#events.has(id)) { // an id seen again keeps its place
+      const old = this.#eventIds[this.#nextEvent];
+      if (old !== undefined) this.#events.delete(old);
+      this.#eventIds[this.#nextEvent] = id;
+      this.#nextEvent = (this.#nextEvent + 1) % RECENT_EVENTS;
     }
     this.#events.set(id, node);
     return node;

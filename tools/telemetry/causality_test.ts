@@ -45,3 +45,16 @@ Deno.test("TraceStore(0) keeps nothing", () => {
   store.request("r", "GET", "/", "x/y");
   assert.deepEqual(store.list(), []);
 });
+
+Deno.test("TraceStore: deliveries find the last 4096 events; an older one starts its own tree", () => {
+  const store = new TraceStore(10);
+  for (let i = 0; i <= 4096; i++) store.event(`e${i}`, "n", "x/y");
+  store.event("e1", "n", "x/y"); // seen again: keeps its place, the node is the new one
+  assert.equal(store.delivery("e0", "n", "p/q").root.id, "e0", "forgotten: its own tree");
+  const d1 = store.delivery("e1", "n", "p/q");
+  assert.equal(d1.root.kind, "event", "the second event is still known");
+  assert.equal(store.delivery("e4096", "n", "p/q").root.kind, "event");
+  store.event("e4097", "n", "x/y"); // pushes out e1, the oldest kept
+  assert.equal(store.delivery("e1", "n", "p/q").root.kind, "delivery");
+  assert.equal(store.delivery("e2", "n", "p/q").root.kind, "event");
+});
