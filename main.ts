@@ -18,6 +18,9 @@ import {
   type StatusEntry,
 } from "@core";
 
+/** ms from process start until this module ran: the runtime, and parsing the kernel (`core/`). */
+const RUNTIME_MS = performance.now();
+
 /** The argument `deno task compile` bakes into the binary (after the mode, `start`). */
 export const COMPILED_FLAG = "--compiled";
 
@@ -88,7 +91,12 @@ export class App {
       Deno.exit(1);
     }
     await (this.#booted = k.boot());
-    reportBoot(k.status.list(), k.status.summary().bootMs as number, k.log);
+    const facts = k.status.summary();
+    reportBoot(k.status.list(), facts.bootMs as number, k.log);
+    const phases = bootPhases(facts.bootPhasesMs as Record<string, number>);
+    k.log.info(`boot: ${phases.map(([p, ms]) => `${p} ${ms} ms`).join(", ")}`, {
+      bootPhasesMs: Object.fromEntries(phases),
+    });
     const failed = k.status.list().filter((e) => e.kind === "tool" && e.state === "failed");
     if (k.mode === "start" && failed.length && this.#env("ALLOW_FAILED_TOOLS") !== "1") {
       const names = failed.map((t) => t.id).join(", ");
@@ -123,6 +131,34 @@ export class App {
     this.kernel.log.info(`stopped cleanly in ${ms} ms`, { ms });
     Deno.exit(code);
   }
+}
+
+/**
+ * Where boot time went, as `[phase, ms]` in order: `runtime` (process start until `main.ts` runs:
+ * Deno itself and parsing `core/`), `import` (finding and importing the tools' and plugins'
+ * modules), `setup` (the tools' setup), `migrations` (the tools' `prepareDomain`), `plugins`
+ * (building and booting them) and `listen` (`onBootComplete`: the http tool starts listening).
+ * From the kernel's cumulative marks (`bootPhasesMs` in its status facts).
+ */
+export function bootPhases(
+  marks: Record<string, number>,
+  runtimeMs = RUNTIME_MS,
+): [string, number][] {
+  const names: [string, string][] = [
+    ["found", "import"],
+    ["tools", "setup"],
+    ["domains", "migrations"],
+    ["plugins", "plugins"],
+    ["complete", "listen"],
+  ];
+  let prev = 0;
+  const out: [string, number][] = [["runtime", Math.round(runtimeMs * 10) / 10]];
+  for (const [mark, phase] of names) {
+    const at = marks?.[mark] ?? prev;
+    out.push([phase, Math.round((at - prev) * 10) / 10]);
+    prev = at;
+  }
+  return out;
 }
 
 /** Logs every status entry and a summary line; returns the number of failed parts. */

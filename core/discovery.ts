@@ -144,30 +144,23 @@ export const MANIFEST_FILE = "microcore.gen.ts";
 /**
  * The project's tools and plugins for `deno task dev`/`start`: from the manifest when it lists
  * exactly the files on disk (one static import graph loads 1,000 plugins in ~0.1 s, where one
- * `import()` per file costs more per file the larger the graph grows), else from the folder
- * walk. If the manifest's graph fails to load (one broken plugin), each file is imported on its
- * own, so the broken one fails alone.
+ * `import()` per file costs more per file the larger the graph grows), else from the folder walk
+ * (done while the manifest loads). If the manifest's graph fails to load (one broken plugin), each
+ * file is imported on its own, so the broken one fails alone.
  */
 export async function manifestOrWalk(root: string): Promise<AppSource> {
-  const walked = await walkProject(root);
-  if (!(await exists(`${root}/${MANIFEST_FILE}`))) return walked;
-  try {
-    const manifest = (await import(fileUrl(root, MANIFEST_FILE))).default as Manifest;
-    const listed = fromManifest(root, manifest);
-    return sameFiles(listed, walked) ? listed : walked;
-  } catch {
-    return walked;
-  }
+  const [walked, listed] = await Promise.all([
+    walkProject(root),
+    import(fileUrl(root, MANIFEST_FILE))
+      .then((m) => fromManifest(root, m.default as Manifest)).catch(() => undefined),
+  ]);
+  return listed && sameFiles(listed, walked) ? listed : walked;
 }
 
 /** Whether two sources list the same tools, plugins and domains (in any order). */
 function sameFiles(a: AppSource, b: AppSource): boolean {
   const key = (s: AppSource) =>
-    [
-      ...s.tools.map((t) => t.file),
-      ...s.plugins.map((p) => p.file),
-      ...s.domains.map((d) => d.name),
-    ]
-      .sort().join("\n");
+    [...s.tools, ...s.plugins].map((x) => x.file).concat(s.domains.map((d) => d.name)).sort()
+      .join("\n");
   return key(a) === key(b);
 }

@@ -59,7 +59,13 @@ function fromObjectPattern(pattern: Node): Wanted[] {
   });
 }
 
+/** Plain fields (`http;`, `#x;`), then a constructor of plain names: read without acorn. */
+const PLAIN =
+  /^class(?:\s+[\w$]+)?(?:\s+extends\s+[\w$.]+)?\s*\{(?:\s*#?[\w$]+;)*\s*constructor\s*\(([\w$\s,]*)\)\s*\{/;
+
 function constructorOf(source: string): Node | undefined {
+  const plain = PLAIN.exec(source)?.[1].split(",").map((p) => p.trim()).filter(Boolean);
+  if (plain) return { value: { params: plain.map((name) => ({ type: "Identifier", name })) } };
   // In parentheses a class declaration parses as an expression (acorn returns the class itself).
   const cls = parseExpressionAt(`(${source})`, 0, { ecmaVersion: "latest", sourceType: "module" });
   if (cls.type !== "ClassExpression") throw new InjectionError("the default export is not a class");

@@ -200,3 +200,46 @@ Deno.test("inject: a function that is not a class is refused", () => {
   }
   assertEquals(refusal(Legacy as unknown as Ctor), "the default export is not a class");
 });
+
+Deno.test("inject: the parser-free path reads the plain shape, and only it", () => {
+  const pos = (...names: string[]) => ({
+    style: "positional",
+    wants: names.map((name) => ({ name, optional: false })),
+  });
+  // What TypeScript leaves of parameter properties: fields first, then plain names.
+  class Fields {
+    http;
+    db;
+    #own = 1;
+    #bare;
+    constructor(http: unknown, db: unknown) {
+      this.http = http;
+      this.db = db;
+      this.#bare = this.#own;
+    }
+  }
+  assertEquals(readInjection(Fields), pos("http", "db"));
+  assertEquals(readInjection(class {}), pos());
+  assertEquals(
+    readInjection(
+      class {
+        constructor() {}
+      },
+    ),
+    pos(),
+  );
+  // A field with a value mentions another "constructor(" before the real one: the parser decides.
+  class Decoy {
+    label = "constructor(fake)";
+    constructor(real: unknown) {
+      this.label = String(real);
+    }
+  }
+  assertEquals(readInjection(Decoy), pos("real"));
+  class Commented {
+    constructor(http: unknown /* , fake */) {
+      void http;
+    }
+  }
+  assertEquals(readInjection(Commented), pos("http"));
+});

@@ -118,12 +118,16 @@ export class Kernel {
   /** Boots everything: tools, domains, plugins. Never throws for a single broken part. */
   async boot(): Promise<void> {
     const t0 = performance.now();
+    const phases: Record<string, number> = {};
     const src = typeof this.#opts.source === "function"
       ? await this.#opts.source()
       : this.#opts.source ?? await walkProject(this.root);
     for (const d of src.domains) this.#domains.set(d.name, d);
+    phases.found = round(performance.now() - t0);
     await this.#loadTools(src);
+    phases.tools = round(performance.now() - t0);
     for (const d of src.domains) await this.prepareDomain(d);
+    phases.domains = round(performance.now() - t0);
     // Import every plugin module at once (I/O-bound), then build and boot in a stable order.
     const modules = src.plugins.map((p) => {
       const t = performance.now();
@@ -136,14 +140,17 @@ export class Kernel {
       const loaded = await modules[i];
       await this.#commit(p, loaded.mod, loaded.err, loaded.ms);
     }
+    phases.plugins = round(performance.now() - t0);
     for (const tool of this.#toolOrder) {
       await this.#hook(`${tool.name}.onBootComplete`, () => tool.onBootComplete?.()).catch(
         (err) => this.#failTool(tool.name, err),
       );
     }
+    phases.complete = round(performance.now() - t0);
     this.status.setFacts({
       mode: this.mode,
       bootMs: Math.round(performance.now() - t0),
+      bootPhasesMs: phases, // where boot time went: ms since t0 when each phase ended
       startedAt: new Date().toISOString(),
       reloads: 0,
     });
@@ -562,14 +569,10 @@ export class Kernel {
 function readEnv(key: string): string | undefined {
   try {
     return Deno.env.get(key);
-  } catch {
-    // no permission: unset
-  }
+  } catch { /* no permission: unset */ }
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
-}
+const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 function prefixed(sink: LogSink, name: string): LogSink {
   return {

@@ -17,6 +17,10 @@ Deno.test("sameSecret: equal strings only, whatever their lengths", () => {
   assert.equal(sameSecret("a".repeat(40), "a".repeat(39)), false);
   assert.equal(sameSecret("", "a"), false);
   assert.equal(sameSecret("b".repeat(40), "a".repeat(40)), false);
+  // The expected bytes are compared in a cycle: a repeat of the secret is still refused.
+  assert.equal(sameSecret("ab".repeat(40), "ab".repeat(20)), false);
+  assert.equal(sameSecret(`${"a".repeat(39)}b`, "a".repeat(40)), false);
+  assert.equal(sameSecret("é".repeat(20), "é".repeat(20)), true);
 });
 
 Deno.test("adminToken: unset stays unset; a short one throws", () => {

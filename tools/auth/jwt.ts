@@ -4,22 +4,17 @@
  * required, a small clock tolerance.
  * @module
  */
-import {
-  calculateJwkThumbprint,
-  createRemoteJWKSet,
-  errors,
-  exportJWK,
-  importPKCS8,
-  importSPKI,
-  type JWTPayload,
-  jwtVerify,
-  type JWTVerifyGetKey,
-  SignJWT,
-} from "jose";
-import { createPublicKey } from "node:crypto";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import { AuthError } from "./errors.ts";
 import type { Claims } from "./types.ts";
 import { freeze, VerifiedTokens } from "./verified.ts";
+
+let joseModule: Promise<typeof import("jose")> | undefined;
+/**
+ * `jose`, loaded at the first token signed or verified (or PEM key imported): a boot with an
+ * HS256 secret does not pay its import.
+ */
+const jose = (): Promise<typeof import("jose")> => joseModule ??= import("jose");
 
 /** Algorithms a local key may use. `none` and anything else is refused. */
 export const ALGORITHMS = ["HS256", "RS256", "ES256", "EdDSA"] as const;
@@ -95,7 +90,7 @@ export class Jwt {
       );
     }
     if (!Number.isFinite(s.ttl) || s.ttl <= 0) throw new Error(`AUTH_TOKEN_TTL must be > 0`);
-    if (s.jwksUrl) return await Jwt.#remote(s);
+    if (s.jwksUrl) return Jwt.#remote(s, await jose());
     if (s.alg === "HS256") {
       if (!s.secret) throw new Error("HS256 needs AUTH_JWT_SECRET");
       const key = secretKey("AUTH_JWT_SECRET", s.secret);
@@ -110,10 +105,12 @@ export class Jwt {
           "(SPKI PEM, to verify only)",
       );
     }
+    const { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI } = await jose();
     let signKey: CryptoKey | undefined;
     let publicPem = s.publicKey;
     if (s.privateKey) {
       signKey = await importPem(() => importPKCS8(s.privateKey!, s.alg), "AUTH_JWT_PRIVATE_KEY", s);
+      const { createPublicKey } = await import("node:crypto");
       publicPem ??= createPublicKey(s.privateKey).export({ type: "spki", format: "pem" })
         .toString();
     }
@@ -126,7 +123,7 @@ export class Jwt {
     return new Jwt(s, signKey, verifyKey, [s.alg], kid);
   }
 
-  static #remote(s: JwtSettings): Jwt {
+  static #remote(s: JwtSettings, { createRemoteJWKSet }: typeof import("jose")): Jwt {
     let url: URL;
     try {
       url = new URL(s.jwksUrl!);
@@ -180,6 +177,7 @@ export class Jwt {
     if (!Number.isFinite(ttl) || ttl <= 0) throw new TypeError(`sign: expiresIn must be > 0`);
     const { iat: _iat, exp: _exp, ...rest } = claims;
     const now = Math.floor(Date.now() / 1000);
+    const { SignJWT } = await jose();
     const jwt = new SignJWT(rest as JWTPayload)
       .setProtectedHeader(
         this.kid ? { alg: this.settings.alg, typ: "JWT", kid: this.kid } : {
@@ -217,6 +215,7 @@ export class Jwt {
       clockTolerance: CLOCK_TOLERANCE_S,
       requiredClaims: ["exp", "sub"],
     };
+    const { errors, jwtVerify } = await jose();
     try {
       try {
         ({ payload } = await jwtVerify(token, this.verifyKey as CryptoKey, options));
@@ -226,7 +225,7 @@ export class Jwt {
         ({ payload } = await jwtVerify(token, this.previousKey, options));
       }
     } catch (err) {
-      if (this.settings.jwksUrl && unreachable(err)) {
+      if (this.settings.jwksUrl && unreachable(err, errors)) {
         throw new AuthError("identity provider unreachable", "unavailable", { cause: err });
       }
       throw new AuthError(INVALID, "unauthorized", { cause: err });
@@ -253,7 +252,7 @@ function secretKey(setting: string, secret: string): Uint8Array {
 }
 
 /** A JWKS that could not be fetched (timeout, refused, not a 200): the provider is down. */
-function unreachable(err: unknown): boolean {
+function unreachable(err: unknown, errors: typeof import("jose").errors): boolean {
   if (err instanceof errors.JWKSTimeout) return true;
   if (err instanceof errors.JOSEError) {
     return err.code === "ERR_JOSE_GENERIC" && /JSON Web Key Set/.test(err.message);

@@ -5,7 +5,6 @@
  * the measurements behind the choice.
  * @module
  */
-import { scrypt, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { AuthError } from "./errors.ts";
 import type { PasswordCheck } from "./types.ts";
@@ -87,6 +86,10 @@ export class Gate {
 
 const hashing = new Gate(MAX_CONCURRENT_HASHES);
 
+let nodeCrypto: Promise<typeof import("node:crypto")> | undefined;
+/** `node:crypto`, loaded at the first hash: its import alone costs a boot 10–30 ms. */
+const crypto_ = () => nodeCrypto ??= import("node:crypto");
+
 /** scrypt runs started in this process (tests count them). */
 export function hashesRun(): number {
   return hashing.started;
@@ -100,13 +103,15 @@ function derive(
   queue: number,
 ) {
   const N = 2 ** p.ln;
-  return hashing.run(() =>
-    new Promise<Buffer>((resolve, reject) => {
+  return hashing.run(async () => {
+    const { scrypt } = await crypto_();
+    return await new Promise<Buffer>((resolve, reject) => {
       scrypt(password, salt, len, { N, r: p.r, p: p.p, maxmem: 256 * N * p.r }, (err, key) => {
         if (err) reject(err);
         else resolve(key);
       });
-    }), queue);
+    });
+  }, queue);
 }
 
 function b64(bytes: Uint8Array): string {
@@ -199,6 +204,7 @@ export class PasswordHasher {
       rethrowBusy(err);
       return { ok: false };
     }
+    const { timingSafeEqual } = await crypto_();
     if (key.length !== KEY_BYTES || !timingSafeEqual(key, expected)) return { ok: false };
     const same = params.ln === this.params.ln && params.r === this.params.r &&
       params.p === this.params.p;
