@@ -145,15 +145,15 @@ export const MANIFEST_FILE = "microcore.gen.ts";
  * The project's tools and plugins for `deno task dev`/`start`: from the manifest when it lists
  * exactly the files on disk (one static import graph loads 1,000 plugins in ~0.1 s, where one
  * `import()` per file costs more per file the larger the graph grows), else from the folder walk
- * (done while the manifest loads). If the manifest's graph fails to load (one broken plugin), each
- * file is imported on its own, so the broken one fails alone.
+ * (done while the manifest, if it exists, loads: a failed import of a missing file would stick).
+ * If its graph fails to load (one broken plugin), each file is imported alone, so it fails alone.
  */
 export async function manifestOrWalk(root: string): Promise<AppSource> {
-  const [walked, listed] = await Promise.all([
-    walkProject(root),
-    import(fileUrl(root, MANIFEST_FILE))
-      .then((m) => fromManifest(root, m.default as Manifest)).catch(() => undefined),
-  ]);
+  const manifest = async () =>
+    await exists(`${root}/${MANIFEST_FILE}`)
+      ? fromManifest(root, (await import(fileUrl(root, MANIFEST_FILE))).default as Manifest)
+      : undefined;
+  const [walked, listed] = await Promise.all([walkProject(root), manifest().catch(() => {})]);
   return listed && sameFiles(listed, walked) ? listed : walked;
 }
 
