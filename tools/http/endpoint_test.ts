@@ -286,3 +286,24 @@ Deno.test("two plugins on the same route: the second throws naming both files", 
   a2.activate();
   assert.equal((await (await call(tool, "GET", "/x/1")).json()).who, "a2");
 });
+
+Deno.test("a route's key is free once its plugin is released or reloaded without it, and only then", () => {
+  const { tool } = makeTool();
+  const a = live(tool, "shop/a");
+  a.api.addEndpoint("/y", "GET", () => ({ success: true }));
+  a.activate();
+  const b = live(tool, "billing/b");
+  assert.throws(() => b.api.addEndpoint("/y", "GET", () => ({})), /domains\/shop\/plugins\/a\.ts/);
+  // a reloaded without /y: the old generation's route is gone, so b may take it
+  live(tool, "shop/a", 2).activate();
+  b.api.addEndpoint("/y", "GET", () => ({ success: true }));
+  b.activate();
+  // … and now a third plugin conflicts with b, not with a's old route
+  const c = live(tool, "other/c");
+  assert.throws(
+    () => c.api.addEndpoint("/y", "GET", () => ({})),
+    (e: Error) => e.message.includes("billing/plugins/b.ts") && !e.message.includes("shop"),
+  );
+  tool.release("billing/b");
+  c.api.addEndpoint("/y", "GET", () => ({ success: true }));
+});
