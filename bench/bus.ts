@@ -10,7 +10,7 @@ import { median } from "./stats.ts";
 import type { Owner } from "@core";
 import { standaloneContext } from "@microcore/testing/standalone.ts";
 import EventBusTool from "../tools/event_bus/mod.ts";
-import { TelemetryTool } from "../tools/telemetry/tool.ts";
+import { TelemetryTool } from "@tools/telemetry/tool.ts";
 import type { Row } from "./report.ts";
 import type { BenchOptions, ScenarioResult } from "./scenario.ts";
 

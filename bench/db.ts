@@ -10,7 +10,7 @@
 import { standaloneContext } from "@microcore/testing/standalone.ts";
 import { DatabaseSync } from "node:sqlite";
 import DbTool, { type Db } from "../tools/db/mod.ts";
-import { TelemetryTool } from "../tools/telemetry/tool.ts";
+import { TelemetryTool } from "@tools/telemetry/tool.ts";
 import type { Row } from "./report.ts";
 import { postgresCases } from "./db_postgres.ts";
 import type { BenchOptions, ScenarioResult } from "./scenario.ts";
