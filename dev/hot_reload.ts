@@ -72,6 +72,8 @@ export class HotReloader {
   #running: Promise<void> = Promise.resolve();
   #heapAtBoot = Deno.memoryUsage().heapUsed;
   #restarting = false;
+  /** Loads that failed since boot (a syntax error, a throwing onBoot…). */
+  #failures = 0;
   /** The copy URL each plugin file is served from, to skip saves that changed nothing. */
   #served = new Map<string, string>();
 
@@ -260,7 +262,11 @@ export class HotReloader {
         if (r.ok) {
           k.countReload();
           changed.push(rel);
-        } else failed.push(rel);
+        } else {
+          failed.push(rel);
+          // Counted for the status and /metrics (microcore_reload_failures_total).
+          k.status.setFacts({ reloadFailures: ++this.#failures });
+        }
       }
     } finally {
       // Every copy must be read before the next batch may rewrite it.

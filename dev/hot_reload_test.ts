@@ -471,6 +471,7 @@ Deno.test("hot reload: a failed reload is one error line; editor temp files are 
   );
   const mentions = lines.filter((l) => l.includes("Unexpected") || l.includes("Expected"));
   equal(mentions.length, 1, `the parse error is logged once:\n${lines.join("\n")}`);
+  equal(t.k.status.summary().reloadFailures, 1, "counted for the status and /metrics");
   const summary = lines.find((l) => l.includes("changed →"));
   equal(
     summary?.replace(/\(\d+\.\d ms\)$/, "(ms)"),

@@ -145,7 +145,13 @@ function route(r: RouteModel): string {
       x === "{ success: false, error: string }"
         ? "error"
         : /^\{ success: true, data: (.*) \}$/.exec(x)?.[1] ?? x;
-    const to = `→ ${r.responses.map((x) => `${x.status} \`${data(x.shape)}\``).join(", ")}`;
+    // Statuses with the same shape share it: `401/403 \`error\``.
+    const byShape = new Map<string, string[]>();
+    for (const x of r.responses) {
+      const shape = data(x.shape);
+      byShape.set(shape, [...byShape.get(shape) ?? [], x.status]);
+    }
+    const to = `→ ${[...byShape].map(([shape, st]) => `${st.join("/")} \`${shape}\``).join(", ")}`;
     return `${parts.join(" — ")} ${to}`;
   }
   return parts.join(" — ");
@@ -239,7 +245,7 @@ function assistant(): string[] {
   return [
     "## The running app over MCP",
     "",
-    "`deno task dev` serves an MCP server at `http://127.0.0.1:$PORT/mcp` (Streamable HTTP, loopback only unless `MCP_TOKEN` is set); `deno task mcp` is the same over stdio (it starts `deno task dev` when none runs). Never served by `deno task start`. Tools: `list_plugins` (state, error at file:line), `list_routes`, `list_events`, `call_endpoint` (`as_user` signs a dev token), `publish_event`, `request_event`, `query_db` (read-only, `$1` params), `describe_schema`, `get_logs`, `get_traces`, `scaffold`, `run_tests`, `get_context` (this file; also resource `microcore://context`).",
+    "`deno task dev` serves MCP at `http://127.0.0.1:$PORT/mcp` (stdio: `deno task mcp`; never in start): plugins with errors at file:line, routes, events, `call_endpoint`, read-only `query_db`, logs, causal traces, `scaffold`, `run_tests`, this file. Setup: docs/mcp.md.",
     "",
     "Connecting a client (Claude Code, Claude Desktop, Cursor): `docs/mcp.md`.",
     "",

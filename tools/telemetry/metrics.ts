@@ -241,9 +241,14 @@ function renderStatus(out: Exposition, status: StatusRegistry): void {
     const [kind, state] = key.split("\0");
     out.sample("microcore_components", [["kind", kind], ["state", state]], n);
   }
-  const reloads = Number(status.summary().reloads ?? 0);
+  const summary = status.summary();
   out.family("microcore_reloads_total", "counter", "Hot reloads since the process started (dev).")
-    .sample("microcore_reloads_total", [], reloads);
+    .sample("microcore_reloads_total", [], Number(summary.reloads ?? 0));
+  out.family(
+    "microcore_reload_failures_total",
+    "counter",
+    "Plugin loads in dev that failed since the process started (the old version kept serving).",
+  ).sample("microcore_reload_failures_total", [], Number(summary.reloadFailures ?? 0));
   const plugins = entries.filter((e) => e.kind === "plugin");
   out.family(
     "microcore_plugin_reloads_total",

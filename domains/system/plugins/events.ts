@@ -1,7 +1,8 @@
 import { BasePlugin, type Status } from "@core";
 import type { Config } from "@tools/config/mod.ts";
 import { compilePattern } from "@tools/event_bus/mod.ts";
-import type { Http } from "@tools/http/mod.ts";
+import { failure, type Http, ok } from "@tools/http/mod.ts";
+import { z } from "zod";
 import { adminToken, refuse } from "../access.ts";
 
 /** One event of the catalog `GET /system/events` serves. */
@@ -93,6 +94,15 @@ export default class EventsPlugin extends BasePlugin {
       const no = refuse(ctx, token);
       if (no) return no;
       return { success: true, data: { events: eventCatalog(this.status) } };
-    }, { tags: ["system"], summary: "Events" });
+    }, {
+      responses: {
+        // Every field is in EventEntry above; the contract names the ones a client keys on.
+        200: ok(z.object({ events: z.array(z.looseObject({ name: z.string() })) })),
+        401: failure,
+        403: failure,
+      },
+      tags: ["system"],
+      summary: "Events",
+    });
   }
 }

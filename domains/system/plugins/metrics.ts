@@ -1,6 +1,7 @@
 import { BasePlugin } from "@core";
 import type { Config } from "@tools/config/mod.ts";
-import type { Http } from "@tools/http/mod.ts";
+import { failure, type Http } from "@tools/http/mod.ts";
+import { z } from "zod";
 import { PROMETHEUS_TYPE, type Telemetry } from "@tools/telemetry/mod.ts";
 import { adminToken, refuse } from "../access.ts";
 
@@ -28,6 +29,8 @@ export default class MetricsPlugin extends BasePlugin {
       }
       return new Response(text, { headers: { "content-type": PROMETHEUS_TYPE } });
     }, {
+      // 200 is Prometheus text (a Response), not JSON: its schema documents the body as text.
+      responses: { 200: z.string(), 401: failure, 403: failure, 404: failure },
       tags: ["system"],
       summary: "Metrics",
     });

@@ -105,6 +105,9 @@ Deno.test("GET /metrics: requests by method, route template and status class; db
     'microcore_plugin_reloads_total{plugin="shop/items"} 0',
   ]);
   assert.match(text, /^process_resident_memory_bytes \d+$/m);
+  assert.deepEqual(lines(text, "microcore_reload_failures_total"), [
+    "microcore_reload_failures_total 0",
+  ]);
   await promtool(text);
 });
 

@@ -1,7 +1,15 @@
 import { BasePlugin, type Status } from "@core";
 import type { Config } from "@tools/config/mod.ts";
-import type { Http } from "@tools/http/mod.ts";
+import { failure, type Http, ok } from "@tools/http/mod.ts";
+import { z } from "zod";
 import { adminToken, refusal } from "../access.ts";
+
+/** One tool or plugin as `/system/status` shows it (tools add their own fields). */
+const Entry = z.looseObject({
+  kind: z.enum(["tool", "plugin"]),
+  id: z.string(),
+  state: z.string(),
+});
 
 /**
  * `GET /system/status`: every tool and plugin with its state, error, domain, file, declared
@@ -23,6 +31,14 @@ export default class StatusPlugin extends BasePlugin {
         return { success: false, error: no.error };
       }
       return { success: true, data: this.status.snapshot() };
-    }, { tags: ["system"], summary: "State of every tool and plugin (loopback or admin token)" });
+    }, {
+      responses: {
+        200: ok(z.object({ summary: z.record(z.string(), z.unknown()), entries: z.array(Entry) })),
+        401: failure,
+        403: failure,
+      },
+      tags: ["system"],
+      summary: "Every tool and plugin, with its state",
+    });
   }
 }

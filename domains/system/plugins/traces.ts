@@ -1,6 +1,6 @@
 import { BasePlugin } from "@core";
 import type { Config } from "@tools/config/mod.ts";
-import type { Http } from "@tools/http/mod.ts";
+import { failure, type Http, ok } from "@tools/http/mod.ts";
 import type { Telemetry } from "@tools/telemetry/mod.ts";
 import { z } from "zod";
 import { adminToken, refuse } from "../access.ts";
@@ -33,6 +33,12 @@ export default class TracesPlugin extends BasePlugin {
       return { success: true, data: { traces } };
     }, {
       query: Query,
+      responses: {
+        // Each tree: a request or an event, its children, durations and failures (causality.ts).
+        200: ok(z.object({ traces: z.array(z.looseObject({ kind: z.string(), id: z.string() })) })),
+        401: failure,
+        403: failure,
+      },
       tags: ["system"],
       summary: "Traces",
     });
