@@ -16,7 +16,7 @@
  * Alternating rounds; medians; ratios are medians of the per-round ratios.
  * @module
  */
-import postgres from "postgres";
+import { benchSchema, PG_URL } from "./pg_schema.ts";
 import { z } from "zod";
 import { standaloneContext } from "@microcore/testing/standalone.ts";
 import DbTool from "../tools/db/mod.ts";
@@ -26,13 +26,6 @@ import type { Row } from "./report.ts";
 import type { BenchOptions, ScenarioResult } from "./scenario.ts";
 import { median, percentile, round } from "./stats.ts";
 
-const PG_URL = (() => {
-  try {
-    return Deno.env.get("PG_BENCH_URL");
-  } catch {
-    return undefined;
-  }
-})() ?? "postgres://127.0.0.1:5432/test";
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const CONCURRENCY = 5;
 const LEASE_MS = 60_000;
@@ -60,15 +53,9 @@ async function sqlite(): Promise<Engine> {
 }
 
 async function pg(o: BenchOptions): Promise<Engine | undefined> {
-  const admin = postgres(PG_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  const schema = `bench_jobs_${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
-  try {
-    await admin.unsafe(`CREATE SCHEMA ${schema}`);
-  } catch (e) {
-    await admin.end({ timeout: 1 });
-    o.log(`no PostgreSQL at ${PG_URL} (${(e as Error).message}): its figures are skipped`);
-    return undefined;
-  }
+  const pgSchema = await benchSchema("bench_jobs", o.log);
+  if (!pgSchema) return undefined;
+  const schema = pgSchema.schema;
   const env = { DATABASE_URL: PG_URL, DB_SCHEMA: schema };
   const db = new DbTool();
   await db.setup(standaloneContext({ mode: "start", log: quiet, env }));
@@ -78,8 +65,7 @@ async function pg(o: BenchOptions): Promise<Engine | undefined> {
     env,
     close: async () => {
       await db.shutdown();
-      await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end({ timeout: 1 });
+      await pgSchema.drop();
     },
   };
 }

@@ -10,21 +10,13 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import postgres from "postgres";
+import { benchSchema, PG_URL } from "./pg_schema.ts";
 import { standaloneContext } from "@microcore/testing/standalone.ts";
 import DbTool, { type Db } from "../tools/db/mod.ts";
 import type { Row } from "./report.ts";
 import type { BenchOptions, ScenarioResult } from "./scenario.ts";
 import { median, round } from "./stats.ts";
 
-/** `PG_BENCH_URL` when it may be read (postgres.js also reads PGUSER…: `env` in the set). */
-const PG_URL = (() => {
-  try {
-    return Deno.env.get("PG_BENCH_URL");
-  } catch {
-    return undefined;
-  }
-})() ?? "postgres://127.0.0.1:5432/test";
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const INSERT = "INSERT INTO items (name, qty) VALUES ($1, $2)";
 const TABLE = "CREATE TABLE items (id BIGINT, name TEXT NOT NULL, qty INTEGER)";
@@ -82,15 +74,9 @@ async function sqlite(_o: BenchOptions): Promise<Engine> {
 }
 
 async function pg(o: BenchOptions): Promise<Engine | undefined> {
-  const admin = postgres(PG_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  const schema = `bench_outbox_${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
-  try {
-    await admin.unsafe(`CREATE SCHEMA ${schema}`);
-  } catch (e) {
-    await admin.end({ timeout: 1 });
-    o.log(`no PostgreSQL at ${PG_URL} (${(e as Error).message}): its figures are skipped`);
-    return undefined;
-  }
+  const pgSchema = await benchSchema("bench_outbox", o.log);
+  if (!pgSchema) return undefined;
+  const schema = pgSchema.schema;
   const tool = new DbTool();
   const env = { DATABASE_URL: PG_URL, DB_SCHEMA: schema };
   await tool.setup(standaloneContext({ mode: "start", log: quiet, env }));
@@ -99,8 +85,7 @@ async function pg(o: BenchOptions): Promise<Engine | undefined> {
     tool,
     close: async () => {
       await tool.shutdown();
-      await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end({ timeout: 1 });
+      await pgSchema.drop();
     },
   };
 }

@@ -156,6 +156,15 @@ async function runCase(n: number, o: BenchOptions, version: { k: number }) {
   return results;
 }
 
+/** wrk on `url` (16 connections) until `finish()` is called; resolves once it runs. */
+async function backgroundLoad(url: string) {
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => finish = r);
+  const load = wrk(url, { connections: 16, durationS: 600, stopWhen: finished });
+  await sleep(500);
+  return { load, finish };
+}
+
 /** 100 reloads of a plugin while wrk hammers its route; every error is counted. */
 async function underLoad() {
   await ensureWrk();
@@ -167,14 +176,7 @@ async function underLoad() {
     try {
       const edit = edits(dir)[0];
       await timeEdits(app, edit, 1, 2, 100, 20_000); // warm-up
-      let finish!: () => void;
-      const finished = new Promise<void>((r) => finish = r);
-      const load = wrk(app.url + genPlugin(0).path, {
-        connections: 16,
-        durationS: 600,
-        stopWhen: finished,
-      });
-      await sleep(500);
+      const { load, finish } = await backgroundLoad(app.url + genPlugin(0).path);
       const from = app.lines.length;
       const times: number[] = [];
       try {
@@ -225,14 +227,7 @@ async function restartsUnderLoad(o: BenchOptions) {
   try {
     const app = await startApp(dir, "dev", { cpu: SERVER_CPU });
     try {
-      let finish!: () => void;
-      const finished = new Promise<void>((r) => finish = r);
-      const load = wrk(app.url + genPlugin(0).path, {
-        connections: 16,
-        durationS: 600,
-        stopWhen: finished,
-      });
-      await sleep(500);
+      const { load, finish } = await backgroundLoad(app.url + genPlugin(0).path);
       const times: number[] = [];
       try {
         for (let k = 0; k < restarts; k++) {

@@ -130,3 +130,11 @@ export async function until(
 export async function json(res: Response): Promise<Record<string, unknown>> {
   return await res.json();
 }
+
+/** Write `files` (project-relative path → text) under `root`, making their folders. */
+export async function writeFiles(root: string, files: Record<string, string>): Promise<void> {
+  for (const [rel, text] of Object.entries(files)) {
+    await Deno.mkdir(`${root}/${rel.slice(0, rel.lastIndexOf("/"))}`, { recursive: true });
+    await Deno.writeTextFile(`${root}/${rel}`, text);
+  }
+}

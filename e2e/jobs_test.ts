@@ -10,7 +10,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import postgres from "postgres";
 import { PG_URL } from "./engine.ts";
-import { type App, copyProject, json, startApp, until } from "./harness.ts";
+import { type App, copyProject, json, startApp, until, writeFiles } from "./harness.ts";
 import { killTree } from "./proc.ts";
 
 const MIGRATION = `CREATE TABLE ticks (slot BIGINT NOT NULL, instance TEXT NOT NULL);
@@ -82,13 +82,6 @@ export default class ChorePlugin extends BasePlugin {
 const probe = postgres(PG_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
 const noPg = await probe`SELECT 1`.then(() => false, () => true);
 await probe.end({ timeout: 1 });
-
-async function writeFiles(root: string, files: Record<string, string>): Promise<void> {
-  for (const [rel, text] of Object.entries(files)) {
-    await Deno.mkdir(`${root}/${rel.slice(0, rel.lastIndexOf("/"))}`, { recursive: true });
-    await Deno.writeTextFile(`${root}/${rel}`, text);
-  }
-}
 
 /** Ends `app` with `signal`, sent to the app process too (see killTree). */
 async function end(app: App, signal: Deno.Signal): Promise<void> {

@@ -8,7 +8,7 @@
 import { deepEqual, equal } from "node:assert/strict";
 import postgres from "postgres";
 import { PG_URL } from "./engine.ts";
-import { type App, copyProject, json, startApp, until } from "./harness.ts";
+import { type App, copyProject, json, startApp, until, writeFiles } from "./harness.ts";
 import { killTree } from "./proc.ts";
 
 const MIGRATION = `CREATE TABLE ledger_entries (id TEXT PRIMARY KEY);
@@ -83,14 +83,6 @@ export default class HearEntryPlugin extends BasePlugin {
 const probe = postgres(PG_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
 const noPg = await probe`SELECT 1`.then(() => false, () => true);
 await probe.end({ timeout: 1 });
-
-/** Write `files` (path relative to `root` → text). */
-async function writeFiles(root: string, files: Record<string, string>): Promise<void> {
-  for (const [rel, text] of Object.entries(files)) {
-    await Deno.mkdir(`${root}/${rel.slice(0, rel.lastIndexOf("/"))}`, { recursive: true });
-    await Deno.writeTextFile(`${root}/${rel}`, text);
-  }
-}
 
 /** What GET /ledger/:id says. */
 async function state(app: App, id: string): Promise<Record<string, unknown>> {
